@@ -1,0 +1,1 @@
+//! The manager's wire: types and the one HTTP client.

@@ -1,0 +1,1 @@
+//! Decisions that need no browser: job phases, the ledger, polling, queries, confirmation.
