@@ -1,1 +1,3 @@
-fn main() {}
+fn main() {
+    cckm_sap_admin::start();
+}

@@ -1,1 +1,284 @@
-//! End-to-end test support.
+//! End-to-end test support: starts `cckm-sim` serving the built page, ChromeDriver and a
+//! headless Chromium session, and offers the few waits and reads the tests need.
+//!
+//! Paths come from the environment that `cargo xtask test` sets: `CCKM_DIST` (the built page),
+//! `CCKM_SIM_BIN` (the simulator binary), `CHROMEDRIVER` and `CHROMIUM`.
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub use fantoccini::{Client, Locator};
+use serde_json::{json, Value};
+
+pub type Result<T = ()> = std::result::Result<T, Box<dyn std::error::Error + Send + Sync>>;
+
+fn env_path(name: &str) -> Result<PathBuf> {
+    std::env::var_os(name)
+        .map(PathBuf::from)
+        .ok_or_else(|| format!("{name} is not set: run the end-to-end tests with `cargo xtask test`").into())
+}
+
+/// Where screenshots go: `e2e/artifacts/`.
+pub fn artifacts() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("artifacts");
+    let _ = std::fs::create_dir_all(&dir);
+    dir
+}
+
+/// A running simulator; killed on drop.
+pub struct Sim {
+    child: Child,
+    pub base: String,
+    pub args: Vec<String>,
+}
+
+impl Sim {
+    /// Starts the simulator on a free port with `--static $CCKM_DIST --control` and `args`.
+    pub fn start(args: &[&str]) -> Result<Sim> {
+        let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        Self::start_at("127.0.0.1:0", args)
+    }
+
+    pub fn start_at(addr: &str, args: Vec<String>) -> Result<Sim> {
+        let bin = env_path("CCKM_SIM_BIN")?;
+        let dist = env_path("CCKM_DIST")?;
+        let mut child = Command::new(bin)
+            .arg("--addr")
+            .arg(addr)
+            .arg("--static")
+            .arg(dist)
+            .arg("--control")
+            .args(&args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()?;
+        let out = child.stdout.take().ok_or("no stdout from cckm-sim")?;
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(out).lines().map_while(std::result::Result::ok) {
+                if let Some(url) = line.strip_prefix("cckm-sim listening on ") {
+                    let _ = tx.send(url.trim().to_string());
+                }
+            }
+        });
+        let base = rx.recv_timeout(Duration::from_secs(30)).map_err(|_| "cckm-sim did not start listening")?;
+        Ok(Sim { child, base, args })
+    }
+
+    /// The port it listens on, so it can be started again on the same one.
+    pub fn addr(&self) -> String {
+        self.base.trim_start_matches("http://").to_string()
+    }
+
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    pub async fn stats(&self) -> Result<Value> {
+        Ok(reqwest::get(format!("{}/sim/stats", self.base)).await?.json().await?)
+    }
+
+    /// Count of requests to one route pattern, e.g. `POST /api/v1/cckm/sap/keys/jobs`.
+    pub async fn count(&self, route: &str) -> Result<u64> {
+        Ok(self.stats().await?["requests"][route].as_u64().unwrap_or(0))
+    }
+
+    pub async fn set_faults(&self, faults: Value) -> Result {
+        let r = reqwest::Client::new().put(format!("{}/sim/faults", self.base)).json(&faults).send().await?;
+        if !r.status().is_success() {
+            return Err(format!("PUT /sim/faults: {}", r.status()).into());
+        }
+        Ok(())
+    }
+
+    /// Logs in through the API (not the page) and returns a bearer token, for checks.
+    pub async fn token(&self) -> Result<String> {
+        let v: Value = reqwest::Client::new()
+            .post(format!("{}/api/v1/auth/tokens", self.base))
+            .json(&json!({"grant_type": "password", "username": "admin", "password": "admin"}))
+            .send()
+            .await?
+            .json()
+            .await?;
+        Ok(v["jwt"].as_str().ok_or("no jwt")?.to_string())
+    }
+
+    /// GET an API path with a fresh token.
+    pub async fn api_get(&self, path: &str) -> Result<Value> {
+        let token = self.token().await?;
+        Ok(reqwest::Client::new()
+            .get(format!("{}{}", self.base, path))
+            .bearer_auth(token)
+            .send()
+            .await?
+            .json()
+            .await?)
+    }
+
+    /// The first key whose name is exactly `name`.
+    pub async fn key_by_name(&self, name: &str) -> Result<Value> {
+        let page = self.api_get(&format!("/api/v1/cckm/sap/keys?limit=100&name={name}")).await?;
+        page["resources"]
+            .as_array()
+            .and_then(|r| r.iter().find(|k| k["name"] == name).cloned())
+            .ok_or_else(|| format!("no key named {name}").into())
+    }
+}
+
+impl Drop for Sim {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// ChromeDriver plus one headless Chromium session with a fresh profile; closed on drop.
+pub struct Browser {
+    driver: Child,
+    pub client: Client,
+    _profile: tempfile::TempDir,
+}
+
+impl Browser {
+    pub async fn start() -> Result<Browser> {
+        let driver_bin = env_path("CHROMEDRIVER")?;
+        let chromium = env_path("CHROMIUM")?;
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        let driver = Command::new(driver_bin)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()?;
+        let start = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if start.elapsed() > Duration::from_secs(20) {
+                return Err("chromedriver did not start".into());
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let profile = tempfile::tempdir()?;
+        let caps = json!({
+            "goog:chromeOptions": {
+                "binary": chromium,
+                "args": [
+                    "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                    "--no-first-run", "--disable-quic", "--window-size=1440,1000",
+                    format!("--user-data-dir={}", profile.path().display()),
+                ]
+            },
+            "goog:loggingPrefs": {"browser": "ALL"}
+        });
+        let caps = match caps {
+            Value::Object(m) => m,
+            _ => unreachable!("literal object"),
+        };
+        let client = fantoccini::ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await?;
+        Ok(Browser { driver, client, _profile: profile })
+    }
+
+    pub async fn goto(&self, url: &str) -> Result {
+        Ok(self.client.goto(url).await?)
+    }
+
+    /// Waits up to `secs` for an element matching `css`.
+    pub async fn wait_for(&self, css: &str, secs: u64) -> Result<fantoccini::elements::Element> {
+        Ok(self
+            .client
+            .wait()
+            .at_most(Duration::from_secs(secs))
+            .for_element(Locator::Css(css))
+            .await
+            .map_err(|e| format!("waiting for `{css}`: {e}"))?)
+    }
+
+    /// Waits until the text of the first `css` element contains `needle`.
+    pub async fn wait_text(&self, css: &str, needle: &str, secs: u64) -> Result<String> {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        let mut last = String::new();
+        loop {
+            if let Ok(el) = self.client.find(Locator::Css(css)).await {
+                if let Ok(t) = el.text().await {
+                    if t.contains(needle) {
+                        return Ok(t);
+                    }
+                    last = t;
+                }
+            }
+            if Instant::now() > deadline {
+                return Err(format!("`{css}` never showed {needle:?}; last text: {last:?}").into());
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    pub async fn text(&self, css: &str) -> Result<String> {
+        Ok(self.client.find(Locator::Css(css)).await?.text().await?)
+    }
+
+    pub async fn click(&self, css: &str) -> Result {
+        Ok(self.wait_for(css, 10).await?.click().await?)
+    }
+
+    pub async fn type_into(&self, css: &str, text: &str) -> Result {
+        Ok(self.wait_for(css, 10).await?.send_keys(text).await?)
+    }
+
+    pub async fn eval(&self, script: &str) -> Result<Value> {
+        Ok(self.client.execute(script, vec![]).await?)
+    }
+
+    /// Saves a PNG screenshot as `e2e/artifacts/<name>.png`.
+    pub async fn screenshot(&self, name: &str) -> Result<PathBuf> {
+        let png = self.client.screenshot().await?;
+        let path = artifacts().join(format!("{name}.png"));
+        std::fs::write(&path, png)?;
+        Ok(path)
+    }
+
+    /// Browser console entries (ChromeDriver's log endpoint), drained.
+    pub async fn console(&self) -> Result<Vec<Value>> {
+        let v = self.client.issue_cmd(ConsoleLog).await?;
+        Ok(v.as_array().cloned().unwrap_or_default())
+    }
+
+    pub async fn close(self) -> Result {
+        let Browser { mut driver, client, _profile } = self;
+        let _ = client.close().await;
+        let _ = driver.kill();
+        let _ = driver.wait();
+        Ok(())
+    }
+}
+
+/// `POST /session/{id}/se/log {"type":"browser"}`: ChromeDriver's console log.
+#[derive(Debug)]
+struct ConsoleLog;
+
+impl fantoccini::wd::WebDriverCompatibleCommand for ConsoleLog {
+    fn endpoint(&self, base_url: &url::Url, session_id: Option<&str>) -> std::result::Result<url::Url, url::ParseError> {
+        base_url.join(&format!("session/{}/se/log", session_id.unwrap_or("")))
+    }
+    fn method_and_body(&self, _request_url: &url::Url) -> (http::Method, Option<String>) {
+        (http::Method::POST, Some(r#"{"type":"browser"}"#.to_string()))
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+/// Logs in through the page's form.
+pub async fn login(b: &Browser, user: &str, password: &str) -> Result {
+    b.type_into("#login-username", user).await?;
+    b.type_into("#login-password", password).await?;
+    b.click("#login-submit").await?;
+    Ok(())
+}

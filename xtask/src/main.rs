@@ -1,1 +1,119 @@
-fn main() {}
+//! `cargo xtask`: the project's task runner. Installs what is missing, builds, runs and tests.
+mod build;
+mod summary;
+mod tools;
+
+use std::path::PathBuf;
+use std::process::{Command, ExitCode};
+
+const USAGE: &str = "usage: cargo xtask <run [--port N] [-- SIM ARGS…] | build | test [--skip-e2e] [--skip-wasm]>";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("run") => run(&args[1..]),
+        Some("build") => tools::ensure(tools::Need::Build).and_then(|t| build::page(&t).map(|_| ())),
+        Some("test") => test(&args[1..]),
+        _ => Err(USAGE.to_string()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The repository root (the parent of this crate's folder).
+pub fn root() -> PathBuf {
+    let here = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    here.parent().map(PathBuf::from).unwrap_or(here)
+}
+
+pub fn step(what: &str) {
+    eprintln!("\n==> {what}");
+}
+
+/// Runs a command to completion, inheriting stdio; an error names the command.
+pub fn status(cmd: &mut Command) -> Result<(), String> {
+    let shown = format!("{cmd:?}");
+    let st = cmd.status().map_err(|e| format!("cannot start {shown}: {e}"))?;
+    if st.success() {
+        Ok(())
+    } else {
+        Err(format!("{shown} failed ({st})"))
+    }
+}
+
+fn run(args: &[String]) -> Result<(), String> {
+    let mut port = "8080".to_string();
+    let mut extra: Vec<String> = Vec::new();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--port" => port = it.next().ok_or("--port needs a number")?.clone(),
+            "--" => extra.extend(it.by_ref().cloned()),
+            other => return Err(format!("unknown option {other}\n{USAGE}")),
+        }
+    }
+    let port: u16 = port.parse().map_err(|_| format!("--port {port} is not a port number"))?;
+    let t = tools::ensure(tools::Need::Build)?;
+    let dist = build::page(&t)?;
+    let sim = build::sim("sim-release")?;
+    step(&format!("starting the simulator on http://127.0.0.1:{port}"));
+    eprintln!("    open http://127.0.0.1:{port}/ and log in as admin / admin (Ctrl-C stops it)");
+    status(
+        Command::new(sim)
+            .arg("--static")
+            .arg(&dist)
+            .arg("--addr")
+            .arg(format!("127.0.0.1:{port}"))
+            .args(&extra),
+    )
+}
+
+fn test(args: &[String]) -> Result<(), String> {
+    let skip_e2e = args.iter().any(|a| a == "--skip-e2e");
+    let skip_wasm = args.iter().any(|a| a == "--skip-wasm");
+    let t = tools::ensure(tools::Need::Browser)?;
+    let root = root();
+    let mut total = summary::Summary::default();
+
+    step("native tests: cargo test (page logic, simulator over loopback HTTP, xtask)");
+    total.add(summary::run_and_count(
+        Command::new("cargo").current_dir(&root).args(["test", "--workspace", "--exclude", "e2e"]),
+    ));
+
+    if !skip_wasm {
+        step("wasm tests in headless Chromium: wasm-pack test --headless --chrome");
+        total.add(summary::run_and_count(
+            t.command("wasm-pack")
+                .current_dir(&root)
+                .args(["test", "--headless", "--chrome", "--mode", "no-install"])
+                .env("WASM_BINDGEN_TEST_TIMEOUT", "120"),
+        ));
+    }
+
+    if !skip_e2e {
+        let dist = build::page(&t)?;
+        let sim = build::sim("dev")?;
+        step("end-to-end tests: the built page in headless Chromium against the simulator");
+        total.add(summary::run_and_count(
+            Command::new("cargo")
+                .current_dir(&root)
+                .args(["test", "-p", "e2e", "--", "--test-threads=1"])
+                .env("CCKM_DIST", &dist)
+                .env("CCKM_SIM_BIN", &sim)
+                .env("CHROMEDRIVER", &t.chromedriver)
+                .env("CHROMIUM", &t.chromium),
+        ));
+    }
+
+    println!("\n{}", total.line());
+    if total.ok() {
+        Ok(())
+    } else {
+        Err("some tests failed".into())
+    }
+}

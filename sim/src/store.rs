@@ -1,0 +1,318 @@
+//! In-memory store of groups, keys, jobs and refresh tokens, its JSON views and its atomic state file.
+
+use serde::ser::SerializeStruct;
+use serde::{Deserialize, Serialize, Serializer};
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+pub const ACCOUNT: &str = "kylo:kylo:admin:accounts:kylo";
+
+/// Nanoseconds since the Unix epoch, now.
+pub fn now_ns() -> i64 {
+    let n = OffsetDateTime::now_utc().unix_timestamp_nanos();
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+/// RFC 3339 with nanoseconds (trailing zeros trimmed), UTC `Z`.
+pub fn rfc3339(ns: i64) -> String {
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(ns))
+        .ok()
+        .and_then(|t| t.format(&Rfc3339).ok())
+        .unwrap_or_default()
+}
+
+/// One SAP group.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct GroupRecord {
+    pub id: Uuid,
+    pub created_ns: i64,
+    pub updated_ns: i64,
+    pub name: String,
+    pub group_id: Uuid,
+    pub sap_application: String,
+    pub keystore_id: Uuid,
+    pub connection: String,
+    pub cloud_name: String,
+    pub tenant: String,
+    pub tier: String,
+    pub region: String,
+    pub provider: String,
+    pub key_store_name: String,
+    pub creator_name: String,
+}
+
+/// One SAP key plus the simulator's hidden facts about its backup.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct KeyRecord {
+    pub id: Uuid,
+    pub created_ns: i64,
+    pub updated_ns: i64,
+    pub cloud_name: String,
+    pub tenant: String,
+    pub name: String,
+    pub gone: bool,
+    pub description: String,
+    pub enabled: bool,
+    pub exportable: bool,
+    pub group: usize,
+    pub sap_key_id: Uuid,
+    pub customer_held: bool,
+    pub key_type: String,
+    pub size: u32,
+    pub meta_created: String,
+    pub creator_name: String,
+    pub total_versions: u32,
+    /// A backup of the key exists in the manager.
+    pub has_backup: bool,
+    /// Backing this key up fails (delete needs `delete_if_backup_fails`).
+    pub backup_fails: bool,
+    pub active_job: Option<Uuid>,
+    #[serde(skip)]
+    pub name_lower: String,
+}
+
+/// Job states.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum JobState {
+    Pending,
+    InProgress,
+    Completed,
+    Failed,
+}
+
+impl JobState {
+    pub fn terminal(self) -> bool {
+        matches!(self, JobState::Completed | JobState::Failed)
+    }
+}
+
+/// Job operations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Operation {
+    Delete,
+    Restore,
+}
+
+/// One delete/restore job and its timers (absolute wall-clock deadlines, so they survive restarts).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct JobRecord {
+    pub id: Uuid,
+    pub created_ns: i64,
+    pub updated_ns: i64,
+    pub cckm_key_id: Uuid,
+    pub group_id: Uuid,
+    pub job_id: Uuid,
+    pub key_id: Uuid,
+    pub operation: Operation,
+    pub creator_id: String,
+    pub creator_name: String,
+    pub state: JobState,
+    pub error_details: Option<String>,
+    pub delete_if_backup_fails: bool,
+    pub simulated_failure: bool,
+    pub in_progress_at_ns: i64,
+    pub done_at_ns: i64,
+}
+
+/// An issued refresh token.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RefreshRecord {
+    pub token: String,
+    pub id: Uuid,
+    pub username: String,
+    pub client_id: Uuid,
+    pub created_ns: i64,
+}
+
+/// Everything the simulator keeps (and persists with --state).
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct Store {
+    pub version: u32,
+    pub secret: String,
+    pub groups: Vec<GroupRecord>,
+    pub keys: Vec<KeyRecord>,
+    pub jobs: HashMap<Uuid, JobRecord>,
+    pub refresh_tokens: HashMap<String, RefreshRecord>,
+    #[serde(skip)]
+    pub key_index: HashMap<Uuid, usize>,
+}
+
+impl Store {
+    /// Rebuild derived indexes after loading or generating.
+    pub fn reindex(&mut self) {
+        self.key_index = self.keys.iter().enumerate().map(|(i, k)| (k.id, i)).collect();
+        for k in &mut self.keys {
+            k.name_lower = k.name.to_lowercase();
+        }
+    }
+
+    pub fn key_view(&self, i: usize) -> Option<KeyView<'_>> {
+        let key = self.keys.get(i)?;
+        let group = self.groups.get(key.group)?;
+        Some(KeyView { key, group })
+    }
+
+    /// Load a state file.
+    pub fn load(path: &Path) -> Result<Store, String> {
+        let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let mut store: Store = serde_json::from_slice(&bytes)
+            .map_err(|e| format!("state file {} does not parse: {e}", path.display()))?;
+        if store.keys.iter().any(|k| k.group >= store.groups.len()) {
+            return Err(format!("state file {} refers to a missing group", path.display()));
+        }
+        store.reindex();
+        Ok(store)
+    }
+
+    pub fn to_bytes(&self) -> Result<Vec<u8>, String> {
+        serde_json::to_vec(self).map_err(|e| e.to_string())
+    }
+}
+
+/// Write `bytes` to `path` atomically: temp file in the same directory, fsync, rename, fsync dir.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let file_name = path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
+    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let tmp = dir.join(format!(".{file_name}.tmp-{}-{n}", std::process::id()));
+    let result = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        drop(f);
+        std::fs::rename(&tmp, path)?;
+        if let Ok(d) = std::fs::File::open(&dir) {
+            let _ = d.sync_all();
+        }
+        Ok(())
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// A key as the API shows it (§4).
+pub struct KeyView<'a> {
+    pub key: &'a KeyRecord,
+    pub group: &'a GroupRecord,
+}
+
+struct SapParam<'a>(&'a KeyView<'a>);
+struct KeystoreContext(bool);
+struct Meta<'a>(&'a KeyRecord);
+
+impl Serialize for KeyView<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let k = self.key;
+        let mut st = s.serialize_struct("Key", 12)?;
+        st.serialize_field("id", &k.id)?;
+        st.serialize_field("uri", &format!("kylo:kylo:cckm:sap-key:{}", k.id))?;
+        st.serialize_field("account", ACCOUNT)?;
+        st.serialize_field("createdAt", &rfc3339(k.created_ns))?;
+        st.serialize_field("updatedAt", &rfc3339(k.updated_ns))?;
+        st.serialize_field("cloud_name", &k.cloud_name)?;
+        st.serialize_field("tenant", &k.tenant)?;
+        st.serialize_field("name", &k.name)?;
+        st.serialize_field("gone", &k.gone)?;
+        st.serialize_field("sap_param", &SapParam(self))?;
+        st.serialize_field("sap_group_name", &self.group.name)?;
+        st.end()
+    }
+}
+
+impl Serialize for SapParam<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let k = self.0.key;
+        let mut st = s.serialize_struct("SapParam", 10)?;
+        st.serialize_field("description", &k.description)?;
+        st.serialize_field("enabled", &k.enabled)?;
+        st.serialize_field("exportable", &k.exportable)?;
+        st.serialize_field("groupId", &self.0.group.group_id)?;
+        st.serialize_field("sap_key_id", &k.sap_key_id)?;
+        st.serialize_field("keystoreContext", &KeystoreContext(k.customer_held))?;
+        st.serialize_field("type", &k.key_type)?;
+        st.serialize_field("size", &k.size)?;
+        st.serialize_field("meta", &Meta(k))?;
+        st.end()
+    }
+}
+
+impl Serialize for KeystoreContext {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut st = s.serialize_struct("KeystoreContext", 1)?;
+        st.serialize_field("customerHeld", &self.0)?;
+        st.end()
+    }
+}
+
+impl Serialize for Meta<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut st = s.serialize_struct("Meta", 3)?;
+        st.serialize_field("created", &self.0.meta_created)?;
+        st.serialize_field("creatorName", &self.0.creator_name)?;
+        st.serialize_field("totalVersions", &self.0.total_versions)?;
+        st.end()
+    }
+}
+
+/// A group as the API shows it (§4).
+pub struct GroupView<'a>(pub &'a GroupRecord);
+
+impl Serialize for GroupView<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let g = self.0;
+        let mut st = s.serialize_struct("Group", 11)?;
+        st.serialize_field("id", &g.id)?;
+        st.serialize_field("uri", &format!("kylo:kylo:cckm:sap-group:{}", g.id))?;
+        st.serialize_field("account", ACCOUNT)?;
+        st.serialize_field("createdAt", &rfc3339(g.created_ns))?;
+        st.serialize_field("updatedAt", &rfc3339(g.updated_ns))?;
+        st.serialize_field("name", &g.name)?;
+        st.serialize_field("group_id", &g.group_id)?;
+        st.serialize_field("sap_application", &g.sap_application)?;
+        st.serialize_field("keystore_id", &g.keystore_id)?;
+        st.serialize_field("connection", &g.connection)?;
+        st.serialize_field("cloud_name", &g.cloud_name)?;
+        st.end()
+    }
+}
+
+/// A job as the API shows it (the seed's 13 fields, plus `error_details` only on failure).
+pub struct JobView<'a>(pub &'a JobRecord);
+
+impl Serialize for JobView<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let j = self.0;
+        let mut st = s.serialize_struct("Job", 14)?;
+        st.serialize_field("id", &j.id)?;
+        st.serialize_field("uri", &format!("kylo:kylo:cckm:sap_job:{}", j.id))?;
+        st.serialize_field("account", ACCOUNT)?;
+        st.serialize_field("createdAt", &rfc3339(j.created_ns))?;
+        st.serialize_field("updatedAt", &rfc3339(j.updated_ns))?;
+        st.serialize_field("cckm_key_id", &j.cckm_key_id)?;
+        st.serialize_field("group_id", &j.group_id)?;
+        st.serialize_field("job_id", &j.job_id)?;
+        st.serialize_field("key_id", &j.key_id)?;
+        st.serialize_field("operation", &j.operation)?;
+        st.serialize_field("creator_id", &j.creator_id)?;
+        st.serialize_field("creator_name", &j.creator_name)?;
+        st.serialize_field("state", &j.state)?;
+        if j.state == JobState::Failed {
+            if let Some(e) = &j.error_details {
+                st.serialize_field("error_details", e)?;
+            }
+        }
+        st.end()
+    }
+}
