@@ -1,6 +1,7 @@
 //! CCKM SAP key jobs: the admin page (Yew) and the browser-free logic it stands on.
 pub mod api;
 pub mod components;
+pub mod hooks;
 pub mod domain;
 
 /// Installs the panic banner and renders the app into `<body>`.

@@ -1,1 +1,4 @@
 //! The manager's wire: types and the one HTTP client.
+pub mod client;
+pub mod error;
+pub mod types;

@@ -1,3 +1,8 @@
 //! Yew views: they render state and forward events, nothing more.
 pub mod app;
 pub mod banner;
+pub mod confirm_dialog;
+pub mod job_form;
+pub mod job_list;
+pub mod key_table;
+pub mod login;

@@ -1,0 +1,456 @@
+//! The one error type for every failure the page can meet while talking to the manager.
+
+use std::fmt;
+use std::rc::Rc;
+
+use crate::api::types::{DecodeError, ManagerErrorBody};
+
+/// What went wrong, broadly.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// The request never got an HTTP answer.
+    Network,
+    /// No answer within the client's time limit.
+    Timeout,
+    /// The manager answered with a non-2xx status.
+    Http,
+    /// An answer arrived but could not be read; `truncated` when it stopped early.
+    Decode { truncated: bool },
+    /// The page refused to send a request for an id that is not a UUID.
+    InvalidId,
+    /// Anything else; `message` is a full sentence.
+    Other,
+}
+
+/// One failure, cheap to clone. `message` is the detail (the manager's own text for HTTP errors),
+/// never a token; [`ApiError::user_message`] makes the sentence shown to the user.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ApiError {
+    pub kind: ErrorKind,
+    pub status: Option<u16>,
+    pub message: Rc<str>,
+    /// The manager's `codeDesc` (e.g. "NCERRConflict: …") when it sent one.
+    pub code_desc: Option<Rc<str>>,
+    pub retry_after_s: Option<u32>,
+}
+
+const EXCERPT_CHARS: usize = 200;
+/// Retry-After values above this are capped (a hostile or broken header must not stall the page).
+const MAX_RETRY_AFTER_S: u32 = 600;
+
+/// At most `max` chars of `s`, control characters turned into spaces, runs of whitespace
+/// collapsed, tokens redacted, "…" appended when cut.
+pub fn excerpt(s: &str, max: usize) -> String {
+    let clean = redact_tokens(s);
+    let mut out = String::new();
+    let mut count = 0;
+    let mut last_space = true;
+    let mut cut = false;
+    for c in clean.chars() {
+        let c = if c.is_control() || c.is_whitespace() { ' ' } else { c };
+        if c == ' ' {
+            if last_space {
+                continue;
+            }
+            last_space = true;
+        } else {
+            last_space = false;
+        }
+        if count + 1 > max {
+            cut = true;
+            break;
+        }
+        out.push(c);
+        count += 1;
+    }
+    let mut out = out.trim_end().to_string();
+    if cut && max > 0 {
+        // Keep the result within `max` chars including the ellipsis.
+        while out.chars().count() >= max {
+            out.pop();
+        }
+        out.push('…');
+    }
+    out
+}
+
+fn is_token_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' || c == '=' || c == '+' || c == '/'
+}
+
+/// Replaces JWT-looking runs ("eyJ…") and anything after "Bearer " with "[token]".
+pub fn redact_tokens(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    loop {
+        let jwt = rest.find("eyJ");
+        let bearer = find_ascii_ci(rest, "bearer ");
+        let (at, skip_prefix) = match (jwt, bearer) {
+            (None, None) => {
+                out.push_str(rest);
+                return out;
+            }
+            (Some(j), Some(b)) if b < j => (b, "bearer ".len()),
+            (Some(j), _) => (j, 0),
+            (None, Some(b)) => (b, "bearer ".len()),
+        };
+        out.push_str(&rest[..at + skip_prefix]);
+        let tail = &rest[at + skip_prefix..];
+        let run = tail.find(|c: char| !is_token_char(c)).unwrap_or(tail.len());
+        if skip_prefix == 0 && run < 16 {
+            // Too short to be a token: keep it.
+            out.push_str(&tail[..run.max(3)]);
+            rest = &tail[run.max(3)..];
+            continue;
+        }
+        if run > 0 {
+            out.push_str("[token]");
+        }
+        rest = &tail[run..];
+    }
+}
+
+fn find_ascii_ci(hay: &str, needle: &str) -> Option<usize> {
+    let h = hay.as_bytes();
+    let n = needle.as_bytes();
+    if n.len() > h.len() {
+        return None;
+    }
+    (0..=h.len() - n.len()).find(|&i| h[i..i + n.len()].eq_ignore_ascii_case(n))
+}
+
+fn blank_to_none(s: Option<String>) -> Option<String> {
+    s.map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
+}
+
+/// Ends a sentence with a period unless it already ends with punctuation.
+fn sentence(s: String) -> String {
+    if s.ends_with(['.', '!', '?', '…']) {
+        s
+    } else {
+        s + "."
+    }
+}
+
+impl ApiError {
+    fn new(kind: ErrorKind, status: Option<u16>, message: &str) -> ApiError {
+        ApiError {
+            kind,
+            status,
+            message: Rc::from(excerpt(message, 500)),
+            code_desc: None,
+            retry_after_s: None,
+        }
+    }
+
+    /// The request got no HTTP answer (fetch failed, CORS, offline…).
+    pub fn network(detail: impl AsRef<str>) -> ApiError {
+        let d = detail.as_ref().trim();
+        let d = if d.is_empty() { "no answer" } else { d };
+        ApiError::new(ErrorKind::Network, None, d)
+    }
+
+    /// No answer within `after_ms`.
+    pub fn timeout(after_ms: u64) -> ApiError {
+        let s = after_ms.div_ceil(1000);
+        ApiError::new(ErrorKind::Timeout, None, &format!("no answer within {s} s"))
+    }
+
+    /// Any other failure; `sentence` is shown as is.
+    pub fn other(sentence: impl AsRef<str>) -> ApiError {
+        ApiError::new(ErrorKind::Other, None, sentence.as_ref())
+    }
+
+    /// A non-2xx answer. Shows the manager's `message`, else its `codeDesc`, else
+    /// "HTTP <status> <status_text>" with a short excerpt of the body.
+    pub fn from_response(
+        status: u16,
+        status_text: &str,
+        body: &str,
+        retry_after_header: Option<&str>,
+    ) -> ApiError {
+        let parsed = serde_json::from_str::<ManagerErrorBody>(body).ok();
+        let (msg, code_desc) = match parsed {
+            Some(b) => (blank_to_none(b.message), blank_to_none(b.code_desc)),
+            None => (None, None),
+        };
+        let detail = match (&msg, &code_desc) {
+            (Some(m), _) => m.clone(),
+            (None, Some(c)) => c.clone(),
+            (None, None) => {
+                let mut d = format!("HTTP {status}");
+                let st = excerpt(status_text, 60);
+                if !st.is_empty() {
+                    d.push(' ');
+                    d.push_str(&st);
+                }
+                let x = excerpt(body, EXCERPT_CHARS);
+                if !x.is_empty() {
+                    d.push_str(": ");
+                    d.push_str(&x);
+                }
+                d
+            }
+        };
+        let mut e = ApiError::new(ErrorKind::Http, Some(status), &detail);
+        e.code_desc = code_desc.map(|c| Rc::from(excerpt(&c, 300)));
+        e.retry_after_s = retry_after_header.and_then(parse_retry_after);
+        e
+    }
+
+    /// An answer that could not be read; `what` names it ("the key list", "the job"…).
+    pub fn decode(err: DecodeError, what: &str) -> ApiError {
+        let what = what.trim();
+        let what = if what.is_empty() { "it" } else { what };
+        let (truncated, detail) = match &err {
+            DecodeError::NotJson(_) => (false, format!("{what} is not JSON")),
+            DecodeError::Truncated => (true, format!("{what} was cut short")),
+            DecodeError::WrongShape(m) => {
+                (false, format!("{what} has an unexpected shape ({})", excerpt(m, 200)))
+            }
+        };
+        ApiError::new(ErrorKind::Decode { truncated }, None, &detail)
+    }
+
+    /// The page will not send a request with this id: it is not a UUID.
+    pub fn invalid_id(raw: &str) -> ApiError {
+        let shown = excerpt(raw, 80);
+        ApiError::new(
+            ErrorKind::InvalidId,
+            None,
+            &format!("'{shown}' is not a valid id (a UUID was expected)"),
+        )
+    }
+
+    /// The detail: the manager's message, the network error, … (no sentence framing).
+    pub fn detail(&self) -> &str {
+        &self.message
+    }
+
+    /// A full sentence for the user.
+    pub fn user_message(&self) -> String {
+        let d = &*self.message;
+        match (&self.kind, self.status) {
+            (ErrorKind::Network, _) => sentence(format!("Cannot reach the manager: {d}")),
+            (ErrorKind::Timeout, _) => sentence(format!("The manager did not answer: {d}")),
+            (ErrorKind::Decode { .. }, _) => {
+                sentence(format!("The manager's answer could not be read: {d}"))
+            }
+            (ErrorKind::InvalidId, _) => sentence(format!("The request was not sent: {d}")),
+            (ErrorKind::Other, _) => sentence(d.to_string()),
+            (ErrorKind::Http, Some(401)) => {
+                "Your session has expired; please log in again.".to_string()
+            }
+            (ErrorKind::Http, status) => {
+                let status = status.unwrap_or(0);
+                let lead = match status {
+                    429 => "The manager is busy",
+                    500..=599 => "The manager failed",
+                    400..=499 => "The manager refused the request",
+                    _ => "The manager answered unexpectedly",
+                };
+                let d = d.trim_end_matches('.');
+                if d.starts_with("HTTP ") {
+                    sentence(format!("{lead}: {d}"))
+                } else {
+                    format!("{lead}: {d} (HTTP {status}).")
+                }
+            }
+        }
+    }
+
+    /// The sentence for a failed log-in: a 401 there means a wrong username or password.
+    pub fn login_message(&self) -> String {
+        if self.is_unauthorized() {
+            "The manager refused the username or password.".to_string()
+        } else {
+            self.user_message()
+        }
+    }
+
+    pub fn is_unauthorized(&self) -> bool {
+        self.kind == ErrorKind::Http && self.status == Some(401)
+    }
+
+    pub fn is_not_found(&self) -> bool {
+        self.kind == ErrorKind::Http && self.status == Some(404)
+    }
+
+    pub fn is_conflict(&self) -> bool {
+        self.kind == ErrorKind::Http && self.status == Some(409)
+    }
+
+    /// Worth repeating, if the request is idempotent (a GET): a network failure, a timeout,
+    /// 408, 429, 5xx, or an answer cut short.
+    pub fn is_transient(&self) -> bool {
+        match self.kind {
+            ErrorKind::Network | ErrorKind::Timeout => true,
+            ErrorKind::Decode { truncated } => truncated,
+            ErrorKind::Http => matches!(self.status, Some(408 | 429 | 500..=599)),
+            ErrorKind::InvalidId | ErrorKind::Other => false,
+        }
+    }
+
+    pub fn retry_after_ms(&self) -> Option<u64> {
+        self.retry_after_s.map(|s| u64::from(s) * 1000)
+    }
+}
+
+/// `Retry-After` in seconds (the HTTP-date form is ignored: the page reads no clock here).
+fn parse_retry_after(h: &str) -> Option<u32> {
+    let n: u64 = h.trim().parse().ok()?;
+    Some(n.min(u64::from(MAX_RETRY_AFTER_S)) as u32)
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.user_message())
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOT_FOUND: &str = r#"{"code":404,"codeDesc":"NCERRResourceNotFound: Resource not found","message":"key 'x' not found"}"#;
+
+    #[test]
+    fn manager_message_is_shown() {
+        let e = ApiError::from_response(404, "Not Found", NOT_FOUND, None);
+        assert_eq!(e.user_message(), "The manager refused the request: key 'x' not found (HTTP 404).");
+        assert!(e.is_not_found());
+        assert!(!e.is_transient());
+        assert_eq!(e.code_desc.as_deref(), Some("NCERRResourceNotFound: Resource not found"));
+        assert_eq!(e.to_string(), e.user_message());
+    }
+
+    #[test]
+    fn code_desc_when_no_message() {
+        let e = ApiError::from_response(409, "Conflict", r#"{"codeDesc":"NCERRConflict: busy","message":""}"#, None);
+        assert_eq!(e.user_message(), "The manager refused the request: NCERRConflict: busy (HTTP 409).");
+        assert!(e.is_conflict());
+    }
+
+    #[test]
+    fn non_json_body_gives_status_and_excerpt() {
+        let body = format!("<html>\n<body>Bad\tGateway\u{1b}[31m {}</body></html>", "z".repeat(1000));
+        let e = ApiError::from_response(502, "Bad Gateway", &body, None);
+        let m = e.user_message();
+        assert!(m.starts_with("The manager failed: HTTP 502 Bad Gateway: <html> <body>Bad Gateway"), "{m}");
+        assert!(!m.chars().any(char::is_control), "{m}");
+        assert!(m.chars().count() < 300, "{m}");
+        assert!(e.is_transient());
+    }
+
+    #[test]
+    fn empty_body_and_empty_status_text() {
+        let e = ApiError::from_response(500, "", "", None);
+        assert_eq!(e.user_message(), "The manager failed: HTTP 500.");
+        let e = ApiError::from_response(418, "I'm a teapot", "{}", None);
+        assert_eq!(e.user_message(), "The manager refused the request: HTTP 418 I'm a teapot: {}.");
+    }
+
+    #[test]
+    fn unauthorized_is_session_expired() {
+        let e = ApiError::from_response(401, "Unauthorized", r#"{"code":401,"codeDesc":"NCERRUnauthorized"}"#, None);
+        assert!(e.is_unauthorized());
+        assert_eq!(e.user_message(), "Your session has expired; please log in again.");
+        assert_eq!(e.login_message(), "The manager refused the username or password.");
+        let other = ApiError::network("offline");
+        assert_eq!(other.login_message(), other.user_message());
+    }
+
+    #[test]
+    fn network_and_timeout() {
+        let e = ApiError::network("TypeError: Failed to fetch");
+        assert_eq!(e.user_message(), "Cannot reach the manager: TypeError: Failed to fetch.");
+        assert!(e.is_transient());
+        assert_eq!(e.status, None);
+        assert_eq!(ApiError::network("  ").user_message(), "Cannot reach the manager: no answer.");
+        let t = ApiError::timeout(30_000);
+        assert!(t.is_transient());
+        assert_eq!(t.user_message(), "The manager did not answer: no answer within 30 s.");
+    }
+
+    #[test]
+    fn decode_errors() {
+        let e = ApiError::decode(DecodeError::NotJson("<html>".into()), "");
+        assert_eq!(e.user_message(), "The manager's answer could not be read: it is not JSON.");
+        assert!(!e.is_transient());
+        let e = ApiError::decode(DecodeError::Truncated, "the key list");
+        assert_eq!(e.user_message(), "The manager's answer could not be read: the key list was cut short.");
+        assert!(e.is_transient());
+        let e = ApiError::decode(DecodeError::WrongShape("missing field `id`".into()), "the job");
+        assert!(e.user_message().contains("the job has an unexpected shape (missing field `id`)"));
+    }
+
+    #[test]
+    fn invalid_id() {
+        let e = ApiError::invalid_id("not-a-uuid");
+        assert_eq!(e.kind, ErrorKind::InvalidId);
+        assert_eq!(
+            e.user_message(),
+            "The request was not sent: 'not-a-uuid' is not a valid id (a UUID was expected)."
+        );
+        let long = ApiError::invalid_id(&"\u{202e}x".repeat(500));
+        assert!(long.user_message().chars().count() < 200);
+    }
+
+    #[test]
+    fn transient_statuses() {
+        for s in [408, 429, 500, 502, 503, 504] {
+            assert!(ApiError::from_response(s, "", "", None).is_transient(), "{s}");
+        }
+        for s in [400, 401, 403, 404, 409, 422] {
+            assert!(!ApiError::from_response(s, "", "", None).is_transient(), "{s}");
+        }
+        assert!(!ApiError::invalid_id("x").is_transient());
+    }
+
+    #[test]
+    fn retry_after() {
+        let e = ApiError::from_response(429, "Too Many Requests", "{}", Some(" 7 "));
+        assert_eq!(e.retry_after_s, Some(7));
+        assert_eq!(e.retry_after_ms(), Some(7000));
+        let e = ApiError::from_response(429, "", "", Some("Wed, 21 Oct 2015 07:28:00 GMT"));
+        assert_eq!(e.retry_after_ms(), None);
+        let e = ApiError::from_response(503, "", "", Some("99999999999"));
+        assert_eq!(e.retry_after_s, Some(600));
+        assert!(ApiError::from_response(429, "", r#"{"message":"slow down"}"#, None)
+            .user_message()
+            .starts_with("The manager is busy: slow down"));
+    }
+
+    #[test]
+    fn tokens_never_leak() {
+        let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJsb2NhbHwxIn0.c2lnbmF0dXJlc2lnbmF0dXJl";
+        let e = ApiError::from_response(400, "Bad", &format!("token {jwt} rejected"), None);
+        assert!(!e.user_message().contains("eyJ"), "{}", e.user_message());
+        let e = ApiError::from_response(400, "Bad", r#"{"message":"bad Bearer abc123secret"}"#, None);
+        assert!(!e.user_message().contains("abc123secret"), "{}", e.user_message());
+        let e = ApiError::network(format!("Authorization: bearer {jwt}"));
+        assert!(!e.user_message().contains("eyJ"));
+        // Short "eyJ" words are not tokens.
+        assert_eq!(redact_tokens("heyJo eyJ"), "heyJo eyJ");
+    }
+
+    #[test]
+    fn excerpt_limits() {
+        assert_eq!(excerpt("  a \n\n b  ", 200), "a b");
+        let x = excerpt(&"é".repeat(300), 200);
+        assert_eq!(x.chars().count(), 200);
+        assert!(x.ends_with('…'));
+        assert_eq!(excerpt("abc", 3), "abc");
+        assert_eq!(excerpt("", 10), "");
+    }
+
+    #[test]
+    fn clone_is_cheap_and_equal() {
+        let e = ApiError::from_response(404, "Not Found", NOT_FOUND, None);
+        let c = e.clone();
+        assert!(Rc::ptr_eq(&e.message, &c.message));
+        assert_eq!(e, c);
+    }
+}

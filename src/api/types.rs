@@ -1,0 +1,915 @@
+//! The manager's wire types, as `shared/api/cckm-sap.md` describes them: only `[C]` fields are
+//! required, every `[I]` field is optional, unknown fields are ignored.
+
+use std::fmt;
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::api::error::excerpt;
+
+/// Lenient field readers: a field of an unexpected JSON type becomes `None`, never an error.
+pub(crate) mod de {
+    use serde::de::DeserializeOwned;
+    use serde::{Deserialize, Deserializer};
+    use serde_json::Value;
+
+    pub fn opt_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+        Ok(match Value::deserialize(d)? {
+            Value::String(s) => Some(s),
+            Value::Number(n) => Some(n.to_string()),
+            Value::Bool(b) => Some(b.to_string()),
+            _ => None,
+        })
+    }
+
+    pub fn string<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+        opt_string(d).map(Option::unwrap_or_default)
+    }
+
+    /// A string as is; any other non-null JSON value as its JSON text.
+    pub fn opt_text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+        Ok(match Value::deserialize(d)? {
+            Value::Null => None,
+            Value::String(s) => Some(s),
+            other => Some(other.to_string()),
+        })
+    }
+
+    pub fn value_u64(v: &Value) -> Option<u64> {
+        match v {
+            Value::Number(n) => n.as_u64().or_else(|| {
+                n.as_f64()
+                    .filter(|f| f.is_finite() && *f >= 0.0 && *f < 1.8e19)
+                    .map(|f| f as u64)
+            }),
+            Value::String(s) => s.trim().parse().ok(),
+            _ => None,
+        }
+    }
+
+    pub fn opt_u64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+        Ok(value_u64(&Value::deserialize(d)?))
+    }
+
+    pub fn opt_u32<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+        Ok(value_u64(&Value::deserialize(d)?).and_then(|n| u32::try_from(n).ok()))
+    }
+
+    pub fn opt_i64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+        Ok(match Value::deserialize(d)? {
+            Value::Number(n) => n.as_i64(),
+            Value::String(s) => s.trim().parse().ok(),
+            _ => None,
+        })
+    }
+
+    pub fn opt_bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+        Ok(match Value::deserialize(d)? {
+            Value::Bool(b) => Some(b),
+            Value::String(s) if s.eq_ignore_ascii_case("true") => Some(true),
+            Value::String(s) if s.eq_ignore_ascii_case("false") => Some(false),
+            _ => None,
+        })
+    }
+
+    pub fn opt_f64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+        Ok(match Value::deserialize(d)? {
+            Value::Number(n) => n.as_f64().filter(|f| f.is_finite()),
+            Value::String(s) => s.trim().parse().ok().filter(|f: &f64| f.is_finite()),
+            _ => None,
+        })
+    }
+
+    pub fn f64_or_zero<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+        opt_f64(d).map(|f| f.unwrap_or(0.0))
+    }
+
+    pub fn opt<'de, D: Deserializer<'de>, T: DeserializeOwned>(d: D) -> Result<Option<T>, D::Error> {
+        Ok(serde_json::from_value(Value::deserialize(d)?).ok())
+    }
+
+    pub fn or_default<'de, D: Deserializer<'de>, T: DeserializeOwned + Default>(
+        d: D,
+    ) -> Result<T, D::Error> {
+        Ok(serde_json::from_value(Value::deserialize(d)?).unwrap_or_default())
+    }
+}
+
+/// Why a body could not be read as the expected JSON.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DecodeError {
+    /// Not JSON at all; holds a short, sanitized excerpt of the body.
+    NotJson(String),
+    /// JSON that stops early (or an empty body): most likely a cut connection.
+    Truncated,
+    /// JSON, but not the expected shape; holds serde's message.
+    WrongShape(String),
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DecodeError::NotJson(x) if x.is_empty() => write!(f, "it is not JSON"),
+            DecodeError::NotJson(x) => write!(f, "it is not JSON (\"{x}\")"),
+            DecodeError::Truncated => write!(f, "it was cut short"),
+            DecodeError::WrongShape(m) => write!(f, "it has an unexpected shape ({m})"),
+        }
+    }
+}
+
+impl DecodeError {
+    fn from_serde(e: &serde_json::Error, body: &str) -> DecodeError {
+        use serde_json::error::Category;
+        match e.classify() {
+            Category::Eof => DecodeError::Truncated,
+            Category::Data => DecodeError::WrongShape(excerpt(&e.to_string(), 200)),
+            Category::Syntax | Category::Io => DecodeError::NotJson(excerpt(body, 200)),
+        }
+    }
+}
+
+/// Parses a whole body as `T`.
+pub fn parse_json<T: DeserializeOwned>(body: &str) -> Result<T, DecodeError> {
+    serde_json::from_str(body).map_err(|e| DecodeError::from_serde(&e, body))
+}
+
+fn parse_value(body: &str) -> Result<Value, DecodeError> {
+    parse_json::<Value>(body)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Auth
+
+/// The body of `POST /api/v1/auth/tokens`. Its `Debug` never shows a secret.
+#[derive(Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "grant_type", rename_all = "snake_case")]
+pub enum TokenRequest {
+    Password { username: String, password: String },
+    RefreshToken { refresh_token: String },
+}
+
+impl fmt::Debug for TokenRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TokenRequest::Password { username, .. } => f
+                .debug_struct("Password")
+                .field("username", username)
+                .field("password", &"<hidden>")
+                .finish(),
+            TokenRequest::RefreshToken { .. } => f
+                .debug_struct("RefreshToken")
+                .field("refresh_token", &"<hidden>")
+                .finish(),
+        }
+    }
+}
+
+/// The manager's answer to a token request. Its `Debug` never shows a token.
+#[derive(Clone, PartialEq, Eq, Deserialize, Serialize)]
+pub struct TokenResponse {
+    pub jwt: String,
+    #[serde(default, deserialize_with = "de::opt_u64")]
+    pub duration: Option<u64>,
+    #[serde(default, deserialize_with = "de::opt_string")]
+    pub token_type: Option<String>,
+    #[serde(default, deserialize_with = "de::opt_string")]
+    pub refresh_token: Option<String>,
+    #[serde(default, deserialize_with = "de::opt_string")]
+    pub refresh_token_id: Option<String>,
+    #[serde(default, deserialize_with = "de::opt_string")]
+    pub client_id: Option<String>,
+}
+
+impl fmt::Debug for TokenResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TokenResponse")
+            .field("jwt", &"<hidden>")
+            .field("duration", &self.duration)
+            .field("token_type", &self.token_type)
+            .field("refresh_token", &self.refresh_token.as_ref().map(|_| "<hidden>"))
+            .field("refresh_token_id", &self.refresh_token_id)
+            .field("client_id", &self.client_id)
+            .finish()
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lists
+
+/// One page of a manager list.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ListPage<T> {
+    pub skip: u64,
+    pub limit: u64,
+    pub total: u64,
+    pub resources: Vec<T>,
+    pub messages: Vec<String>,
+}
+
+impl<T> Default for ListPage<T> {
+    fn default() -> Self {
+        ListPage { skip: 0, limit: 0, total: 0, resources: Vec::new(), messages: Vec::new() }
+    }
+}
+
+/// Parses a list page resource by resource: a malformed resource is skipped and counted
+/// instead of failing the page. Missing `skip`/`limit`/`messages` default; a missing `total`
+/// becomes `skip + resources.len()`.
+pub fn parse_list<T: DeserializeOwned>(body: &str) -> Result<(ListPage<T>, usize), DecodeError> {
+    let value = parse_value(body)?;
+    let Value::Object(mut obj) = value else {
+        return Err(DecodeError::WrongShape("a list page must be a JSON object".into()));
+    };
+    let raw = match obj.remove("resources") {
+        Some(Value::Array(items)) => items,
+        None | Some(Value::Null) => Vec::new(),
+        Some(_) => {
+            return Err(DecodeError::WrongShape("\"resources\" is not an array".into()));
+        }
+    };
+    let mut skipped = 0;
+    let mut resources = Vec::with_capacity(raw.len());
+    for item in raw {
+        match serde_json::from_value::<T>(item) {
+            Ok(r) => resources.push(r),
+            Err(_) => skipped += 1,
+        }
+    }
+    let num = |k: &str| obj.get(k).and_then(de::value_u64);
+    let skip = num("skip").unwrap_or(0);
+    let limit = num("limit").unwrap_or(0);
+    let seen = (resources.len() + skipped) as u64;
+    let total = num("total").unwrap_or(skip.saturating_add(seen));
+    let messages = match obj.get("messages") {
+        Some(Value::Array(ms)) => ms
+            .iter()
+            .map(|m| match m {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            })
+            .collect(),
+        Some(Value::String(s)) => vec![s.clone()],
+        _ => Vec::new(),
+    };
+    Ok((ListPage { skip, limit, total, resources, messages }, skipped))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Keys
+
+/// A key's state as the page shows it (no single enum exists on the wire).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum KeyState {
+    Enabled,
+    Disabled,
+    Gone,
+    Unknown,
+}
+
+impl KeyState {
+    pub fn label(self) -> &'static str {
+        match self {
+            KeyState::Enabled => "Enabled",
+            KeyState::Disabled => "Disabled",
+            KeyState::Gone => "Deleted from SAP",
+            KeyState::Unknown => "Unknown",
+        }
+    }
+
+    /// A text glyph shown next to the label (never the only signal).
+    pub fn icon(self) -> &'static str {
+        match self {
+            KeyState::Enabled => "●",
+            KeyState::Disabled => "○",
+            KeyState::Gone => "⊘",
+            KeyState::Unknown => "?",
+        }
+    }
+
+    pub fn is_gone(self) -> bool {
+        self == KeyState::Gone
+    }
+}
+
+/// `sap_param.keystoreContext`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+pub struct KeystoreContext {
+    #[serde(rename = "customerHeld", default, deserialize_with = "de::opt_bool")]
+    pub customer_held: Option<bool>,
+}
+
+/// `sap_param.meta`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+pub struct KeyMeta {
+    #[serde(default, deserialize_with = "de::opt_string")]
+    pub created: Option<String>,
+    #[serde(rename = "creatorName", default, deserialize_with = "de::opt_string")]
+    pub creator_name: Option<String>,
+    #[serde(rename = "totalVersions", default, deserialize_with = "de::opt_u64")]
+    pub total_versions: Option<u64>,
+}
+
+/// `sap_param` of a key.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+pub struct SapParam {
+    #[serde(default, deserialize_with = "de::opt_string")]
+    pub description: Option<String>,
+    #[serde(default, deserialize_with = "de::opt_bool")]
+    pub enabled: Option<bool>,
+    #[serde(default, deserialize_with = "de::opt_bool")]
+    pub exportable: Option<bool>,
+    #[serde(rename = "groupId", default, deserialize_with = "de::opt_string")]
+    pub group_id: Option<String>,
+    #[serde(default, deserialize_with = "de::opt_string")]
+    pub sap_key_id: Option<String>,
+    #[serde(rename = "type", default, deserialize_with = "de::opt_string")]
+    pub key_type: Option<String>,
+    #[serde(default, deserialize_with = "de::opt_u32")]
+    pub size: Option<u32>,
+    #[serde(rename = "keystoreContext", default, deserialize_with = "de::opt")]
+    pub keystore_context: Option<KeystoreContext>,
+    #[serde(default, deserialize_with = "de::opt")]
+    pub meta: Option<KeyMeta>,
+}
+
+/// An SAP key as the manager lists it. `id` is its CCKM id; `sap_param.sap_key_id` its SAP id.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+pub struct SapKey {
+    pub id: String,
+    #[serde(default, deserialize_with = "de::opt_string")]
+    pub uri: Option<String>,
+    #[serde(default, deserialize_with = "de::opt_string")]
+    pub account: Option<String>,
+    #[serde(default, deserialize_with = "de::opt_string")]
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "de::opt_bool")]
+    pub gone: Option<bool>,
+    #[serde(default, deserialize_with = "de::opt_string")]
+    pub tenant: Option<String>,
+    #[serde(default, deserialize_with = "de::opt_string")]
+    pub cloud_name: Option<String>,
+    #[serde(rename = "createdAt", default, deserialize_with = "de::opt_string")]
+    pub created_at: Option<String>,
+    #[serde(rename = "updatedAt", default, deserialize_with = "de::opt_string")]
+    pub updated_at: Option<String>,
+    #[serde(default, deserialize_with = "de::opt_string")]
+    pub sap_group_name: Option<String>,
+    #[serde(default, deserialize_with = "de::opt")]
+    pub sap_param: Option<SapParam>,
+}
+
+fn non_blank(s: &Option<String>) -> Option<&str> {
+    s.as_deref().filter(|s| !s.trim().is_empty())
+}
+
+impl SapKey {
+    pub fn state(&self) -> KeyState {
+        if self.gone == Some(true) {
+            return KeyState::Gone;
+        }
+        match self.enabled() {
+            Some(true) => KeyState::Enabled,
+            Some(false) => KeyState::Disabled,
+            None => KeyState::Unknown,
+        }
+    }
+
+    pub fn enabled(&self) -> Option<bool> {
+        self.sap_param.as_ref().and_then(|p| p.enabled)
+    }
+
+    /// The key's name, or "(unnamed key <id>)".
+    pub fn display_name(&self) -> String {
+        match self.real_name() {
+            Some(n) => n.to_string(),
+            None => format!("(unnamed key {})", self.id),
+        }
+    }
+
+    /// The name if it is not blank.
+    pub fn real_name(&self) -> Option<&str> {
+        non_blank(&self.name)
+    }
+
+    /// "AES 256", "AES", "256" or "".
+    pub fn type_size(&self) -> String {
+        let p = self.sap_param.as_ref();
+        let t = p.and_then(|p| non_blank(&p.key_type));
+        let s = p.and_then(|p| p.size);
+        match (t, s) {
+            (Some(t), Some(s)) => format!("{t} {s}"),
+            (Some(t), None) => t.to_string(),
+            (None, Some(s)) => s.to_string(),
+            (None, None) => String::new(),
+        }
+    }
+
+    /// The group's name, else the SAP group id, else "".
+    pub fn group_label(&self) -> String {
+        non_blank(&self.sap_group_name)
+            .or_else(|| self.sap_param.as_ref().and_then(|p| non_blank(&p.group_id)))
+            .unwrap_or("")
+            .to_string()
+    }
+
+    pub fn sap_key_id(&self) -> Option<&str> {
+        self.sap_param.as_ref().and_then(|p| non_blank(&p.sap_key_id))
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Groups
+
+/// An SAP group (`GET /groups`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+pub struct SapGroup {
+    pub id: String,
+    #[serde(default, deserialize_with = "de::opt_string")]
+    pub uri: Option<String>,
+    #[serde(default, deserialize_with = "de::opt_string")]
+    pub account: Option<String>,
+    #[serde(rename = "createdAt", default, deserialize_with = "de::opt_string")]
+    pub created_at: Option<String>,
+    #[serde(rename = "updatedAt", default, deserialize_with = "de::opt_string")]
+    pub updated_at: Option<String>,
+    #[serde(default, deserialize_with = "de::opt_string")]
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "de::opt_string")]
+    pub group_id: Option<String>,
+    #[serde(default, deserialize_with = "de::opt_string")]
+    pub sap_application: Option<String>,
+    #[serde(default, deserialize_with = "de::opt_string")]
+    pub keystore_id: Option<String>,
+    #[serde(default, deserialize_with = "de::opt_string")]
+    pub connection: Option<String>,
+    #[serde(default, deserialize_with = "de::opt_string")]
+    pub cloud_name: Option<String>,
+    #[serde(default, deserialize_with = "de::opt_string")]
+    pub tenant: Option<String>,
+}
+
+impl SapGroup {
+    /// The group's name, else its SAP group id, else its CCKM id.
+    pub fn label(&self) -> String {
+        non_blank(&self.name)
+            .or_else(|| non_blank(&self.group_id))
+            .unwrap_or(&self.id)
+            .to_string()
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Jobs
+
+/// A job operation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Operation {
+    Delete,
+    Restore,
+}
+
+impl Operation {
+    pub fn label(self) -> &'static str {
+        match self {
+            Operation::Delete => "Delete",
+            Operation::Restore => "Restore",
+        }
+    }
+
+    /// The wire spelling: "delete" / "restore".
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Operation::Delete => "delete",
+            Operation::Restore => "restore",
+        }
+    }
+
+    /// Case-insensitive parse of the wire spelling.
+    pub fn parse(s: &str) -> Option<Operation> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "delete" => Some(Operation::Delete),
+            "restore" => Some(Operation::Restore),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Operation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The body of `POST /api/v1/cckm/sap/keys/jobs`; `id` is the key's CCKM id.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobRequest {
+    pub id: String,
+    pub operation: Operation,
+    pub delete_if_backup_fails: bool,
+}
+
+/// A job as the manager returns it. `state` stays the manager's raw string.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+pub struct Job {
+    pub id: String,
+    #[serde(default, deserialize_with = "de::string")]
+    pub state: String,
+    #[serde(default, deserialize_with = "de::opt_string")]
+    pub uri: Option<String>,
+    #[serde(default, deserialize_with = "de::opt_string")]
+    pub account: Option<String>,
+    #[serde(rename = "createdAt", default, deserialize_with = "de::opt_string")]
+    pub created_at: Option<String>,
+    #[serde(rename = "updatedAt", default, deserialize_with = "de::opt_string")]
+    pub updated_at: Option<String>,
+    /// The key's CCKM id.
+    #[serde(default, deserialize_with = "de::opt_string")]
+    pub cckm_key_id: Option<String>,
+    #[serde(default, deserialize_with = "de::opt_string")]
+    pub group_id: Option<String>,
+    /// The job's id on the SAP side.
+    #[serde(default, deserialize_with = "de::opt_string")]
+    pub job_id: Option<String>,
+    /// The key's SAP id (`sap_key_id`), despite the wire name.
+    #[serde(default, deserialize_with = "de::opt_string")]
+    pub key_id: Option<String>,
+    #[serde(default, deserialize_with = "de::opt_string")]
+    pub operation: Option<String>,
+    #[serde(default, deserialize_with = "de::opt_string")]
+    pub creator_id: Option<String>,
+    #[serde(default, deserialize_with = "de::opt_string")]
+    pub creator_name: Option<String>,
+    #[serde(default, deserialize_with = "de::opt_text")]
+    pub error_details: Option<String>,
+    #[serde(default, deserialize_with = "de::opt_text")]
+    pub error: Option<String>,
+    #[serde(default, deserialize_with = "de::opt_text")]
+    pub message: Option<String>,
+    #[serde(default, deserialize_with = "de::opt_text")]
+    pub details: Option<String>,
+    /// The raw JSON this job was read from, when read with [`parse_job`] / [`Job::from_value`].
+    #[serde(skip)]
+    pub raw: Option<Value>,
+}
+
+impl Job {
+    /// The first non-blank of `error_details`, `error`, `message`, `details`.
+    pub fn failure_text(&self) -> Option<String> {
+        [&self.error_details, &self.error, &self.message, &self.details]
+            .into_iter()
+            .find_map(|t| non_blank(t).map(|s| s.trim().to_string()))
+    }
+
+    /// Reads a job from JSON, keeping the raw value in `raw`.
+    pub fn from_value(value: Value) -> Result<Job, DecodeError> {
+        let mut job: Job = serde_json::from_value(value.clone())
+            .map_err(|e| DecodeError::WrongShape(excerpt(&e.to_string(), 200)))?;
+        job.raw = Some(value);
+        Ok(job)
+    }
+
+    /// The operation as an [`Operation`], if it is a known one.
+    pub fn operation(&self) -> Option<Operation> {
+        self.operation.as_deref().and_then(Operation::parse)
+    }
+}
+
+/// Parses a job body, keeping the raw JSON in `Job::raw`.
+pub fn parse_job(body: &str) -> Result<Job, DecodeError> {
+    Job::from_value(parse_value(body)?)
+}
+
+/// The manager's error body: `{"code":404,"codeDesc":"NCERR…","message":"…"}`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+pub struct ManagerErrorBody {
+    #[serde(default, deserialize_with = "de::opt_i64")]
+    pub code: Option<i64>,
+    #[serde(rename = "codeDesc", default, deserialize_with = "de::opt_text")]
+    pub code_desc: Option<String>,
+    #[serde(default, deserialize_with = "de::opt_text")]
+    pub message: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const KEY: &str = r#"{
+      "id": "d109deae-5ca7-421d-bf49-637e65c3bbcb",
+      "uri": "kylo:kylo:cckm:sap-key:d109deae-5ca7-421d-bf49-637e65c3bbcb",
+      "account": "kylo:kylo:admin:accounts:kylo",
+      "createdAt": "2021-10-18T04:24:18.88509Z",
+      "updatedAt": "2021-10-18T05:48:26.754073Z",
+      "cloud_name": "sap",
+      "tenant": "thales-preprod",
+      "name": "payroll-master",
+      "gone": false,
+      "sap_param": {
+        "description": "",
+        "enabled": true,
+        "exportable": false,
+        "groupId": "489ac34d-3e9c-4be3-8c1c-2c383bf31461",
+        "sap_key_id": "89ac400d-254f-4a19-a1fa-8952a2dca56f",
+        "keystoreContext": {"customerHeld": false},
+        "type": "AES", "size": 256,
+        "meta": {"created": "2021-10-22T03:27:41Z", "creatorName": "creator.name@xyz.com", "totalVersions": 1}
+      },
+      "sap_group_name": "payroll",
+      "some_future_field": {"x": [1, 2]}
+    }"#;
+
+    const JOB: &str = r#"{
+      "id": "5db60499-9f4f-4143-b963-370459d3cef1",
+      "uri": "kylo:kylo:cckm:sap_job:5db60499-9f4f-4143-b963-370459d3cef1",
+      "account": "kylo:kylo:admin:accounts:kylo",
+      "createdAt": "2021-11-24T09:54:45.962862797Z",
+      "updatedAt": "2021-11-24T09:54:45.963309486Z",
+      "cckm_key_id": "b707ea86-37bb-4212-ad09-2635698dbe4a",
+      "group_id": "489ac34d-3e9c-4be3-8c1c-2c383bf31461",
+      "job_id": "b6b65380-4c0d-4b39-853a-e54676fe6706",
+      "key_id": "89ac400d-254f-4a19-a1fa-8952a2dca56f",
+      "operation": "delete",
+      "creator_id": "69f41156-5197-490d-aa5f-f1ffb0ab4e66",
+      "creator_name": "creator.name@xyz.com",
+      "state": "PENDING"
+    }"#;
+
+    #[test]
+    fn token_request_serializes_exactly() {
+        let p = TokenRequest::Password { username: "admin".into(), password: "pw".into() };
+        assert_eq!(
+            serde_json::to_value(&p).unwrap(),
+            json!({"grant_type":"password","username":"admin","password":"pw"})
+        );
+        let r = TokenRequest::RefreshToken { refresh_token: "rt".into() };
+        assert_eq!(
+            serde_json::to_value(&r).unwrap(),
+            json!({"grant_type":"refresh_token","refresh_token":"rt"})
+        );
+    }
+
+    #[test]
+    fn debug_never_shows_secrets() {
+        let p = TokenRequest::Password { username: "admin".into(), password: "s3cret".into() };
+        assert!(!format!("{p:?}").contains("s3cret"));
+        let r = TokenRequest::RefreshToken { refresh_token: "rtok".into() };
+        assert!(!format!("{r:?}").contains("rtok"));
+        let t: TokenResponse =
+            parse_json(r#"{"jwt":"eyJhbGci.x.y","refresh_token":"rtok","duration":300}"#).unwrap();
+        let d = format!("{t:?}");
+        assert!(!d.contains("eyJ") && !d.contains("rtok"), "{d}");
+    }
+
+    #[test]
+    fn token_response_full_and_minimal() {
+        let t: TokenResponse = parse_json(
+            r#"{"jwt":"a.b.c","duration":300,"token_type":"Bearer","client_id":"c",
+                "refresh_token_id":"i","refresh_token":"r","extra":1}"#,
+        )
+        .unwrap();
+        assert_eq!(t.duration, Some(300));
+        assert_eq!(t.refresh_token.as_deref(), Some("r"));
+        assert_eq!(t.client_id.as_deref(), Some("c"));
+        let m: TokenResponse = parse_json(r#"{"jwt":"a.b.c","duration":"300.0x"}"#).unwrap();
+        assert_eq!(m.duration, None);
+        assert_eq!(m.refresh_token, None);
+        let f: TokenResponse = parse_json(r#"{"jwt":"a.b.c","duration":300.0}"#).unwrap();
+        assert_eq!(f.duration, Some(300));
+        assert!(matches!(parse_json::<TokenResponse>("{}"), Err(DecodeError::WrongShape(_))));
+    }
+
+    #[test]
+    fn key_full_example() {
+        let k: SapKey = parse_json(KEY).unwrap();
+        assert_eq!(k.id, "d109deae-5ca7-421d-bf49-637e65c3bbcb");
+        assert_eq!(k.state(), KeyState::Enabled);
+        assert_eq!(k.display_name(), "payroll-master");
+        assert_eq!(k.type_size(), "AES 256");
+        assert_eq!(k.group_label(), "payroll");
+        assert_eq!(k.sap_key_id(), Some("89ac400d-254f-4a19-a1fa-8952a2dca56f"));
+        assert_eq!(k.created_at.as_deref(), Some("2021-10-18T04:24:18.88509Z"));
+        assert_eq!(k.updated_at.as_deref(), Some("2021-10-18T05:48:26.754073Z"));
+        let p = k.sap_param.unwrap();
+        assert_eq!(p.keystore_context, Some(KeystoreContext { customer_held: Some(false) }));
+        let meta = p.meta.unwrap();
+        assert_eq!(meta.creator_name.as_deref(), Some("creator.name@xyz.com"));
+        assert_eq!(meta.total_versions, Some(1));
+    }
+
+    #[test]
+    fn key_minimal_only_confirmed_fields() {
+        let k: SapKey = parse_json(r#"{"id":"x","sap_param":{"enabled":false}}"#).unwrap();
+        assert_eq!(k.state(), KeyState::Disabled);
+        assert_eq!(k.display_name(), "(unnamed key x)");
+        assert_eq!(k.type_size(), "");
+        assert_eq!(k.group_label(), "");
+        let bare: SapKey = parse_json(r#"{"id":"y"}"#).unwrap();
+        assert_eq!(bare.state(), KeyState::Unknown);
+    }
+
+    #[test]
+    fn key_state_rules() {
+        let mk = |gone: Option<bool>, enabled: Option<bool>| SapKey {
+            id: "k".into(),
+            gone,
+            sap_param: Some(SapParam { enabled, ..Default::default() }),
+            ..Default::default()
+        };
+        assert_eq!(mk(Some(true), Some(true)).state(), KeyState::Gone);
+        assert_eq!(mk(Some(true), None).state(), KeyState::Gone);
+        assert_eq!(mk(Some(false), Some(true)).state(), KeyState::Enabled);
+        assert_eq!(mk(None, Some(false)).state(), KeyState::Disabled);
+        assert_eq!(mk(None, None).state(), KeyState::Unknown);
+        for s in [KeyState::Enabled, KeyState::Disabled, KeyState::Gone, KeyState::Unknown] {
+            assert!(!s.label().is_empty() && !s.icon().is_empty());
+        }
+        assert_eq!(KeyState::Gone.label(), "Deleted from SAP");
+    }
+
+    #[test]
+    fn key_tolerates_odd_types_in_inferred_fields() {
+        let k: SapKey = parse_json(
+            r#"{"id":"x","name":42,"gone":"true","sap_group_name":null,
+                "sap_param":{"enabled":"FALSE","size":"128","type":"HMAC","meta":"oops",
+                             "keystoreContext":[1]}}"#,
+        )
+        .unwrap();
+        assert_eq!(k.name.as_deref(), Some("42"));
+        assert_eq!(k.state(), KeyState::Gone);
+        assert_eq!(k.type_size(), "HMAC 128");
+        let p = k.sap_param.unwrap();
+        assert_eq!(p.enabled, Some(false));
+        assert_eq!(p.meta, None);
+        assert_eq!(p.keystore_context, None);
+        let k2: SapKey = parse_json(r#"{"id":"x","sap_param":"nope","name":"  "}"#).unwrap();
+        assert_eq!(k2.sap_param, None);
+        assert_eq!(k2.display_name(), "(unnamed key x)");
+    }
+
+    #[test]
+    fn type_size_and_group_label_fallbacks() {
+        let k = SapKey {
+            id: "k".into(),
+            sap_param: Some(SapParam {
+                size: Some(256),
+                group_id: Some("g-1".into()),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        assert_eq!(k.type_size(), "256");
+        assert_eq!(k.group_label(), "g-1");
+        let k = SapKey {
+            sap_param: Some(SapParam { key_type: Some("AES".into()), ..Default::default() }),
+            ..k
+        };
+        assert_eq!(k.type_size(), "AES");
+    }
+
+    #[test]
+    fn list_skips_malformed_resources() {
+        let body = format!(
+            r#"{{"skip":0,"limit":10,"total":1234,"resources":[{KEY}, {{"name":"no id"}}, 7, {{"id":"b"}}],
+                "messages":["careful", 3]}}"#
+        );
+        let (page, skipped) = parse_list::<SapKey>(&body).unwrap();
+        assert_eq!(skipped, 2);
+        assert_eq!(page.resources.len(), 2);
+        assert_eq!(page.total, 1234);
+        assert_eq!(page.limit, 10);
+        assert_eq!(page.messages, vec!["careful".to_string(), "3".to_string()]);
+    }
+
+    #[test]
+    fn list_defaults() {
+        let (page, skipped) = parse_list::<SapKey>(r#"{"resources":[{"id":"a"},{"id":"b"}]}"#).unwrap();
+        assert_eq!((page.skip, page.limit, page.total, skipped), (0, 0, 2, 0));
+        assert!(page.messages.is_empty());
+        let (page, _) = parse_list::<SapKey>(r#"{"skip":20,"resources":[{"id":"a"}]}"#).unwrap();
+        assert_eq!(page.total, 21);
+        let (page, _) = parse_list::<SapKey>(r#"{"total":0,"resources":null}"#).unwrap();
+        assert!(page.resources.is_empty());
+        let (page, _) = parse_list::<SapKey>(r#"{"total":5}"#).unwrap();
+        assert_eq!(page.total, 5);
+    }
+
+    #[test]
+    fn list_errors() {
+        assert!(matches!(parse_list::<SapKey>("[]"), Err(DecodeError::WrongShape(_))));
+        assert!(matches!(
+            parse_list::<SapKey>(r#"{"resources":{}}"#),
+            Err(DecodeError::WrongShape(_))
+        ));
+        assert!(matches!(parse_list::<SapKey>("<html>"), Err(DecodeError::NotJson(_))));
+        assert_eq!(parse_list::<SapKey>(r#"{"resources":[{"id":"#), Err(DecodeError::Truncated));
+        assert_eq!(parse_list::<SapKey>(""), Err(DecodeError::Truncated));
+    }
+
+    #[test]
+    fn not_json_excerpt_is_short_and_clean() {
+        let body = format!("<html>\u{0}\u{7}{}</html>", "x".repeat(5000));
+        match parse_json::<Value>(&body) {
+            Err(DecodeError::NotJson(x)) => {
+                assert!(x.chars().count() <= 200);
+                assert!(!x.chars().any(char::is_control));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn group_parses() {
+        let g: SapGroup = parse_json(
+            r#"{"id":"e4b2c2da","uri":"u","account":"a","createdAt":"c","updatedAt":"u",
+                "name":"payroll","group_id":"a42e389b","sap_application":"GENERAL",
+                "keystore_id":"1e40864c","connection":"sap-connection","cloud_name":"sap"}"#,
+        )
+        .unwrap();
+        assert_eq!(g.label(), "payroll");
+        assert_eq!(g.sap_application.as_deref(), Some("GENERAL"));
+        assert_eq!(g.connection.as_deref(), Some("sap-connection"));
+        let g: SapGroup = parse_json(r#"{"id":"e4","group_id":"gid"}"#).unwrap();
+        assert_eq!(g.label(), "gid");
+        let g: SapGroup = parse_json(r#"{"id":"e4"}"#).unwrap();
+        assert_eq!(g.label(), "e4");
+    }
+
+    #[test]
+    fn operation_wire_and_labels() {
+        assert_eq!(serde_json::to_string(&Operation::Delete).unwrap(), "\"delete\"");
+        assert_eq!(serde_json::to_string(&Operation::Restore).unwrap(), "\"restore\"");
+        assert_eq!(Operation::Delete.label(), "Delete");
+        assert_eq!(Operation::Restore.as_str(), "restore");
+        assert_eq!(Operation::parse(" DELETE "), Some(Operation::Delete));
+        assert_eq!(Operation::parse("purge"), None);
+    }
+
+    #[test]
+    fn job_request_sends_a_boolean() {
+        let r = JobRequest { id: "k".into(), operation: Operation::Restore, delete_if_backup_fails: false };
+        assert_eq!(
+            serde_json::to_value(&r).unwrap(),
+            json!({"id":"k","operation":"restore","delete_if_backup_fails":false})
+        );
+    }
+
+    #[test]
+    fn job_seed_example() {
+        let j = parse_job(JOB).unwrap();
+        assert_eq!(j.id, "5db60499-9f4f-4143-b963-370459d3cef1");
+        assert_eq!(j.state, "PENDING");
+        assert_eq!(j.cckm_key_id.as_deref(), Some("b707ea86-37bb-4212-ad09-2635698dbe4a"));
+        assert_eq!(j.key_id.as_deref(), Some("89ac400d-254f-4a19-a1fa-8952a2dca56f"));
+        assert_eq!(j.operation(), Some(Operation::Delete));
+        assert_eq!(j.created_at.as_deref(), Some("2021-11-24T09:54:45.962862797Z"));
+        assert_eq!(j.failure_text(), None);
+        assert!(j.raw.is_some());
+    }
+
+    #[test]
+    fn job_failure_text_order_and_odd_types() {
+        let j = parse_job(r#"{"id":"j","state":"FAILED","error_details":"no backup","error":"x"}"#).unwrap();
+        assert_eq!(j.failure_text().as_deref(), Some("no backup"));
+        let j = parse_job(r#"{"id":"j","error_details":"  ","error":{"code":5},"message":"m"}"#).unwrap();
+        assert_eq!(j.failure_text().as_deref(), Some(r#"{"code":5}"#));
+        let j = parse_job(r#"{"id":"j","details":["a","b"]}"#).unwrap();
+        assert_eq!(j.failure_text().as_deref(), Some(r#"["a","b"]"#));
+        let j = parse_job(r#"{"id":"j","message":"m"}"#).unwrap();
+        assert_eq!(j.failure_text().as_deref(), Some("m"));
+        assert_eq!(j.state, "");
+        let j = parse_job(r#"{"id":"j","state":null,"operation":"shred"}"#).unwrap();
+        assert_eq!(j.state, "");
+        assert_eq!(j.operation(), None);
+        assert_eq!(j.operation.as_deref(), Some("shred"));
+    }
+
+    #[test]
+    fn job_without_id_is_wrong_shape() {
+        assert!(matches!(parse_job(r#"{"state":"PENDING"}"#), Err(DecodeError::WrongShape(_))));
+        assert!(matches!(parse_job("nope"), Err(DecodeError::NotJson(_))));
+    }
+
+    #[test]
+    fn manager_error_body() {
+        let e: ManagerErrorBody = parse_json(
+            r#"{"code":404,"codeDesc":"NCERRResourceNotFound: Resource not found","message":"key 'b707' not found"}"#,
+        )
+        .unwrap();
+        assert_eq!(e.code, Some(404));
+        assert_eq!(e.code_desc.as_deref(), Some("NCERRResourceNotFound: Resource not found"));
+        assert_eq!(e.message.as_deref(), Some("key 'b707' not found"));
+        let e: ManagerErrorBody = parse_json(r#"{"code":"409"}"#).unwrap();
+        assert_eq!(e.code, Some(409));
+    }
+
+    #[test]
+    fn decode_error_display() {
+        assert_eq!(DecodeError::Truncated.to_string(), "it was cut short");
+        assert_eq!(DecodeError::NotJson(String::new()).to_string(), "it is not JSON");
+        assert!(DecodeError::WrongShape("m".into()).to_string().contains("(m)"));
+    }
+}

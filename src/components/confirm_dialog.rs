@@ -1,0 +1,149 @@
+//! The last step before anything is posted: the keys, their groups, and a typed confirmation for
+//! delete (the key's name, or `DELETE n KEYS`). After confirming, each key's outcome is shown here.
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
+
+use crate::api::types::Operation;
+use crate::domain::confirm::{required, Confirmation};
+use crate::domain::plan::{KeyRef, SkipReason};
+
+/// One key's result, as the dialog shows it.
+#[derive(Clone, PartialEq, Debug)]
+pub enum KeyOutcome {
+    Waiting,
+    Posting,
+    Created { state: String },
+    Refused(String),
+    /// The request failed in a way that leaves it unknown whether the job exists.
+    Unknown(String),
+}
+
+#[derive(Properties, PartialEq)]
+pub struct ConfirmProps {
+    pub operation: Operation,
+    pub delete_if_backup_fails: bool,
+    pub keys: Vec<KeyRef>,
+    pub skipped: Vec<(KeyRef, SkipReason)>,
+    /// `None` until confirmed; then one outcome per key, in order.
+    pub outcomes: Option<Vec<KeyOutcome>>,
+    pub on_confirm: Callback<()>,
+    pub on_close: Callback<()>,
+}
+
+#[function_component(ConfirmDialog)]
+pub fn confirm_dialog(p: &ConfirmProps) -> Html {
+    let typed = use_state(String::new);
+    let names: Vec<&str> = p.keys.iter().map(|k| k.name.as_str()).collect();
+    let need = required(p.operation, &names);
+    let satisfied = need.is_satisfied(&typed);
+    let submitted = p.outcomes.is_some();
+    let input_ref = use_node_ref();
+    {
+        let input_ref = input_ref.clone();
+        use_effect_with((), move |_| {
+            if let Some(i) = input_ref.cast::<HtmlInputElement>() {
+                let _ = i.focus();
+            }
+        });
+    }
+
+    let oninput = {
+        let typed = typed.clone();
+        Callback::from(move |e: InputEvent| typed.set(e.target_unchecked_into::<HtmlInputElement>().value()))
+    };
+    let confirm = {
+        let cb = p.on_confirm.clone();
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            if satisfied && !submitted {
+                cb.emit(());
+            }
+        })
+    };
+    let onkeydown = {
+        let close = p.on_close.clone();
+        Callback::from(move |e: KeyboardEvent| {
+            if e.key() == "Escape" && !submitted {
+                close.emit(());
+            }
+        })
+    };
+    let finished = p.outcomes.as_ref().is_some_and(|o| o.iter().all(|o| !matches!(o, KeyOutcome::Waiting | KeyOutcome::Posting)));
+    let title = match (p.operation, p.keys.len()) {
+        (Operation::Delete, 1) => "Delete 1 key from SAP?".to_string(),
+        (Operation::Delete, n) => format!("Delete {n} keys from SAP?"),
+        (Operation::Restore, 1) => "Restore 1 key to SAP?".to_string(),
+        (Operation::Restore, n) => format!("Restore {n} keys to SAP?"),
+    };
+
+    html! {
+        <div class="modal-backdrop">
+            <div class="modal" role="dialog" aria-modal="true" aria-labelledby="confirm-title" id="confirm-dialog" {onkeydown}>
+                <form onsubmit={confirm}>
+                    <h2 id="confirm-title">{ title }</h2>
+                    <p class="lead">{ match p.operation {
+                        Operation::Delete => if p.delete_if_backup_fails {
+                            "Each key is backed up in CipherTrust Manager, then removed from SAP. delete_if_backup_fails is ON: a key whose backup fails is deleted anyway and cannot be restored."
+                        } else {
+                            "Each key is backed up in CipherTrust Manager, then removed from SAP. If a key's backup fails, that key is not deleted."
+                        },
+                        Operation::Restore => "Each key is put back into SAP from its backup in CipherTrust Manager.",
+                    } }</p>
+                    <div class="confirm-list-wrap">
+                        <table class="confirm-list">
+                            <thead><tr><th scope="col">{"Key"}</th><th scope="col">{"Group"}</th>
+                                if submitted { <th scope="col">{"Result"}</th> }
+                            </tr></thead>
+                            <tbody>
+                            { for p.keys.iter().enumerate().map(|(i, k)| {
+                                let outcome = p.outcomes.as_ref().and_then(|o| o.get(i));
+                                html! {
+                                    <tr key={k.id.clone()}>
+                                        <td class="confirm-name" title={k.name.clone()}><bdi>{ k.name.clone() }</bdi></td>
+                                        <td><bdi>{ k.group.clone().unwrap_or_else(|| "—".into()) }</bdi></td>
+                                        if submitted { <td class="outcome">{ outcome.map(render_outcome).unwrap_or_default() }</td> }
+                                    </tr>
+                                }
+                            }) }
+                            </tbody>
+                        </table>
+                    </div>
+                    if !p.skipped.is_empty() {
+                        <p class="skipped-note">{ format!("Skipped ({}): ", p.skipped.len()) }
+                            { for p.skipped.iter().take(10).map(|(k, why)| html! { <span class="skip"><bdi>{ k.name.clone() }</bdi>{ format!(" — {}; ", why.sentence()) }</span> }) }
+                        </p>
+                    }
+                    if !submitted {
+                        if let Confirmation::TypeToConfirm(phrase) = &need {
+                            <label for="confirm-input" class="confirm-label">
+                                {"To confirm, type "}<code class="phrase"><bdi>{ phrase.clone() }</bdi></code>
+                            </label>
+                            <input id="confirm-input" ref={input_ref.clone()} value={(*typed).clone()} {oninput} autocomplete="off" spellcheck="false" />
+                        }
+                    }
+                    <div class="modal-actions">
+                        if !submitted {
+                            <button type="button" id="confirm-cancel" onclick={p.on_close.reform(|_| ())}>{"Cancel"}</button>
+                            <button type="submit" id="confirm-submit" class={if p.operation == Operation::Delete { "danger" } else { "primary" }} disabled={!satisfied}>
+                                { format!("{} {} key{}", p.operation.label(), p.keys.len(), if p.keys.len() == 1 { "" } else { "s" }) }
+                            </button>
+                        } else {
+                            <span class="progress-note" aria-live="polite">{ if finished { "Done. Follow the jobs in the list." } else { "Posting jobs…" } }</span>
+                            <button type="button" id="confirm-close" class="primary" disabled={!finished} onclick={p.on_close.reform(|_| ())}>{"Close"}</button>
+                        }
+                    </div>
+                </form>
+            </div>
+        </div>
+    }
+}
+
+fn render_outcome(o: &KeyOutcome) -> Html {
+    match o {
+        KeyOutcome::Waiting => html! { <span class="muted">{"waiting"}</span> },
+        KeyOutcome::Posting => html! { <span class="muted"><span class="spinner" aria-hidden="true"></span>{"posting…"}</span> },
+        KeyOutcome::Created { state } => html! { <span class="ok">{"✓ job created ("}{ state.clone() }{")"}</span> },
+        KeyOutcome::Refused(m) => html! { <span class="bad">{"✗ "}{ m.clone() }</span> },
+        KeyOutcome::Unknown(m) => html! { <span class="unk">{"? "}{ m.clone() }</span> },
+    }
+}

@@ -1,0 +1,102 @@
+//! The live list of every job this browser started for this manager and user.
+use yew::prelude::*;
+
+use crate::api::types::Operation;
+use crate::domain::job_state::JobPhase;
+use crate::domain::ledger::{LedgerEntry, Verification};
+use crate::domain::time_fmt::ago;
+
+#[derive(Properties, PartialEq)]
+pub struct JobListProps {
+    pub entries: Vec<LedgerEntry>,
+    pub now_ms: f64,
+    pub on_clear_finished: Callback<()>,
+}
+
+#[function_component(JobList)]
+pub fn job_list(p: &JobListProps) -> Html {
+    let finished = p.entries.iter().filter(|e| e.phase.is_terminal()).count();
+    if p.entries.is_empty() {
+        return html! { <p class="empty" id="jobs-empty">{"No jobs started from this browser yet."}</p> };
+    }
+    html! {
+        <>
+            <div class="jobs-head">
+                <span class="muted">{ format!("{} job(s), {} finished", p.entries.len(), finished) }</span>
+                <button type="button" id="clear-finished" disabled={finished == 0} onclick={p.on_clear_finished.reform(|_| ())}>{"Clear finished"}</button>
+            </div>
+            <ul class="job-list" id="job-list">
+                { for p.entries.iter().map(|e| {
+                    let updated = ago(p.now_ms, e.last_change_ms);
+                    html! { <JobRow key={e.job_id.clone()} entry={e.clone()} {updated} /> }
+                }) }
+            </ul>
+        </>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct JobRowProps {
+    entry: LedgerEntry,
+    /// Pre-formatted so a row re-renders only when its own text changes.
+    updated: String,
+}
+
+#[function_component(JobRow)]
+fn job_row(p: &JobRowProps) -> Html {
+    let e = &p.entry;
+    let raw = e.states.last().map(|s| s.state.clone()).unwrap_or_default();
+    let drift = matches!(e.verification, Verification::Drift { .. });
+    let (badge_class, badge, icon) = match (e.phase, drift) {
+        (JobPhase::Succeeded, true) => ("badge drift", "finished, key unchanged", "⚠"),
+        (JobPhase::Running, _) => ("badge running", "running", "⟳"),
+        (JobPhase::Succeeded, false) => ("badge succeeded", "succeeded", "✓"),
+        (JobPhase::Failed, _) => ("badge failed", "failed", "✗"),
+        (JobPhase::UnknownToManager, _) => ("badge unknown", "unknown to manager", "?"),
+    };
+    let op = match e.operation {
+        Operation::Delete => "delete",
+        Operation::Restore => "restore",
+    };
+    html! {
+        <li class={classes!("job", format!("phase-{}", e.phase.label().replace(' ', "-")))} data-job-id={e.job_id.clone()}>
+            <div class="job-main">
+                <span class={badge_class}><span aria-hidden="true">{icon}</span>{" "}{badge}</span>
+                <span class="job-op">{op}</span>
+                <bdi class="job-key" title={e.key_name.clone()}>{ e.key_name.clone() }</bdi>
+                <code class="job-state" title="State as the manager reports it">{ if raw.is_empty() { "—".to_string() } else { raw } }</code>
+            </div>
+            <div class="job-meta">
+                if let Some(g) = &e.group { <span><bdi>{ g.clone() }</bdi></span> }
+                if e.delete_if_backup_fails { <span class="flag-on" title="delete_if_backup_fails was on">{"delete_if_backup_fails"}</span> }
+                <span title="Created">{ format!("started {}", crate::domain::time_fmt::clock(e.created_ms)) }</span>
+                <span class="job-updated">{ format!("updated {}", p.updated) }</span>
+            </div>
+            if let Some(t) = &e.failure_text {
+                <p class="job-error">{"✗ "}<bdi>{ t.clone() }</bdi></p>
+            }
+            { verification_note(e) }
+        </li>
+    }
+}
+
+fn verification_note(e: &LedgerEntry) -> Html {
+    match &e.verification {
+        Verification::Drift { expected_gone, actual_gone } => {
+            let expected = if *expected_gone { "deleted from SAP" } else { "present in SAP" };
+            let actual = match actual_gone {
+                Some(true) => "deleted from SAP",
+                Some(false) => "present in SAP",
+                None => "of unknown state",
+            };
+            html! { <p class="job-drift" role="status">{ format!("⚠ The job finished, but the key did not change: it should be {expected}, yet the manager reports it {actual}.") }</p> }
+        }
+        Verification::Unavailable(m) => html! { <p class="job-note">{ format!("The key could not be re-read after the job: {m}") }</p> },
+        Verification::Confirmed => html! { <p class="job-ok">{ match (e.operation, e.phase) {
+            (Operation::Delete, JobPhase::Succeeded) => "Key re-read: deleted from SAP.",
+            (Operation::Restore, JobPhase::Succeeded) => "Key re-read: present in SAP again.",
+            _ => "Key re-read: unchanged.",
+        } }</p> },
+        Verification::NotYet => html! {},
+    }
+}

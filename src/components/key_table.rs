@@ -1,0 +1,272 @@
+//! The key list: search, filters, sortable headers, selectable rows and paging. All filtering,
+//! sorting and paging happen on the manager; this only renders a page and forwards choices.
+use std::collections::HashSet;
+use std::rc::Rc;
+
+use gloo_timers::callback::Timeout;
+use web_sys::{HtmlInputElement, HtmlSelectElement};
+use yew::prelude::*;
+
+use crate::api::types::{KeyState, SapGroup, SapKey};
+use crate::domain::key_query::{KeyQuery, SortField, StateFilter, PAGE_SIZES};
+use crate::domain::time_fmt::iso_short;
+use crate::hooks::use_keys::{FetchState, KeyPage};
+
+/// How long typing must pause before the search is sent.
+pub const SEARCH_DEBOUNCE_MS: u32 = 250;
+
+#[derive(Properties, PartialEq)]
+pub struct KeyTableProps {
+    pub fetch: FetchState<KeyPage>,
+    pub query: KeyQuery,
+    pub groups: Rc<Vec<SapGroup>>,
+    pub selected: Rc<HashSet<String>>,
+    pub running: Rc<HashSet<String>>,
+    pub on_query: Callback<KeyQuery>,
+    pub on_toggle: Callback<SapKey>,
+    pub on_toggle_page: Callback<(Rc<Vec<SapKey>>, bool)>,
+    pub on_retry: Callback<()>,
+}
+
+#[function_component(KeyTable)]
+pub fn key_table(props: &KeyTableProps) -> Html {
+    let q = &props.query;
+    let page = props.fetch.data();
+    let loading = matches!(props.fetch, FetchState::Loading { .. });
+
+    let on_group = {
+        let (q, cb) = (q.clone(), props.on_query.clone());
+        Callback::from(move |e: Event| {
+            let v = e.target_unchecked_into::<HtmlSelectElement>().value();
+            cb.emit(q.with_group(if v.is_empty() { None } else { Some(v) }));
+        })
+    };
+    let on_state = {
+        let (q, cb) = (q.clone(), props.on_query.clone());
+        Callback::from(move |e: Event| {
+            let v = e.target_unchecked_into::<HtmlSelectElement>().value();
+            let f = match v.as_str() {
+                "enabled" => StateFilter::Enabled,
+                "disabled" => StateFilter::Disabled,
+                "gone" => StateFilter::Gone,
+                "present" => StateFilter::Present,
+                _ => StateFilter::All,
+            };
+            cb.emit(q.with_state(f));
+        })
+    };
+    let on_size = {
+        let (q, cb) = (q.clone(), props.on_query.clone());
+        Callback::from(move |e: Event| {
+            let v = e.target_unchecked_into::<HtmlSelectElement>().value();
+            if let Ok(n) = v.parse::<u64>() {
+                cb.emit(q.with_page_size(n));
+            }
+        })
+    };
+    let state_value = match q.state {
+        StateFilter::All => "all",
+        StateFilter::Enabled => "enabled",
+        StateFilter::Disabled => "disabled",
+        StateFilter::Gone => "gone",
+        StateFilter::Present => "present",
+    };
+
+    let keys: Rc<Vec<SapKey>> = page.map(|p| p.keys.clone()).unwrap_or_default();
+    let total = page.map(|p| p.total).unwrap_or(0);
+    let all_on_page = !keys.is_empty() && keys.iter().all(|k| props.selected.contains(&k.id));
+    let on_page_toggle = {
+        let (cb, keys) = (props.on_toggle_page.clone(), keys.clone());
+        Callback::from(move |_: Event| cb.emit((keys.clone(), !all_on_page)))
+    };
+
+    let header = |field: SortField, label: &str, class: &'static str| {
+        let active = q.sort == field;
+        let aria = match (active, q.descending) {
+            (false, _) => "none",
+            (true, false) => "ascending",
+            (true, true) => "descending",
+        };
+        let arrow = match (active, q.descending) {
+            (false, _) => "↕",
+            (true, false) => "▲",
+            (true, true) => "▼",
+        };
+        let onclick = {
+            let (q, cb) = (q.clone(), props.on_query.clone());
+            Callback::from(move |_| cb.emit(q.toggle_sort(field)))
+        };
+        html! {
+            <th scope="col" class={class} aria-sort={aria}>
+                <button type="button" class="sort" {onclick}>{label.to_string()}<span class="arrow" aria-hidden="true">{arrow}</span></button>
+            </th>
+        }
+    };
+
+    let body = match (&props.fetch, page) {
+        (FetchState::Failed { error, .. }, _) => html! {
+            <div class="state-view error-view" role="alert" id="keys-error">
+                <p>{"⚠ The key list could not be loaded. "}{error.user_message()}</p>
+                <button type="button" onclick={props.on_retry.reform(|_| ())}>{"Try again"}</button>
+            </div>
+        },
+        (FetchState::Loading { previous: None }, _) => html! {
+            <div class="state-view loading-view" aria-busy="true" id="keys-loading"><span class="spinner" aria-hidden="true"></span>{"Loading keys…"}</div>
+        },
+        (_, Some(p)) if p.keys.is_empty() => html! {
+            <div class="state-view empty-view" id="keys-empty">
+                <p>{ if q.search.trim().is_empty() && q.group.is_none() && q.state == StateFilter::All {
+                    "The manager has no SAP keys.".to_string()
+                } else {
+                    "No key matches this search and these filters.".to_string()
+                } }</p>
+            </div>
+        },
+        (_, Some(_)) => html! {
+            <table class={classes!("keys-table", loading.then_some("is-loading"))} aria-busy={loading.to_string()}>
+                <thead><tr>
+                    <th scope="col" class="col-check">
+                        <input type="checkbox" id="select-page" aria-label="Select all keys on this page" checked={all_on_page} onchange={on_page_toggle} />
+                    </th>
+                    { header(SortField::Name, "Name", "col-name") }
+                    { header(SortField::Group, "Group", "col-group") }
+                    { header(SortField::Type, "Type", "col-type") }
+                    { header(SortField::State, "State", "col-state") }
+                    { header(SortField::Updated, "Updated", "col-updated") }
+                </tr></thead>
+                <tbody>
+                    { for keys.iter().map(|k| html! {
+                        <KeyRow key={k.id.clone()} k={k.clone()} selected={props.selected.contains(&k.id)}
+                            running={props.running.contains(&k.id)} on_toggle={props.on_toggle.clone()} />
+                    }) }
+                </tbody>
+            </table>
+        },
+        _ => html! {},
+    };
+
+    let notes = page.map(|p| {
+        let mut notes: Vec<String> = p.messages.clone();
+        if p.skipped > 0 {
+            notes.push(format!("{} key(s) on this page could not be read and are not shown.", p.skipped));
+        }
+        notes
+    });
+
+    html! {
+        <>
+            <div class="toolbar" role="search">
+                <SearchBox value={q.search.clone()} on_search={ let (q, cb) = (q.clone(), props.on_query.clone()); Callback::from(move |s: String| cb.emit(q.with_search(&s))) } />
+                <label class="field">
+                    <span>{"Group"}</span>
+                    <select id="filter-group" onchange={on_group}>
+                        <option value="" selected={q.group.is_none()}>{"All groups"}</option>
+                        { for props.groups.iter().filter_map(|g| g.name.clone()).map(|name| html! {
+                            <option value={name.clone()} selected={q.group.as_deref() == Some(name.as_str())}>{name.clone()}</option>
+                        }) }
+                    </select>
+                </label>
+                <label class="field">
+                    <span>{"State"}</span>
+                    <select id="filter-state" onchange={on_state}>
+                        { for [("all", "All states"), ("present", "In SAP (enabled or disabled)"), ("enabled", "Enabled"), ("disabled", "Disabled"), ("gone", "Deleted from SAP")].iter().map(|(v, l)| html! {
+                            <option value={*v} selected={state_value == *v}>{*l}</option>
+                        }) }
+                    </select>
+                </label>
+                if loading { <span class="busy-note" aria-live="polite"><span class="spinner" aria-hidden="true"></span>{"Loading…"}</span> }
+            </div>
+            if let Some(notes) = notes {
+                { for notes.iter().map(|n| html! { <p class="notice">{"ℹ "}{n.clone()}</p> }) }
+            }
+            <div class="table-wrap">{ body }</div>
+            <div class="pager">
+                <span id="range-label" class="range">{ q.range_label(total, keys.len()) }</span>
+                <label class="field inline">
+                    <span>{"Per page"}</span>
+                    <select id="page-size" onchange={on_size}>
+                        { for PAGE_SIZES.iter().map(|n| html! { <option value={n.to_string()} selected={q.page_size == *n}>{n.to_string()}</option> }) }
+                    </select>
+                </label>
+                <button type="button" id="page-prev" disabled={q.page == 0} onclick={ let (q, cb) = (q.clone(), props.on_query.clone()); Callback::from(move |_| cb.emit(q.prev_page())) }>{"‹ Previous"}</button>
+                <button type="button" id="page-next" disabled={(q.page + 1) >= q.page_count(total)} onclick={ let (q, cb) = (q.clone(), props.on_query.clone()); Callback::from(move |_| cb.emit(q.next_page(total))) }>{"Next ›"}</button>
+            </div>
+        </>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct KeyRowProps {
+    k: SapKey,
+    selected: bool,
+    running: bool,
+    on_toggle: Callback<SapKey>,
+}
+
+#[function_component(KeyRow)]
+fn key_row(p: &KeyRowProps) -> Html {
+    let k = &p.k;
+    let state = k.state();
+    let name = k.display_name();
+    let onchange = {
+        let (cb, k) = (p.on_toggle.clone(), k.clone());
+        Callback::from(move |_: Event| cb.emit(k.clone()))
+    };
+    let state_class = match state {
+        KeyState::Enabled => "st-enabled",
+        KeyState::Disabled => "st-disabled",
+        KeyState::Gone => "st-gone",
+        KeyState::Unknown => "st-unknown",
+    };
+    html! {
+        <tr class={classes!(p.selected.then_some("selected"))} data-id={k.id.clone()}>
+            <td class="col-check">
+                <input type="checkbox" class="row-check" checked={p.selected} {onchange} aria-label={format!("Select key {name}")} />
+            </td>
+            <td class="col-name" title={name.clone()}>
+                <bdi class="key-name">{ name.clone() }</bdi>
+                if p.running { <span class="tag running-tag" title="A job started here is running for this key">{"⟳ job running"}</span> }
+            </td>
+            <td class="col-group"><bdi>{ k.group_label() }</bdi></td>
+            <td class="col-type">{ k.type_size() }</td>
+            <td class="col-state"><span class={classes!("key-state", state_class)}><span aria-hidden="true">{ state.icon() }</span>{" "}{ state.label() }</span></td>
+            <td class="col-updated">{ k.updated_at.as_deref().map(iso_short).unwrap_or_default() }</td>
+        </tr>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct SearchProps {
+    value: String,
+    on_search: Callback<String>,
+}
+
+/// Debounced: the search is sent when typing pauses, or at once on Enter.
+#[function_component(SearchBox)]
+fn search_box(p: &SearchProps) -> Html {
+    let timer = use_mut_ref(|| None::<Timeout>);
+    let oninput = {
+        let (timer, cb) = (timer.clone(), p.on_search.clone());
+        Callback::from(move |e: InputEvent| {
+            let v = e.target_unchecked_into::<HtmlInputElement>().value();
+            let cb = cb.clone();
+            *timer.borrow_mut() = Some(Timeout::new(SEARCH_DEBOUNCE_MS, move || cb.emit(v)));
+        })
+    };
+    let onkeydown = {
+        let (timer, cb) = (timer.clone(), p.on_search.clone());
+        Callback::from(move |e: KeyboardEvent| {
+            if e.key() == "Enter" {
+                e.prevent_default();
+                timer.borrow_mut().take();
+                cb.emit(e.target_unchecked_into::<HtmlInputElement>().value());
+            }
+        })
+    };
+    html! {
+        <label class="field grow">
+            <span>{"Search by name"}</span>
+            <input id="key-search" type="search" placeholder="e.g. payroll" value={p.value.clone()} {oninput} {onkeydown} autocomplete="off" />
+        </label>
+    }
+}

@@ -1,0 +1,923 @@
+//! The ledger of jobs this browser started: what the page remembers, merges across tabs and
+//! stores as JSON (the manager has no job list).
+
+use std::cmp::Ordering;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::api::types::{de, parse_json, DecodeError, Job, Operation};
+use crate::domain::job_state::{classify, JobPhase};
+use crate::domain::plan::KeyRef;
+
+/// Version of the stored form written by [`Ledger::to_json`].
+pub const LEDGER_VERSION: u32 = 1;
+/// At most this many tombstones of cleared jobs are kept (the newest jobs' ones).
+pub const MAX_TOMBSTONES: usize = 5000;
+
+/// The storage key of a user's ledger on one manager.
+pub fn storage_key(origin: &str, user: &str) -> String {
+    format!("cckm-sap-ledger:v1:{origin}:{user}")
+}
+
+/// One raw state seen, and when.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StateSeen {
+    #[serde(default, deserialize_with = "de::string")]
+    pub state: String,
+    #[serde(default, deserialize_with = "de::f64_or_zero")]
+    pub at_ms: f64,
+}
+
+/// What re-reading the key after a job ended showed.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verification {
+    #[default]
+    NotYet,
+    /// The key's `gone` is what the operation should have made it.
+    Confirmed,
+    /// It is not: the job ended but the key did not change.
+    Drift { expected_gone: bool, actual_gone: Option<bool> },
+    /// The key could not be re-read (the reason).
+    Unavailable(String),
+}
+
+impl Verification {
+    /// Compares a re-read key's `gone` with what `op` should have made it.
+    /// A key that does not say whether it is gone cannot be verified.
+    pub fn for_key(op: Operation, gone: Option<bool>) -> Verification {
+        let expected = Ledger::expected_gone(op);
+        match gone {
+            Some(g) if g == expected => Verification::Confirmed,
+            Some(g) => Verification::Drift { expected_gone: expected, actual_gone: Some(g) },
+            None => Verification::Unavailable("the key does not say whether it is gone".into()),
+        }
+    }
+
+    pub fn is_set(&self) -> bool {
+        *self != Verification::NotYet
+    }
+
+    fn order_key(&self) -> (u8, String) {
+        let rank = match self {
+            Verification::NotYet => 0,
+            Verification::Unavailable(_) => 1,
+            Verification::Confirmed => 2,
+            Verification::Drift { .. } => 3,
+        };
+        (rank, serde_json::to_string(self).unwrap_or_default())
+    }
+}
+
+/// A job this browser started.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LedgerEntry {
+    /// The job's resource id (poll `GET /keys/jobs/{job_id}`).
+    pub job_id: String,
+    /// The key's CCKM id.
+    pub id: String,
+    #[serde(default, deserialize_with = "de::string")]
+    pub key_name: String,
+    #[serde(default, deserialize_with = "de::opt_string")]
+    pub group: Option<String>,
+    #[serde(default, deserialize_with = "de::opt_string")]
+    pub sap_key_id: Option<String>,
+    pub operation: Operation,
+    #[serde(default, deserialize_with = "de::or_default")]
+    pub delete_if_backup_fails: bool,
+    #[serde(default, deserialize_with = "de::string")]
+    pub user: String,
+    /// The manager's origin.
+    #[serde(default, deserialize_with = "de::string")]
+    pub manager: String,
+    #[serde(default, deserialize_with = "de::f64_or_zero")]
+    pub created_ms: f64,
+    #[serde(default, deserialize_with = "de::or_default")]
+    pub states: Vec<StateSeen>,
+    #[serde(default, deserialize_with = "de::opt_string")]
+    pub failure_text: Option<String>,
+    #[serde(default, deserialize_with = "de::or_default")]
+    pub phase: JobPhase,
+    #[serde(default, deserialize_with = "de::or_default")]
+    pub verification: Verification,
+    /// When `verification` was set.
+    #[serde(default, deserialize_with = "de::opt_f64")]
+    pub verified_ms: Option<f64>,
+    #[serde(default, deserialize_with = "de::opt_f64")]
+    pub last_polled_ms: Option<f64>,
+    #[serde(default, deserialize_with = "de::f64_or_zero")]
+    pub last_change_ms: f64,
+    /// The raw job JSON last seen.
+    #[serde(default)]
+    pub last_job: Option<Value>,
+}
+
+impl LedgerEntry {
+    /// The entry for a job the manager just created for `key`.
+    pub fn new(
+        job: &Job,
+        key: &KeyRef,
+        operation: Operation,
+        delete_if_backup_fails: bool,
+        user: &str,
+        manager: &str,
+        now_ms: f64,
+    ) -> LedgerEntry {
+        let mut e = LedgerEntry {
+            job_id: job.id.clone(),
+            id: key.id.clone(),
+            key_name: key.display_name(),
+            group: key.group.clone(),
+            sap_key_id: key.sap_key_id.clone().or_else(|| job.key_id.clone()),
+            operation,
+            delete_if_backup_fails,
+            user: user.to_string(),
+            manager: manager.to_string(),
+            created_ms: now_ms,
+            states: Vec::new(),
+            failure_text: None,
+            phase: JobPhase::Running,
+            verification: Verification::NotYet,
+            verified_ms: None,
+            last_polled_ms: None,
+            last_change_ms: now_ms,
+            last_job: None,
+        };
+        e.record(job, now_ms);
+        e
+    }
+
+    /// The last raw state seen ("" if none).
+    pub fn last_state(&self) -> &str {
+        self.states.last().map(|s| s.state.as_str()).unwrap_or("")
+    }
+
+    /// The states seen, consecutive repeats collapsed (tabs may have seen the same state).
+    pub fn distinct_states(&self) -> Vec<&StateSeen> {
+        let mut out: Vec<&StateSeen> = Vec::new();
+        for s in &self.states {
+            if out.last().map(|l| l.state != s.state).unwrap_or(true) {
+                out.push(s);
+            }
+        }
+        out
+    }
+
+    /// A succeeded job whose key did not change.
+    pub fn is_drift(&self) -> bool {
+        matches!(self.verification, Verification::Drift { .. })
+    }
+
+    /// A short status for the job list.
+    pub fn status_label(&self) -> String {
+        match self.phase {
+            JobPhase::Running => match self.last_state() {
+                "" => "running".to_string(),
+                s => format!("running ({s})"),
+            },
+            JobPhase::UnknownToManager => "unknown to manager".to_string(),
+            JobPhase::Failed => match &self.failure_text {
+                Some(t) => format!("failed: {t}"),
+                None => "failed".to_string(),
+            },
+            JobPhase::Succeeded => match &self.verification {
+                Verification::NotYet => "succeeded (checking the key…)".to_string(),
+                Verification::Confirmed => "succeeded".to_string(),
+                Verification::Drift { .. } => "finished, but the key did not change".to_string(),
+                Verification::Unavailable(_) => {
+                    "succeeded (the key could not be checked)".to_string()
+                }
+            },
+        }
+    }
+
+    /// Applies a job answer; returns whether anything the user sees changed.
+    fn record(&mut self, job: &Job, now_ms: f64) -> bool {
+        let mut changed = false;
+        if self.states.last().map(|s| s.state != job.state).unwrap_or(true) {
+            self.states.push(StateSeen { state: job.state.clone(), at_ms: now_ms });
+            if self.states.len() > 1
+                && self.states[self.states.len() - 2].at_ms.total_cmp(&now_ms) == Ordering::Greater
+            {
+                sort_states(&mut self.states);
+            }
+            changed = true;
+        }
+        // A terminal phase is final.
+        if !self.phase.is_terminal() {
+            let phase = classify(&job.state);
+            if phase != self.phase {
+                self.phase = phase;
+                changed = true;
+            }
+        }
+        let text = job.failure_text();
+        if text.is_some() && text != self.failure_text {
+            self.failure_text = text;
+            changed = true;
+        }
+        self.last_job = Some(match &job.raw {
+            Some(v) => v.clone(),
+            None => serde_json::to_value(job).unwrap_or(Value::Null),
+        });
+        self.last_polled_ms = Some(now_ms);
+        if changed {
+            self.last_change_ms = now_ms;
+        }
+        changed
+    }
+
+    /// Field-wise join; commutative, associative and idempotent.
+    fn join(&mut self, other: &LedgerEntry) {
+        self.id = max_string(&self.id, &other.id);
+        self.key_name = max_string(&self.key_name, &other.key_name);
+        self.group = join_opt_string(&self.group, &other.group);
+        self.sap_key_id = join_opt_string(&self.sap_key_id, &other.sap_key_id);
+        self.operation = self.operation.max(other.operation);
+        self.delete_if_backup_fails |= other.delete_if_backup_fails;
+        self.user = max_string(&self.user, &other.user);
+        self.manager = max_string(&self.manager, &other.manager);
+        if other.created_ms.total_cmp(&self.created_ms) == Ordering::Less {
+            self.created_ms = other.created_ms;
+        }
+        self.states.extend(other.states.iter().cloned());
+        sort_states(&mut self.states);
+        self.failure_text = join_opt_string(&self.failure_text, &other.failure_text);
+        self.phase = self.phase.max(other.phase);
+        let mine = (opt_key(self.verified_ms), self.verification.order_key());
+        let theirs = (opt_key(other.verified_ms), other.verification.order_key());
+        if cmp_verif(&theirs, &mine) == Ordering::Greater {
+            self.verification = other.verification.clone();
+            self.verified_ms = other.verified_ms;
+        }
+        let mine = (opt_key(self.last_polled_ms), json_text(&self.last_job));
+        let theirs = (opt_key(other.last_polled_ms), json_text(&other.last_job));
+        if cmp_polled(&theirs, &mine) == Ordering::Greater {
+            self.last_polled_ms = other.last_polled_ms;
+            self.last_job = other.last_job.clone();
+        }
+        if other.last_change_ms.total_cmp(&self.last_change_ms) == Ordering::Greater {
+            self.last_change_ms = other.last_change_ms;
+        }
+    }
+}
+
+type OptKey = (bool, f64);
+
+fn opt_key(v: Option<f64>) -> OptKey {
+    (v.is_some(), v.unwrap_or(0.0))
+}
+
+fn cmp_opt_key(a: &OptKey, b: &OptKey) -> Ordering {
+    a.0.cmp(&b.0).then(a.1.total_cmp(&b.1))
+}
+
+fn cmp_verif(a: &(OptKey, (u8, String)), b: &(OptKey, (u8, String))) -> Ordering {
+    cmp_opt_key(&a.0, &b.0).then_with(|| a.1.cmp(&b.1))
+}
+
+fn cmp_polled(a: &(OptKey, String), b: &(OptKey, String)) -> Ordering {
+    cmp_opt_key(&a.0, &b.0).then_with(|| a.1.cmp(&b.1))
+}
+
+fn json_text(v: &Option<Value>) -> String {
+    v.as_ref().map(Value::to_string).unwrap_or_default()
+}
+
+fn max_string(a: &str, b: &str) -> String {
+    a.max(b).to_string()
+}
+
+fn join_opt_string(a: &Option<String>, b: &Option<String>) -> Option<String> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(x.max(y).clone()),
+        (x, None) => x.clone(),
+        (None, y) => y.clone(),
+    }
+}
+
+fn sort_states(states: &mut Vec<StateSeen>) {
+    states.sort_by(|a, b| a.at_ms.total_cmp(&b.at_ms).then_with(|| a.state.cmp(&b.state)));
+    states.dedup_by(|a, b| a.state == b.state && a.at_ms.total_cmp(&b.at_ms) == Ordering::Equal);
+}
+
+/// A cleared job, remembered so that merging an older copy does not bring it back.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Tombstone {
+    pub job_id: String,
+    #[serde(default, deserialize_with = "de::f64_or_zero")]
+    pub created_ms: f64,
+}
+
+/// The jobs this browser started, newest first.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Ledger {
+    pub entries: Vec<LedgerEntry>,
+    /// Jobs removed by [`Ledger::clear_finished`], sorted by `job_id`.
+    pub cleared: Vec<Tombstone>,
+}
+
+#[derive(Serialize)]
+struct StoredRef<'a> {
+    version: u32,
+    entries: &'a [LedgerEntry],
+    cleared: &'a [Tombstone],
+}
+
+fn cmp_entries(a: &LedgerEntry, b: &LedgerEntry) -> Ordering {
+    b.created_ms.total_cmp(&a.created_ms).then_with(|| a.job_id.cmp(&b.job_id))
+}
+
+impl Ledger {
+    pub fn new() -> Ledger {
+        Ledger::default()
+    }
+
+    /// What `gone` should be once `op` succeeded.
+    pub fn expected_gone(op: Operation) -> bool {
+        op == Operation::Delete
+    }
+
+    pub fn get(&self, job_id: &str) -> Option<&LedgerEntry> {
+        self.entries.iter().find(|e| e.job_id == job_id)
+    }
+
+    fn get_mut(&mut self, job_id: &str) -> Option<&mut LedgerEntry> {
+        self.entries.iter_mut().find(|e| e.job_id == job_id)
+    }
+
+    /// Adds a job; if the job is already there, the two are merged. Returns whether it changed.
+    pub fn add(&mut self, entry: LedgerEntry) -> bool {
+        let before = self.clone();
+        self.cleared.retain(|t| t.job_id != entry.job_id);
+        match self.get_mut(&entry.job_id) {
+            Some(e) => e.join(&entry),
+            None => self.entries.push(entry),
+        }
+        self.entries.sort_by(cmp_entries);
+        *self != before
+    }
+
+    /// Applies a job answer from the manager. Appends a state only when it differs from the
+    /// last one; a terminal phase is never undone. Returns whether anything changed.
+    pub fn record_job(&mut self, job: &Job, now_ms: f64) -> bool {
+        self.get_mut(&job.id).map(|e| e.record(job, now_ms)).unwrap_or(false)
+    }
+
+    /// The manager answered 404 for a running job. The entry stays.
+    pub fn mark_unknown_to_manager(&mut self, job_id: &str, now_ms: f64) -> bool {
+        match self.get_mut(job_id) {
+            Some(e) if e.phase == JobPhase::Running => {
+                e.phase = JobPhase::UnknownToManager;
+                e.last_polled_ms = Some(now_ms);
+                e.last_change_ms = now_ms;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Records what re-reading the key showed.
+    pub fn set_verification(&mut self, job_id: &str, v: Verification, now_ms: f64) -> bool {
+        match self.get_mut(job_id) {
+            Some(e) if e.verification != v => {
+                e.verification = v;
+                e.verified_ms = Some(now_ms);
+                e.last_change_ms = now_ms;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Jobs still to poll.
+    pub fn unfinished(&self) -> impl Iterator<Item = &LedgerEntry> + '_ {
+        self.entries.iter().filter(|e| e.phase.needs_polling())
+    }
+
+    /// Ended jobs whose key has not been re-read yet.
+    pub fn awaiting_verification(&self) -> impl Iterator<Item = &LedgerEntry> + '_ {
+        self.entries.iter().filter(|e| e.phase == JobPhase::Succeeded && !e.verification.is_set())
+    }
+
+    /// Whether a job is running for the key with this CCKM id.
+    pub fn running_for_key(&self, id: &str) -> bool {
+        self.unfinished().any(|e| e.id == id)
+    }
+
+    /// Removes succeeded and failed jobs (the only removal); returns how many.
+    pub fn clear_finished(&mut self) -> usize {
+        let mut removed = Vec::new();
+        self.entries.retain(|e| {
+            if e.phase.is_terminal() {
+                removed.push(Tombstone { job_id: e.job_id.clone(), created_ms: e.created_ms });
+                false
+            } else {
+                true
+            }
+        });
+        let n = removed.len();
+        if n > 0 {
+            self.cleared.extend(removed);
+            self.normalize();
+        }
+        n
+    }
+
+    /// Union with another copy (another tab, or storage). Commutative, associative, idempotent
+    /// (while fewer than [`MAX_TOMBSTONES`] jobs were cleared). Returns whether `self` changed.
+    pub fn merge(&mut self, other: &Ledger) -> bool {
+        let before = self.clone();
+        self.entries.extend(other.entries.iter().cloned());
+        self.cleared.extend(other.cleared.iter().cloned());
+        self.normalize();
+        *self != before
+    }
+
+    /// Canonical form: one entry per job, states sorted, newest first, tombstones applied.
+    fn normalize(&mut self) {
+        self.cleared.sort_by(|a, b| {
+            a.job_id.cmp(&b.job_id).then(a.created_ms.total_cmp(&b.created_ms))
+        });
+        self.cleared.dedup_by(|a, b| a.job_id == b.job_id);
+        if self.cleared.len() > MAX_TOMBSTONES {
+            self.cleared.sort_by(|a, b| {
+                b.created_ms.total_cmp(&a.created_ms).then_with(|| a.job_id.cmp(&b.job_id))
+            });
+            self.cleared.truncate(MAX_TOMBSTONES);
+            self.cleared.sort_by(|a, b| a.job_id.cmp(&b.job_id));
+        }
+        let mut entries = std::mem::take(&mut self.entries);
+        entries.sort_by(|a, b| a.job_id.cmp(&b.job_id));
+        let mut merged: Vec<LedgerEntry> = Vec::with_capacity(entries.len());
+        for mut e in entries {
+            if self.cleared.binary_search_by(|t| t.job_id.cmp(&e.job_id)).is_ok() {
+                continue;
+            }
+            match merged.last_mut() {
+                Some(last) if last.job_id == e.job_id => last.join(&e),
+                _ => {
+                    sort_states(&mut e.states);
+                    merged.push(e);
+                }
+            }
+        }
+        merged.sort_by(cmp_entries);
+        self.entries = merged;
+    }
+
+    /// (running, succeeded, failed, unknown to manager).
+    pub fn summary(&self) -> (usize, usize, usize, usize) {
+        let mut s = (0, 0, 0, 0);
+        for e in &self.entries {
+            match e.phase {
+                JobPhase::Running => s.0 += 1,
+                JobPhase::Succeeded => s.1 += 1,
+                JobPhase::Failed => s.2 += 1,
+                JobPhase::UnknownToManager => s.3 += 1,
+            }
+        }
+        s
+    }
+
+    pub fn to_json(&self) -> String {
+        let stored = StoredRef { version: LEDGER_VERSION, entries: &self.entries, cleared: &self.cleared };
+        serde_json::to_string(&stored).unwrap_or_else(|_| String::from("{}"))
+    }
+
+    /// Reads a stored ledger; malformed entries are skipped.
+    pub fn from_json(text: &str) -> Result<Ledger, DecodeError> {
+        Ledger::from_json_lossy(text).map(|(l, _)| l)
+    }
+
+    /// Like [`Ledger::from_json`], also counting the entries that had to be skipped.
+    pub fn from_json_lossy(text: &str) -> Result<(Ledger, usize), DecodeError> {
+        let value: Value = parse_json(text)?;
+        let Value::Object(obj) = value else {
+            return Err(DecodeError::WrongShape("a stored ledger must be a JSON object".into()));
+        };
+        let mut skipped = 0;
+        let mut ledger = Ledger::default();
+        if let Some(Value::Array(items)) = obj.get("entries") {
+            for item in items {
+                match serde_json::from_value::<LedgerEntry>(item.clone()) {
+                    Ok(e) => ledger.entries.push(e),
+                    Err(_) => skipped += 1,
+                }
+            }
+        }
+        if let Some(Value::Array(items)) = obj.get("cleared") {
+            ledger.cleared = items
+                .iter()
+                .filter_map(|t| serde_json::from_value::<Tombstone>(t.clone()).ok())
+                .collect();
+        }
+        ledger.normalize();
+        Ok((ledger, skipped))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::types::parse_job;
+
+    fn job(id: &str, state: &str) -> Job {
+        Job { id: id.into(), state: state.into(), ..Default::default() }
+    }
+
+    fn key(id: &str, name: &str) -> KeyRef {
+        KeyRef {
+            id: id.into(),
+            name: Some(name.into()),
+            group: Some("payroll".into()),
+            sap_key_id: Some(format!("sap-{id}")),
+        }
+    }
+
+    fn entry(job_id: &str, key_id: &str, created: f64) -> LedgerEntry {
+        LedgerEntry::new(
+            &job(job_id, "PENDING"),
+            &key(key_id, &format!("name-{key_id}")),
+            Operation::Delete,
+            false,
+            "admin",
+            "https://cm.example",
+            created,
+        )
+    }
+
+    #[test]
+    fn new_entry_records_first_state() {
+        let e = entry("j1", "k1", 100.0);
+        assert_eq!(e.phase, JobPhase::Running);
+        assert_eq!(e.states, vec![StateSeen { state: "PENDING".into(), at_ms: 100.0 }]);
+        assert_eq!(e.key_name, "name-k1");
+        assert_eq!(e.sap_key_id.as_deref(), Some("sap-k1"));
+        assert_eq!(e.status_label(), "running (PENDING)");
+        assert!(e.last_job.is_some());
+    }
+
+    #[test]
+    fn storage_key_format() {
+        assert_eq!(
+            storage_key("https://cm.example", "admin"),
+            "cckm-sap-ledger:v1:https://cm.example:admin"
+        );
+    }
+
+    #[test]
+    fn add_newest_first_and_no_duplicates() {
+        let mut l = Ledger::new();
+        assert!(l.add(entry("j1", "k1", 100.0)));
+        assert!(l.add(entry("j2", "k2", 200.0)));
+        assert!(l.add(entry("j0", "k0", 50.0)));
+        let ids: Vec<_> = l.entries.iter().map(|e| e.job_id.as_str()).collect();
+        assert_eq!(ids, ["j2", "j1", "j0"]);
+        assert!(!l.add(entry("j1", "k1", 100.0)));
+        assert_eq!(l.entries.len(), 3);
+        let mut later = entry("j1", "k1", 100.0);
+        later.states.push(StateSeen { state: "IN_PROGRESS".into(), at_ms: 150.0 });
+        assert!(l.add(later));
+        assert_eq!(l.entries.len(), 3);
+        assert_eq!(l.get("j1").unwrap().states.len(), 2);
+    }
+
+    #[test]
+    fn record_job_appends_only_changes() {
+        let mut l = Ledger::new();
+        l.add(entry("j1", "k1", 100.0));
+        assert!(!l.record_job(&job("j1", "PENDING"), 1100.0));
+        let e = l.get("j1").unwrap();
+        assert_eq!(e.states.len(), 1);
+        assert_eq!(e.last_polled_ms, Some(1100.0));
+        assert_eq!(e.last_change_ms, 100.0);
+        assert!(l.record_job(&job("j1", "IN_PROGRESS"), 2100.0));
+        assert!(!l.record_job(&job("j1", "IN_PROGRESS"), 3100.0));
+        assert!(l.record_job(&job("j1", "COMPLETED"), 4100.0));
+        let e = l.get("j1").unwrap();
+        assert_eq!(e.phase, JobPhase::Succeeded);
+        assert_eq!(e.last_change_ms, 4100.0);
+        let states: Vec<_> = e.states.iter().map(|s| s.state.as_str()).collect();
+        assert_eq!(states, ["PENDING", "IN_PROGRESS", "COMPLETED"]);
+        assert!(!l.record_job(&job("unknown", "FAILED"), 5000.0));
+    }
+
+    #[test]
+    fn record_job_failure_text_and_raw() {
+        let mut l = Ledger::new();
+        l.add(entry("j1", "k1", 100.0));
+        let j = parse_job(r#"{"id":"j1","state":"FAILED","error_details":"no backup","extra":1}"#).unwrap();
+        assert!(l.record_job(&j, 200.0));
+        let e = l.get("j1").unwrap();
+        assert_eq!(e.phase, JobPhase::Failed);
+        assert_eq!(e.failure_text.as_deref(), Some("no backup"));
+        assert_eq!(e.last_job.as_ref().and_then(|v| v.get("extra")).and_then(Value::as_u64), Some(1));
+        assert_eq!(e.status_label(), "failed: no backup");
+    }
+
+    #[test]
+    fn terminal_phase_is_final() {
+        let mut l = Ledger::new();
+        l.add(entry("j1", "k1", 100.0));
+        l.record_job(&job("j1", "COMPLETED"), 200.0);
+        l.record_job(&job("j1", "PENDING"), 300.0);
+        assert_eq!(l.get("j1").unwrap().phase, JobPhase::Succeeded);
+    }
+
+    #[test]
+    fn unknown_to_manager_is_kept() {
+        let mut l = Ledger::new();
+        l.add(entry("j1", "k1", 100.0));
+        assert!(l.running_for_key("k1"));
+        assert!(l.mark_unknown_to_manager("j1", 200.0));
+        assert!(!l.mark_unknown_to_manager("j1", 300.0));
+        assert_eq!(l.get("j1").unwrap().phase, JobPhase::UnknownToManager);
+        assert_eq!(l.unfinished().count(), 0);
+        assert!(!l.running_for_key("k1"));
+        assert_eq!(l.clear_finished(), 0);
+        assert_eq!(l.entries.len(), 1);
+        assert_eq!(l.summary(), (0, 0, 0, 1));
+        // The manager finds it again: polling results still apply.
+        assert!(l.record_job(&job("j1", "COMPLETED"), 400.0));
+        assert_eq!(l.get("j1").unwrap().phase, JobPhase::Succeeded);
+        // A finished job is not marked unknown.
+        assert!(!l.mark_unknown_to_manager("j1", 500.0));
+    }
+
+    #[test]
+    fn verification_rules() {
+        assert!(Ledger::expected_gone(Operation::Delete));
+        assert!(!Ledger::expected_gone(Operation::Restore));
+        assert_eq!(Verification::for_key(Operation::Delete, Some(true)), Verification::Confirmed);
+        assert_eq!(Verification::for_key(Operation::Restore, Some(false)), Verification::Confirmed);
+        assert_eq!(
+            Verification::for_key(Operation::Delete, Some(false)),
+            Verification::Drift { expected_gone: true, actual_gone: Some(false) }
+        );
+        assert_eq!(
+            Verification::for_key(Operation::Restore, Some(true)),
+            Verification::Drift { expected_gone: false, actual_gone: Some(true) }
+        );
+        assert!(matches!(Verification::for_key(Operation::Delete, None), Verification::Unavailable(_)));
+    }
+
+    #[test]
+    fn drift_label_and_awaiting() {
+        let mut l = Ledger::new();
+        l.add(entry("j1", "k1", 100.0));
+        l.record_job(&job("j1", "COMPLETED"), 200.0);
+        assert_eq!(l.awaiting_verification().count(), 1);
+        assert_eq!(l.get("j1").unwrap().status_label(), "succeeded (checking the key…)");
+        let v = Verification::for_key(Operation::Delete, Some(false));
+        assert!(l.set_verification("j1", v.clone(), 300.0));
+        assert!(!l.set_verification("j1", v, 400.0));
+        let e = l.get("j1").unwrap();
+        assert!(e.is_drift());
+        assert_eq!(e.status_label(), "finished, but the key did not change");
+        assert_eq!(l.awaiting_verification().count(), 0);
+        assert!(!l.set_verification("nope", Verification::Confirmed, 1.0));
+    }
+
+    #[test]
+    fn clear_finished_only_removes_terminal_and_leaves_tombstones() {
+        let mut l = Ledger::new();
+        for (j, state) in [("a", "COMPLETED"), ("b", "FAILED"), ("c", "IN_PROGRESS"), ("d", "PENDING")] {
+            l.add(entry(j, j, 10.0));
+            l.record_job(&job(j, state), 20.0);
+        }
+        l.mark_unknown_to_manager("d", 30.0);
+        assert_eq!(l.summary(), (1, 1, 1, 1));
+        assert_eq!(l.clear_finished(), 2);
+        let left: Vec<_> = l.entries.iter().map(|e| e.job_id.as_str()).collect();
+        assert_eq!(left, ["c", "d"]);
+        let dead: Vec<_> = l.cleared.iter().map(|t| t.job_id.as_str()).collect();
+        assert_eq!(dead, ["a", "b"]);
+        assert_eq!(l.clear_finished(), 0);
+    }
+
+    #[test]
+    fn cleared_jobs_do_not_come_back_from_an_older_copy() {
+        let mut tab1 = Ledger::new();
+        tab1.add(entry("a", "ka", 10.0));
+        tab1.record_job(&job("a", "COMPLETED"), 20.0);
+        let tab2 = tab1.clone();
+        tab1.clear_finished();
+        assert!(!tab1.merge(&tab2));
+        assert!(tab1.get("a").is_none());
+        let mut tab2b = tab2.clone();
+        assert!(tab2b.merge(&tab1));
+        assert!(tab2b.get("a").is_none());
+        assert_eq!(tab1, tab2b);
+    }
+
+    #[test]
+    fn tombstones_are_bounded_keeping_the_newest() {
+        let mut l = Ledger::new();
+        for i in 0..(MAX_TOMBSTONES + 10) {
+            let id = format!("j{i:05}");
+            l.add(entry(&id, "k", i as f64));
+            l.record_job(&job(&id, "DONE"), i as f64 + 1.0);
+        }
+        assert_eq!(l.clear_finished(), MAX_TOMBSTONES + 10);
+        assert_eq!(l.cleared.len(), MAX_TOMBSTONES);
+        assert!(l.cleared.iter().all(|t| t.created_ms >= 10.0));
+    }
+
+    fn sample_ledgers() -> Vec<Ledger> {
+        let mut a = Ledger::new();
+        a.add(entry("j1", "k1", 100.0));
+        a.record_job(&job("j1", "IN_PROGRESS"), 1100.0);
+        a.add(entry("j2", "k2", 200.0));
+
+        let mut b = Ledger::new();
+        b.add(entry("j1", "k1", 100.0));
+        b.record_job(&job("j1", "IN_PROGRESS"), 1200.0);
+        b.record_job(&job("j1", "COMPLETED"), 2200.0);
+        b.set_verification("j1", Verification::Confirmed, 2300.0);
+        b.add(entry("j3", "k3", 300.0));
+
+        let mut c = Ledger::new();
+        c.add(entry("j2", "k2", 200.0));
+        c.mark_unknown_to_manager("j2", 900.0);
+        c.add(entry("j4", "k4", 400.0));
+        c.record_job(&job("j4", "FAILED"), 500.0);
+        c.clear_finished();
+
+        let mut d = Ledger::new();
+        d.add(entry("j1", "k1", 100.0));
+        d.record_job(&job("j1", "COMPLETED"), 2100.0);
+        d.set_verification("j1", Verification::for_key(Operation::Delete, Some(false)), 2150.0);
+        d.add(entry("j2", "k2", 200.0));
+        d.record_job(&job("j2", "FAILED"), 950.0);
+        d.add(entry("j4", "k4", 400.0));
+
+        let mut e = Ledger::new();
+        let mut odd = entry("j5", "k5", 500.0);
+        odd.group = None;
+        odd.delete_if_backup_fails = true;
+        e.add(odd);
+        let mut odd2 = entry("j5", "k5", 450.0);
+        odd2.key_name = "zzz".into();
+        let mut f = Ledger::new();
+        f.add(odd2);
+        f.set_verification("j5", Verification::Unavailable("503".into()), 600.0);
+
+        vec![Ledger::new(), a, b, c, d, e, f]
+    }
+
+    fn merged(x: &Ledger, y: &Ledger) -> Ledger {
+        let mut m = x.clone();
+        m.merge(y);
+        m
+    }
+
+    #[test]
+    fn merge_is_idempotent() {
+        for l in sample_ledgers() {
+            let mut m = l.clone();
+            assert!(!m.merge(&l));
+            assert_eq!(m, l);
+        }
+    }
+
+    #[test]
+    fn merge_is_commutative() {
+        let ls = sample_ledgers();
+        for x in &ls {
+            for y in &ls {
+                assert_eq!(merged(x, y), merged(y, x));
+            }
+        }
+    }
+
+    #[test]
+    fn merge_is_associative() {
+        let ls = sample_ledgers();
+        for x in &ls {
+            for y in &ls {
+                for z in &ls {
+                    assert_eq!(merged(&merged(x, y), z), merged(x, &merged(y, z)));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn merge_all_orders_agree() {
+        let ls = sample_ledgers();
+        let reference = ls.iter().fold(Ledger::new(), |acc, l| merged(&acc, l));
+        // Every rotation and the reverse order.
+        for start in 0..ls.len() {
+            let mut acc = Ledger::new();
+            for i in 0..ls.len() {
+                acc.merge(&ls[(start + i) % ls.len()]);
+            }
+            assert_eq!(acc, reference);
+        }
+        let rev = ls.iter().rev().fold(Ledger::new(), |acc, l| merged(&acc, l));
+        assert_eq!(rev, reference);
+    }
+
+    #[test]
+    fn merge_outcome() {
+        let ls = sample_ledgers();
+        let all = ls.iter().fold(Ledger::new(), |acc, l| merged(&acc, l));
+        // j4 was cleared in c: stays cleared.
+        assert!(all.get("j4").is_none());
+        // j1: the terminal phase wins; states are the union; the later verification wins.
+        let j1 = all.get("j1").unwrap();
+        assert_eq!(j1.phase, JobPhase::Succeeded);
+        assert_eq!(j1.verification, Verification::Confirmed);
+        assert_eq!(j1.verified_ms, Some(2300.0));
+        let at: Vec<_> = j1.states.iter().map(|s| s.at_ms).collect();
+        assert_eq!(at, [100.0, 1100.0, 1200.0, 2100.0, 2200.0]);
+        assert_eq!(j1.distinct_states().len(), 3);
+        assert_eq!(j1.last_polled_ms, Some(2200.0));
+        // j2: unknown to manager loses to a real failure seen elsewhere.
+        assert_eq!(all.get("j2").unwrap().phase, JobPhase::Failed);
+        // j5: the earliest creation time is kept.
+        let j5 = all.get("j5").unwrap();
+        assert_eq!(j5.created_ms, 450.0);
+        assert!(j5.delete_if_backup_fails);
+        assert_eq!(j5.group.as_deref(), Some("payroll"));
+        // Newest first.
+        let ids: Vec<_> = all.entries.iter().map(|e| e.job_id.as_str()).collect();
+        assert_eq!(ids, ["j5", "j3", "j2", "j1"]);
+    }
+
+    #[test]
+    fn unknown_to_manager_beats_running_in_merge() {
+        let mut a = Ledger::new();
+        a.add(entry("j", "k", 1.0));
+        let mut b = a.clone();
+        b.mark_unknown_to_manager("j", 5.0);
+        assert!(a.merge(&b));
+        assert_eq!(a.get("j").unwrap().phase, JobPhase::UnknownToManager);
+    }
+
+    #[test]
+    fn json_round_trip() {
+        for l in sample_ledgers() {
+            let text = l.to_json();
+            assert!(text.contains("\"version\":1"));
+            let back = Ledger::from_json(&text).unwrap();
+            assert_eq!(back, l);
+        }
+    }
+
+    #[test]
+    fn from_json_tolerates_missing_and_bad_fields() {
+        let text = r#"{"entries":[
+            {"job_id":"j1","id":"k1","operation":"delete"},
+            {"job_id":"j2","id":"k2","operation":"restore","phase":"who_knows","verification":42,
+             "states":"oops","created_ms":"nan","last_polled_ms":null,"delete_if_backup_fails":"yes"},
+            {"id":"no job id","operation":"delete"},
+            {"job_id":"j3","id":"k3","operation":"shred"},
+            17
+        ],"cleared":[{"job_id":"jx","created_ms":1}, "bad"], "future":true}"#;
+        let (l, skipped) = Ledger::from_json_lossy(text).unwrap();
+        assert_eq!(skipped, 3);
+        assert_eq!(l.entries.len(), 2);
+        let j2 = l.get("j2").unwrap();
+        assert_eq!(j2.phase, JobPhase::Running);
+        assert_eq!(j2.verification, Verification::NotYet);
+        assert!(j2.states.is_empty());
+        assert_eq!(j2.created_ms, 0.0);
+        assert!(!j2.delete_if_backup_fails);
+        assert_eq!(l.cleared.len(), 1);
+        assert_eq!(Ledger::from_json("{}").unwrap(), Ledger::new());
+    }
+
+    #[test]
+    fn from_json_rejects_garbage_without_panic() {
+        assert!(matches!(Ledger::from_json("not json"), Err(DecodeError::NotJson(_))));
+        assert!(matches!(Ledger::from_json("[1,2]"), Err(DecodeError::WrongShape(_))));
+        assert_eq!(Ledger::from_json(r#"{"entries":[{"job_id":"#), Err(DecodeError::Truncated));
+        assert!(Ledger::from_json("").is_err());
+    }
+
+    #[test]
+    fn from_json_merges_duplicates() {
+        let a = entry("j1", "k1", 100.0);
+        let mut b = a.clone();
+        b.states.push(StateSeen { state: "DONE".into(), at_ms: 200.0 });
+        b.phase = JobPhase::Succeeded;
+        let text = serde_json::json!({"version": 1, "entries": [a, b]}).to_string();
+        let l = Ledger::from_json(&text).unwrap();
+        assert_eq!(l.entries.len(), 1);
+        assert_eq!(l.entries[0].phase, JobPhase::Succeeded);
+    }
+
+    #[test]
+    fn out_of_order_clock_keeps_states_sorted() {
+        let mut l = Ledger::new();
+        l.add(entry("j1", "k1", 1000.0));
+        l.record_job(&job("j1", "IN_PROGRESS"), 500.0);
+        let at: Vec<_> = l.get("j1").unwrap().states.iter().map(|s| s.at_ms).collect();
+        assert_eq!(at, [500.0, 1000.0]);
+        let copy = l.clone();
+        assert!(!l.merge(&copy));
+    }
+}

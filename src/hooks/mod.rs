@@ -1,0 +1,7 @@
+//! Browser glue: storage, timers, visibility, and the hooks that wire the domain to the page.
+pub mod storage;
+pub mod use_keys;
+pub mod use_ledger;
+pub mod use_now;
+pub mod use_poller;
+pub mod use_session;

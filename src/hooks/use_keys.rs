@@ -1,0 +1,73 @@
+//! One page of keys for the current query, fetched from the manager; a late answer to an older
+//! query is dropped.
+use std::rc::Rc;
+
+use yew::platform::spawn_local;
+use yew::prelude::*;
+
+use crate::api::client::Api;
+use crate::api::error::ApiError;
+use crate::api::types::SapKey;
+
+/// A page of keys as the table shows it.
+#[derive(Clone, PartialEq, Debug)]
+pub struct KeyPage {
+    pub keys: Rc<Vec<SapKey>>,
+    pub total: u64,
+    /// Resources the page could not read and left out.
+    pub skipped: usize,
+    pub messages: Vec<String>,
+}
+
+/// Loading and failed cannot both be true: each state has its own variant.
+#[derive(Clone, PartialEq, Debug)]
+pub enum FetchState<T> {
+    Loading { previous: Option<T> },
+    Loaded(T),
+    Failed { error: ApiError, previous: Option<T> },
+}
+
+impl<T: Clone> FetchState<T> {
+    pub fn data(&self) -> Option<&T> {
+        match self {
+            FetchState::Loading { previous } | FetchState::Failed { previous, .. } => previous.as_ref(),
+            FetchState::Loaded(t) => Some(t),
+        }
+    }
+}
+
+#[hook]
+pub fn use_keys(api: &Api, query: String, reload: u64) -> FetchState<KeyPage> {
+    let state = use_state(|| FetchState::<KeyPage>::Loading { previous: None });
+    let seq = use_mut_ref(|| 0u64);
+    {
+        let state = state.clone();
+        let api = api.clone();
+        use_effect_with((query, reload), move |(query, _)| {
+            let my = {
+                let mut s = seq.borrow_mut();
+                *s += 1;
+                *s
+            };
+            let previous = state.data().cloned();
+            state.set(FetchState::Loading { previous: previous.clone() });
+            let query = query.clone();
+            spawn_local(async move {
+                let result = api.keys(&query).await;
+                if *seq.borrow() != my {
+                    return;
+                }
+                state.set(match result {
+                    Ok((page, skipped)) => FetchState::Loaded(KeyPage {
+                        keys: Rc::new(page.resources),
+                        total: page.total,
+                        skipped,
+                        messages: page.messages,
+                    }),
+                    Err(error) => FetchState::Failed { error, previous },
+                });
+            });
+        });
+    }
+    (*state).clone()
+}

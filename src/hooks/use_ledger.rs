@@ -1,0 +1,191 @@
+//! The job ledger in the browser: a reducer over the pure `Ledger`, saved to localStorage under a
+//! key per manager and user, and merged with what other tabs write (BroadcastChannel messages
+//! carried by serde-wasm-bindgen, and the `storage` event as a fallback).
+use std::rc::Rc;
+
+use gloo_events::EventListener;
+use wasm_bindgen::JsCast;
+use web_sys::{BroadcastChannel, MessageEvent, StorageEvent};
+use yew::prelude::*;
+
+use super::storage;
+use crate::api::types::Job;
+use crate::domain::ledger::{Ledger, LedgerEntry, Verification};
+
+#[derive(Clone, Debug)]
+pub enum LedgerAction {
+    Add(LedgerEntry),
+    Record { job: Job, raw: serde_json::Value, now_ms: f64 },
+    MarkUnknown { job_id: String, now_ms: f64 },
+    Verify { job_id: String, verification: Verification },
+    ClearFinished,
+    /// What another tab saved or sent; does not echo back to the other tabs.
+    Merge(Ledger),
+}
+
+/// The ledger plus what the page needs to know about saving it.
+#[derive(Clone, PartialEq, Debug, Default)]
+pub struct LedgerState {
+    pub ledger: Ledger,
+    /// Bumped on every local change; a change only from other tabs leaves it alone.
+    pub revision: u64,
+    pub version: u64,
+}
+
+impl Reducible for LedgerState {
+    type Action = LedgerAction;
+
+    fn reduce(self: Rc<Self>, action: LedgerAction) -> Rc<Self> {
+        let mut ledger = self.ledger.clone();
+        let (changed, local) = match action {
+            LedgerAction::Add(entry) => {
+                ledger.add(entry);
+                (true, true)
+            }
+            LedgerAction::Record { job, raw, now_ms } => {
+                let job_id = job.id.clone();
+                let changed = ledger.record_job(&job, now_ms);
+                if changed {
+                    ledger.set_last_job(&job_id, raw);
+                }
+                (changed, changed)
+            }
+            LedgerAction::MarkUnknown { job_id, now_ms } => {
+                let c = ledger.mark_unknown_to_manager(&job_id, now_ms);
+                (c, c)
+            }
+            LedgerAction::Verify { job_id, verification } => {
+                let c = ledger.set_verification(&job_id, verification);
+                (c, c)
+            }
+            LedgerAction::ClearFinished => {
+                let c = ledger.clear_finished() > 0;
+                (c, c)
+            }
+            LedgerAction::Merge(other) => (ledger.merge(&other), false),
+        };
+        if !changed {
+            return self;
+        }
+        Rc::new(LedgerState {
+            ledger,
+            revision: self.revision + u64::from(local),
+            version: self.version + 1,
+        })
+    }
+}
+
+fn channel_name(key: &str) -> String {
+    format!("{key}:bc")
+}
+
+/// Loads a stored ledger; a corrupt one is kept aside under another key, never lost.
+fn load(key: &str) -> (Ledger, Option<String>) {
+    match storage::local_get(key) {
+        None => (Ledger::default(), None),
+        Some(text) => match Ledger::from_json(&text) {
+            Ok(l) => (l, None),
+            Err(e) => {
+                let aside = format!("{key}:unreadable:{}", js_sys::Date::now() as u64);
+                storage::local_set(&aside, &text);
+                (Ledger::default(), Some(format!("The saved job list could not be read ({e}); it was kept in this browser under {aside}.")))
+            }
+        },
+    }
+}
+
+/// Saves ours merged with whatever is stored now, so a write never drops another tab's jobs.
+fn save(key: &str, ours: &Ledger) -> bool {
+    let mut merged = ours.clone();
+    if let Some(stored) = storage::local_get(key).and_then(|t| Ledger::from_json(&t).ok()) {
+        merged.merge(&stored);
+    }
+    storage::local_set(key, &merged.to_json())
+}
+
+pub struct LedgerHandle {
+    pub state: UseReducerHandle<LedgerState>,
+    pub warning: Option<String>,
+}
+
+#[hook]
+pub fn use_ledger(key: String) -> LedgerHandle {
+    let loaded = {
+        let key = key.clone();
+        use_memo(key, move |k| load(k))
+    };
+    let state = {
+        let ledger = loaded.0.clone();
+        use_reducer(move || LedgerState { ledger, revision: 0, version: 0 })
+    };
+    let save_failed = use_state(|| false);
+    let channel = {
+        let key = key.clone();
+        use_memo(key, |k| BroadcastChannel::new(&channel_name(k)).ok())
+    };
+
+    // Local changes: save, and tell the other tabs.
+    {
+        let state = state.clone();
+        let key = key.clone();
+        let channel = channel.clone();
+        let save_failed = save_failed.clone();
+        use_effect_with(state.revision, move |rev| {
+            if *rev > 0 {
+                let ok = save(&key, &state.ledger);
+                if *save_failed != !ok {
+                    save_failed.set(!ok);
+                }
+                if let Some(ch) = channel.as_ref() {
+                    let ser = serde_wasm_bindgen::Serializer::json_compatible();
+                    if let Ok(msg) = serde::Serialize::serialize(&state.ledger, &ser) {
+                        let _ = ch.post_message(&msg);
+                    }
+                }
+            }
+        });
+    }
+
+    // Other tabs.
+    {
+        let state = state.clone();
+        let key2 = key.clone();
+        use_effect_with((key, channel), move |(key, channel)| {
+            let dispatcher = state.dispatcher();
+            let on_message = channel.as_ref().as_ref().map(|ch| {
+                let d = dispatcher.clone();
+                EventListener::new(ch, "message", move |ev| {
+                    if let Some(ev) = ev.dyn_ref::<MessageEvent>() {
+                        if let Ok(other) = serde_wasm_bindgen::from_value::<Ledger>(ev.data()) {
+                            d.dispatch(LedgerAction::Merge(other));
+                        }
+                    }
+                })
+            });
+            let key = key.clone();
+            let on_storage = web_sys::window().map(|w| {
+                EventListener::new(&w, "storage", move |ev| {
+                    let Some(ev) = ev.dyn_ref::<StorageEvent>() else { return };
+                    if ev.key().as_deref() != Some(key.as_str()) {
+                        return;
+                    }
+                    if let Some(other) = ev.new_value().and_then(|v| Ledger::from_json(&v).ok()) {
+                        dispatcher.dispatch(LedgerAction::Merge(other));
+                    }
+                })
+            });
+            let _ = key2;
+            move || {
+                drop(on_message);
+                drop(on_storage);
+            }
+        });
+    }
+
+    let warning = match (&loaded.1, *save_failed) {
+        (_, true) => Some("This browser refused to save the job list (storage full or disabled): keep this tab open until your jobs end.".to_string()),
+        (Some(w), false) => Some(w.clone()),
+        (None, false) => None,
+    };
+    LedgerHandle { state, warning }
+}

@@ -1,0 +1,219 @@
+//! Polls every unfinished job of the ledger by id, on the schedule `PollScheduler` decides: at most
+//! four requests in flight, backing off while nothing changes, paused while the tab is hidden or
+//! the session is not active, and re-reading the key when a job ends.
+use std::cell::RefCell;
+use std::collections::HashSet;
+use std::rc::Rc;
+
+use gloo_events::EventListener;
+use gloo_timers::callback::Timeout;
+use yew::platform::spawn_local;
+use yew::prelude::*;
+
+use super::storage::document_hidden;
+use super::use_ledger::{LedgerAction, LedgerState};
+use crate::api::client::{now_ms, Api};
+use crate::domain::job_state::{classify, JobPhase};
+use crate::domain::ledger::{Ledger, Verification};
+use crate::domain::poll::{PollOutcome, PollScheduler};
+
+struct Ctx {
+    scheduler: PollScheduler,
+    api: Api,
+    dispatch: UseReducerDispatcher<LedgerState>,
+    ledger: Ledger,
+    active: bool,
+    timer: Option<Timeout>,
+    verifying: HashSet<String>,
+    on_key_changed: Callback<String>,
+    on_connection: Callback<Option<f64>>,
+}
+
+type Shared = Rc<RefCell<Ctx>>;
+
+fn wake(ctx: &Shared) {
+    let due = {
+        let mut c = ctx.borrow_mut();
+        c.timer = None;
+        if !c.active || document_hidden() {
+            return;
+        }
+        let now = now_ms();
+        let in_flight = c.scheduler.in_flight_count();
+        let due = c.scheduler.due(now as u64, in_flight);
+        if let Some(delay) = c.scheduler.next_wake_ms(now as u64) {
+            let again = ctx.clone();
+            let delay = delay.clamp(50, 60_000) as u32;
+            c.timer = Some(Timeout::new(delay, move || wake(&again)));
+        }
+        due
+    };
+    for job_id in due {
+        let ctx = ctx.clone();
+        spawn_local(async move { poll_one(ctx, job_id).await });
+    }
+}
+
+async fn poll_one(ctx: Shared, job_id: String) {
+    let (api, last_state) = {
+        let c = ctx.borrow();
+        let last = c.ledger.get(&job_id).and_then(|e| e.states.last().map(|s| s.state.clone()));
+        (c.api.clone(), last)
+    };
+    let result = api.job(&job_id).await;
+    let now = now_ms();
+    let outcome = {
+        let c = ctx.borrow();
+        match result {
+            Ok((job, raw)) => {
+                let phase = classify(&job.state);
+                let changed = last_state.as_deref() != Some(job.state.as_str());
+                c.dispatch.dispatch(LedgerAction::Record { job, raw, now_ms: now });
+                if phase.is_terminal() {
+                    PollOutcome::Ended
+                } else if changed {
+                    PollOutcome::Changed
+                } else {
+                    PollOutcome::Unchanged
+                }
+            }
+            Err(e) if e.is_not_found() => {
+                c.dispatch.dispatch(LedgerAction::MarkUnknown { job_id: job_id.clone(), now_ms: now });
+                PollOutcome::NotFound
+            }
+            Err(e) if e.is_transient() => PollOutcome::Failed { retry_after_ms: e.retry_after_ms() },
+            // A refused session pauses polling through `active`; anything else is tried again later.
+            Err(_) => PollOutcome::Unchanged,
+        }
+    };
+    let lost = {
+        let mut c = ctx.borrow_mut();
+        c.scheduler.complete(&job_id, now as u64, outcome);
+        c.scheduler.connection_lost(now as u64).map(|ms| now + ms as f64)
+    };
+    let cb = ctx.borrow().on_connection.clone();
+    cb.emit(lost);
+    wake(&ctx);
+}
+
+/// Re-reads the key of a job that ended and records whether it changed as the job says.
+fn verify(ctx: &Shared, job_id: String) {
+    let (api, entry) = {
+        let mut c = ctx.borrow_mut();
+        if !c.verifying.insert(job_id.clone()) {
+            return;
+        }
+        (c.api.clone(), c.ledger.get(&job_id).cloned())
+    };
+    let Some(entry) = entry else { return };
+    let ctx = ctx.clone();
+    spawn_local(async move {
+        let verification = match api.key(&entry.id).await {
+            Ok(key) => Verification::for_key(entry.operation, entry.phase, key.gone),
+            Err(e) if e.is_unauthorized() => {
+                ctx.borrow_mut().verifying.remove(&job_id);
+                return;
+            }
+            Err(e) => Verification::Unavailable(e.user_message()),
+        };
+        let (dispatch, on_key_changed) = {
+            let c = ctx.borrow();
+            (c.dispatch.clone(), c.on_key_changed.clone())
+        };
+        dispatch.dispatch(LedgerAction::Verify { job_id, verification });
+        on_key_changed.emit(entry.id);
+    });
+}
+
+/// Returns when the connection was lost, as the time of the next retry (ms since the epoch).
+#[hook]
+pub fn use_poller(
+    api: &Api,
+    ledger: &UseReducerHandle<LedgerState>,
+    active: bool,
+    on_key_changed: Callback<String>,
+) -> Option<f64> {
+    let connection = use_state_eq(|| None::<f64>);
+    let ctx: Shared = {
+        let api = api.clone();
+        let dispatch = ledger.dispatcher();
+        let on_connection = {
+            let connection = connection.clone();
+            Callback::from(move |v| connection.set(v))
+        };
+        let on_key_changed = on_key_changed.clone();
+        (*use_memo((), move |_| {
+            Rc::new(RefCell::new(Ctx {
+                scheduler: PollScheduler::new(),
+                api,
+                dispatch,
+                ledger: Ledger::default(),
+                active: false,
+                timer: None,
+                verifying: HashSet::new(),
+                on_key_changed,
+                on_connection,
+            }))
+        }))
+        .clone()
+    };
+
+    {
+        let mut c = ctx.borrow_mut();
+        c.on_key_changed = on_key_changed;
+    }
+
+    // Follow the ledger: track what runs, forget what ended, verify what ended unverified.
+    {
+        let ctx = ctx.clone();
+        let ledger = ledger.clone();
+        use_effect_with((ledger.version, active), move |(_, active)| {
+            let to_verify: Vec<String> = {
+                let mut c = ctx.borrow_mut();
+                c.ledger = ledger.ledger.clone();
+                c.active = *active;
+                let now = now_ms() as u64;
+                let mut verify = Vec::new();
+                let entries: Vec<(String, JobPhase, bool)> = c
+                    .ledger
+                    .entries
+                    .iter()
+                    .map(|e| (e.job_id.clone(), e.phase, e.verification == Verification::NotYet))
+                    .collect();
+                for (job_id, phase, unverified) in entries {
+                    if phase == JobPhase::Running {
+                        c.scheduler.track(&job_id, now);
+                    } else {
+                        c.scheduler.untrack(&job_id);
+                        if phase.is_terminal() && phase != JobPhase::UnknownToManager && unverified {
+                            verify.push(job_id);
+                        }
+                    }
+                }
+                if *active { verify } else { Vec::new() }
+            };
+            for job_id in to_verify {
+                verify(&ctx, job_id);
+            }
+            wake(&ctx);
+        });
+    }
+
+    // Hidden tab: nothing is sent; shown again: everything due is polled at once.
+    {
+        let ctx = ctx.clone();
+        use_effect_with((), move |_| {
+            let listener = web_sys::window().and_then(|w| w.document()).map(|doc| {
+                EventListener::new(&doc, "visibilitychange", move |_| {
+                    if !document_hidden() {
+                        ctx.borrow_mut().scheduler.reset_due_now(now_ms() as u64);
+                        wake(&ctx);
+                    }
+                })
+            });
+            move || drop(listener)
+        });
+    }
+
+    *connection
+}
