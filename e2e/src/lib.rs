@@ -282,3 +282,120 @@ pub async fn login(b: &Browser, user: &str, password: &str) -> Result {
     b.click("#login-submit").await?;
     Ok(())
 }
+
+impl Browser {
+    /// Types a search and waits until the table shows a row named exactly `name`.
+    pub async fn search(&self, text: &str, name: &str) -> Result {
+        let input = self.wait_for("#key-search", 10).await?;
+        input.clear().await?;
+        input.send_keys(text).await?;
+        input.send_keys("\u{E007}").await?; // Enter: search now
+        self.wait_row(name, 15).await
+    }
+
+    /// Waits until the key table shows a row whose name is exactly `name`.
+    pub async fn wait_row(&self, name: &str, secs: u64) -> Result {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        loop {
+            let found = self
+                .client
+                .execute(
+                    "return [...document.querySelectorAll('.keys-table tbody tr .key-name')].some(e => e.textContent === arguments[0]);",
+                    vec![json!(name)],
+                )
+                .await?;
+            if found == json!(true) {
+                return Ok(());
+            }
+            if Instant::now() > deadline {
+                return Err(format!("no row named {name:?} appeared").into());
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Ticks the checkbox of the row named exactly `name`.
+    pub async fn select_row(&self, name: &str) -> Result {
+        let ok = self
+            .client
+            .execute(
+                "const r = [...document.querySelectorAll('.keys-table tbody tr')].find(tr => tr.querySelector('.key-name').textContent === arguments[0]);
+                 if (!r) return false; const c = r.querySelector('.row-check'); if (!c.checked) c.click(); return true;",
+                vec![json!(name)],
+            )
+            .await?;
+        if ok != json!(true) {
+            return Err(format!("no row named {name:?} to select").into());
+        }
+        Ok(())
+    }
+
+    /// The state column's text for the row named `name`.
+    pub async fn row_state(&self, name: &str) -> Result<String> {
+        let v = self
+            .client
+            .execute(
+                "const r = [...document.querySelectorAll('.keys-table tbody tr')].find(tr => tr.querySelector('.key-name').textContent === arguments[0]);
+                 return r ? r.querySelector('.col-state').textContent : null;",
+                vec![json!(name)],
+            )
+            .await?;
+        Ok(v.as_str().unwrap_or_default().to_string())
+    }
+
+    /// Waits until the job list has a job for `key_name` of `op` whose text contains `needle`.
+    pub async fn wait_job(&self, key_name: &str, op: &str, needle: &str, secs: u64) -> Result<String> {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        let mut last = String::new();
+        loop {
+            let v = self
+                .client
+                .execute(
+                    "return [...document.querySelectorAll('#job-list .job')]
+                        .filter(li => li.querySelector('.job-key').textContent === arguments[0] && li.querySelector('.job-op').textContent === arguments[1])
+                        .map(li => li.innerText);",
+                    vec![json!(key_name), json!(op)],
+                )
+                .await?;
+            if let Some(texts) = v.as_array() {
+                for t in texts.iter().filter_map(Value::as_str) {
+                    if t.contains(needle) {
+                        return Ok(t.to_string());
+                    }
+                    last = t.to_string();
+                }
+            }
+            if Instant::now() > deadline {
+                return Err(format!("job {op} {key_name} never showed {needle:?}; last: {last:?}").into());
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Opens the confirmation for the chosen operation, types what it asks, confirms, waits for
+    /// every outcome and closes it. Returns the dialog's text after the outcomes.
+    pub async fn confirm_and_post(&self, phrase: Option<&str>, shot: &str) -> Result<String> {
+        self.click("#review").await?;
+        self.wait_for("#confirm-dialog", 10).await?;
+        if let Some(p) = phrase {
+            self.type_into("#confirm-input", p).await?;
+        }
+        self.screenshot(&format!("{shot}-confirm")).await?;
+        self.click("#confirm-submit").await?;
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let enabled = self.eval("const b = document.querySelector('#confirm-close'); return !!b && !b.disabled;").await?;
+            if enabled == json!(true) {
+                break;
+            }
+            if Instant::now() > deadline {
+                return Err("the posting never finished".into());
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let text = self.text("#confirm-dialog").await?;
+        self.screenshot(&format!("{shot}-outcome")).await?;
+        self.click("#confirm-close").await?;
+        Ok(text)
+    }
+}

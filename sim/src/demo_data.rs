@@ -84,6 +84,7 @@ pub fn generate(seed: u64, n_keys: usize, n_groups: usize, secret: String) -> St
             cloud_name: "sap".to_string(),
             tenant: "thales-preprod".to_string(),
             name_lower: name.to_lowercase(),
+            name_rank: 0,
             name,
             gone: false,
             description: DESCRIPTIONS[rng.gen_range(0..DESCRIPTIONS.len())].to_string(),

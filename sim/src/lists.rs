@@ -178,28 +178,96 @@ fn key_filters(params: &[(String, String)], messages: &mut Vec<String>) -> Resul
     Ok(out)
 }
 
-fn cmp_key(store: &Store, a: &KeyRecord, b: &KeyRecord, field: &str) -> Ordering {
+#[derive(Clone, Copy)]
+enum KeyField {
+    Name,
+    CreatedAt,
+    UpdatedAt,
+    GroupName,
+    Type,
+    Size,
+    Gone,
+    Enabled,
+    Exportable,
+    Id,
+    Tenant,
+    CloudName,
+    TotalVersions,
+    SapKeyId,
+    CreatorName,
+}
+
+fn key_field(name: &str) -> Option<KeyField> {
+    Some(match name {
+        "name" => KeyField::Name,
+        "createdAt" => KeyField::CreatedAt,
+        "updatedAt" => KeyField::UpdatedAt,
+        "sap_group_name" => KeyField::GroupName,
+        "type" => KeyField::Type,
+        "size" => KeyField::Size,
+        "gone" => KeyField::Gone,
+        "enabled" => KeyField::Enabled,
+        "exportable" => KeyField::Exportable,
+        "id" => KeyField::Id,
+        "tenant" => KeyField::Tenant,
+        "cloud_name" => KeyField::CloudName,
+        "totalVersions" => KeyField::TotalVersions,
+        "sap_key_id" => KeyField::SapKeyId,
+        "creator_name" => KeyField::CreatorName,
+        _ => return None,
+    })
+}
+
+fn cmp_key(store: &Store, a: &KeyRecord, b: &KeyRecord, field: KeyField) -> Ordering {
     match field {
-        "name" => a.name.cmp(&b.name),
-        "createdAt" => a.created_ns.cmp(&b.created_ns),
-        "updatedAt" => a.updated_ns.cmp(&b.updated_ns),
-        "sap_group_name" => {
-            let ga = store.groups.get(a.group).map(|g| g.name.as_str());
-            let gb = store.groups.get(b.group).map(|g| g.name.as_str());
-            ga.cmp(&gb)
-        }
-        "type" => a.key_type.cmp(&b.key_type),
-        "size" => a.size.cmp(&b.size),
-        "gone" => a.gone.cmp(&b.gone),
-        "enabled" => a.enabled.cmp(&b.enabled),
-        "exportable" => a.exportable.cmp(&b.exportable),
-        "id" => a.id.cmp(&b.id),
-        "tenant" => a.tenant.cmp(&b.tenant),
-        "cloud_name" => a.cloud_name.cmp(&b.cloud_name),
-        "totalVersions" => a.total_versions.cmp(&b.total_versions),
-        "sap_key_id" => a.sap_key_id.cmp(&b.sap_key_id),
-        "creator_name" => a.creator_name.cmp(&b.creator_name),
-        _ => Ordering::Equal,
+        KeyField::Name => a.name_rank.cmp(&b.name_rank),
+        KeyField::CreatedAt => a.created_ns.cmp(&b.created_ns),
+        KeyField::UpdatedAt => a.updated_ns.cmp(&b.updated_ns),
+        KeyField::GroupName => store.group_rank.get(a.group).cmp(&store.group_rank.get(b.group)),
+        KeyField::Type => a.key_type.cmp(&b.key_type),
+        KeyField::Size => a.size.cmp(&b.size),
+        KeyField::Gone => a.gone.cmp(&b.gone),
+        KeyField::Enabled => a.enabled.cmp(&b.enabled),
+        KeyField::Exportable => a.exportable.cmp(&b.exportable),
+        KeyField::Id => a.id.cmp(&b.id),
+        KeyField::Tenant => a.tenant.cmp(&b.tenant),
+        KeyField::CloudName => a.cloud_name.cmp(&b.cloud_name),
+        KeyField::TotalVersions => a.total_versions.cmp(&b.total_versions),
+        KeyField::SapKeyId => a.sap_key_id.cmp(&b.sap_key_id),
+        KeyField::CreatorName => a.creator_name.cmp(&b.creator_name),
+    }
+}
+
+fn prefix_key(s: &str) -> u64 {
+    let mut b = [0u8; 8];
+    for (d, x) in b.iter_mut().zip(s.bytes()) {
+        *d = x;
+    }
+    u64::from_be_bytes(b)
+}
+
+fn ns_key(ns: i64) -> u64 {
+    (ns as u64) ^ (1 << 63)
+}
+
+/// A u64 whose order agrees with `cmp_key` (equal keys may still differ on the full comparison).
+fn primary_key(store: &Store, k: &KeyRecord, field: KeyField) -> u64 {
+    match field {
+        KeyField::Name => u64::from(k.name_rank),
+        KeyField::CreatedAt => ns_key(k.created_ns),
+        KeyField::UpdatedAt => ns_key(k.updated_ns),
+        KeyField::GroupName => u64::from(store.group_rank.get(k.group).copied().unwrap_or(u32::MAX)),
+        KeyField::Type => prefix_key(&k.key_type),
+        KeyField::Size => u64::from(k.size),
+        KeyField::Gone => u64::from(k.gone),
+        KeyField::Enabled => u64::from(k.enabled),
+        KeyField::Exportable => u64::from(k.exportable),
+        KeyField::Id => u64::from_be_bytes(k.id.as_bytes()[..8].try_into().unwrap_or_default()),
+        KeyField::Tenant => prefix_key(&k.tenant),
+        KeyField::CloudName => prefix_key(&k.cloud_name),
+        KeyField::TotalVersions => u64::from(k.total_versions),
+        KeyField::SapKeyId => u64::from_be_bytes(k.sap_key_id.as_bytes()[..8].try_into().unwrap_or_default()),
+        KeyField::CreatorName => prefix_key(&k.creator_name),
     }
 }
 
@@ -226,22 +294,50 @@ pub fn list_keys(store: &Store, params: &[(String, String)]) -> Result<Vec<u8>, 
     let mut messages = Vec::new();
     let p = paging(params, KEY_SORTS, &mut messages)?;
     let filters = key_filters(params, &mut messages)?;
-    let mut idx: Vec<usize> = (0..store.keys.len())
-        .filter(|&i| filters.iter().all(|f| f.matches(store, &store.keys[i])))
-        .collect();
+    let name = filters.iter().find_map(|f| match f {
+        KeyFilter::NameContains(n) => Some(n.as_str()),
+        _ => None,
+    });
+    let candidates = match name {
+        Some(n) => store.keys_with_name_containing(n),
+        None => (0..store.keys.len()).collect(),
+    };
+    let mut idx: Vec<usize> =
+        candidates.into_iter().filter(|&i| filters.iter().all(|f| f.matches(store, &store.keys[i]))).collect();
     let total = idx.len();
-    if !p.sort.is_empty() {
-        sort_page(&mut idx, p.skip, p.limit, |a, b| {
-            let (ka, kb) = (&store.keys[a], &store.keys[b]);
-            for (field, desc) in &p.sort {
-                let o = cmp_key(store, ka, kb, field);
-                let o = if *desc { o.reverse() } else { o };
-                if o != Ordering::Equal {
-                    return o;
-                }
-            }
-            Ordering::Equal
-        });
+    let sort: Vec<(KeyField, bool)> = p.sort.iter().filter_map(|(f, d)| key_field(f).map(|k| (k, *d))).collect();
+    if let Some(&(first, first_desc)) = sort.first() {
+        // Sort (primary key, index) pairs: cache-friendly; records are only read to break ties.
+        let mut pairs: Vec<(u64, usize)> = idx
+            .iter()
+            .map(|&i| {
+                let key = primary_key(store, &store.keys[i], first);
+                (if first_desc { !key } else { key }, i)
+            })
+            .collect();
+        let full = |a: &(u64, usize), b: &(u64, usize)| {
+            a.0.cmp(&b.0)
+                .then_with(|| {
+                    let (ka, kb) = (&store.keys[a.1], &store.keys[b.1]);
+                    for &(field, desc) in &sort {
+                        let o = cmp_key(store, ka, kb, field);
+                        let o = if desc { o.reverse() } else { o };
+                        if o != Ordering::Equal {
+                            return o;
+                        }
+                    }
+                    Ordering::Equal
+                })
+                .then(a.1.cmp(&b.1))
+        };
+        let end = p.skip.saturating_add(p.limit).min(pairs.len());
+        if end > 0 && end < pairs.len() {
+            pairs.select_nth_unstable_by(end - 1, full);
+            pairs[..end].sort_unstable_by(full);
+        } else {
+            pairs.sort_unstable_by(full);
+        }
+        idx = pairs.into_iter().map(|(_, i)| i).collect();
     }
     let resources: Vec<_> = idx
         .iter()

@@ -73,6 +73,9 @@ pub struct KeyRecord {
     pub active_job: Option<Uuid>,
     #[serde(skip)]
     pub name_lower: String,
+    /// Position of `name` in name order (names never change), for cheap sorting.
+    #[serde(skip)]
+    pub name_rank: u32,
 }
 
 /// Job states.
@@ -141,6 +144,14 @@ pub struct Store {
     pub refresh_tokens: HashMap<String, RefreshRecord>,
     #[serde(skip)]
     pub key_index: HashMap<Uuid, usize>,
+    /// All lower-case names, concatenated, and where each key's name starts in it (for substring search).
+    #[serde(skip)]
+    pub names_blob: String,
+    #[serde(skip)]
+    pub name_starts: Vec<usize>,
+    /// Position of each group's name in name order.
+    #[serde(skip)]
+    pub group_rank: Vec<u32>,
 }
 
 impl Store {
@@ -150,6 +161,49 @@ impl Store {
         for k in &mut self.keys {
             k.name_lower = k.name.to_lowercase();
         }
+        self.names_blob.clear();
+        self.name_starts.clear();
+        for k in &self.keys {
+            self.name_starts.push(self.names_blob.len());
+            self.names_blob.push_str(&k.name_lower);
+            self.names_blob.push('\u{1}');
+        }
+        let mut order: Vec<usize> = (0..self.keys.len()).collect();
+        order.sort_by(|&a, &b| self.keys[a].name.cmp(&self.keys[b].name));
+        let mut rank = 0u32;
+        for (pos, &i) in order.iter().enumerate() {
+            if pos > 0 && self.keys[order[pos - 1]].name != self.keys[i].name {
+                rank += 1;
+            }
+            self.keys[i].name_rank = rank;
+        }
+        let mut gorder: Vec<usize> = (0..self.groups.len()).collect();
+        gorder.sort_by(|&a, &b| self.groups[a].name.cmp(&self.groups[b].name));
+        self.group_rank = vec![0; self.groups.len()];
+        for (pos, &i) in gorder.iter().enumerate() {
+            self.group_rank[i] = u32::try_from(pos).unwrap_or(u32::MAX);
+        }
+    }
+
+    /// Indexes (ascending) of keys whose lower-case name contains `needle` (already lower-case).
+    pub fn keys_with_name_containing(&self, needle: &str) -> Vec<usize> {
+        if needle.is_empty() {
+            return (0..self.keys.len()).collect();
+        }
+        let mut out = Vec::new();
+        let mut pos = 0;
+        while let Some(found) = self.names_blob.get(pos..).and_then(|h| h.find(needle)) {
+            let m = pos + found;
+            let i = self.name_starts.partition_point(|&s| s <= m).saturating_sub(1);
+            let end = self.name_starts[i] + self.keys[i].name_lower.len();
+            if m + needle.len() <= end {
+                out.push(i);
+                pos = end;
+            } else {
+                pos = m + self.names_blob[m..].chars().next().map_or(1, char::len_utf8);
+            }
+        }
+        out
     }
 
     pub fn key_view(&self, i: usize) -> Option<KeyView<'_>> {

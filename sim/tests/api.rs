@@ -176,7 +176,7 @@ async fn demo_data_is_deterministic_per_seed() {
 
 async fn all_pages(sim: &common::Sim, jwt: &str, query: &str, page: usize) -> (Vec<Value>, usize) {
     let mut out = Vec::new();
-    let mut total = 0;
+    let mut total;
     let mut skip = 0;
     loop {
         let v = sim.get_json(jwt, &format!("{KEYS}?skip={skip}&limit={page}{query}")).await;
@@ -239,6 +239,14 @@ async fn paging_sorting_and_filters_are_consistent() {
     let v = sim.get_json(&jwt, &format!("{KEYS}?limit=1000&name=PAYROLL")).await;
     check(&v, &|k| k["name"].as_str().unwrap().to_lowercase().contains("payroll"));
     assert!(v["total"].as_u64().unwrap() >= 4);
+    let everything = sim.get_json(&jwt, &format!("{KEYS}?limit=1000")).await;
+    for needle in ["a", "ER-", "-0", "<", "\u{202E}", "kek", "payroll-master", "zz-none"] {
+        let want = everything["resources"].as_array().unwrap().iter()
+            .filter(|k| k["name"].as_str().unwrap().to_lowercase().contains(&needle.to_lowercase()))
+            .count();
+        let v = sim.get_json(&jwt, &format!("{KEYS}?limit=1000&name={}", common::urlencode(needle))).await;
+        assert_eq!(v["total"].as_u64().unwrap() as usize, want, "name filter {needle:?}");
+    }
     let v = sim.get_json(&jwt, &format!("{KEYS}?limit=1000&gone=true")).await;
     check(&v, &|k| k["gone"] == true);
     let gone = v["total"].as_u64().unwrap();

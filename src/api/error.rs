@@ -47,7 +47,11 @@ pub fn excerpt(s: &str, max: usize) -> String {
     let mut last_space = true;
     let mut cut = false;
     for c in clean.chars() {
-        let c = if c.is_control() || c.is_whitespace() { ' ' } else { c };
+        let c = if c.is_control() || c.is_whitespace() {
+            ' '
+        } else {
+            c
+        };
         if c == ' ' {
             if last_space {
                 continue;
@@ -75,7 +79,13 @@ pub fn excerpt(s: &str, max: usize) -> String {
 }
 
 fn is_token_char(c: char) -> bool {
-    c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' || c == '=' || c == '+' || c == '/'
+    c.is_ascii_alphanumeric()
+        || c == '-'
+        || c == '_'
+        || c == '.'
+        || c == '='
+        || c == '+'
+        || c == '/'
 }
 
 /// Replaces JWT-looking runs ("eyJ…") and anything after "Bearer " with "[token]".
@@ -205,9 +215,10 @@ impl ApiError {
         let (truncated, detail) = match &err {
             DecodeError::NotJson(_) => (false, format!("{what} is not JSON")),
             DecodeError::Truncated => (true, format!("{what} was cut short")),
-            DecodeError::WrongShape(m) => {
-                (false, format!("{what} has an unexpected shape ({})", excerpt(m, 200)))
-            }
+            DecodeError::WrongShape(m) => (
+                false,
+                format!("{what} has an unexpected shape ({})", excerpt(m, 200)),
+            ),
         };
         ApiError::new(ErrorKind::Decode { truncated }, None, &detail)
     }
@@ -319,26 +330,46 @@ mod tests {
     #[test]
     fn manager_message_is_shown() {
         let e = ApiError::from_response(404, "Not Found", NOT_FOUND, None);
-        assert_eq!(e.user_message(), "The manager refused the request: key 'x' not found (HTTP 404).");
+        assert_eq!(
+            e.user_message(),
+            "The manager refused the request: key 'x' not found (HTTP 404)."
+        );
         assert!(e.is_not_found());
         assert!(!e.is_transient());
-        assert_eq!(e.code_desc.as_deref(), Some("NCERRResourceNotFound: Resource not found"));
+        assert_eq!(
+            e.code_desc.as_deref(),
+            Some("NCERRResourceNotFound: Resource not found")
+        );
         assert_eq!(e.to_string(), e.user_message());
     }
 
     #[test]
     fn code_desc_when_no_message() {
-        let e = ApiError::from_response(409, "Conflict", r#"{"codeDesc":"NCERRConflict: busy","message":""}"#, None);
-        assert_eq!(e.user_message(), "The manager refused the request: NCERRConflict: busy (HTTP 409).");
+        let e = ApiError::from_response(
+            409,
+            "Conflict",
+            r#"{"codeDesc":"NCERRConflict: busy","message":""}"#,
+            None,
+        );
+        assert_eq!(
+            e.user_message(),
+            "The manager refused the request: NCERRConflict: busy (HTTP 409)."
+        );
         assert!(e.is_conflict());
     }
 
     #[test]
     fn non_json_body_gives_status_and_excerpt() {
-        let body = format!("<html>\n<body>Bad\tGateway\u{1b}[31m {}</body></html>", "z".repeat(1000));
+        let body = format!(
+            "<html>\n<body>Bad\tGateway\u{1b}[31m {}</body></html>",
+            "z".repeat(1000)
+        );
         let e = ApiError::from_response(502, "Bad Gateway", &body, None);
         let m = e.user_message();
-        assert!(m.starts_with("The manager failed: HTTP 502 Bad Gateway: <html> <body>Bad Gateway"), "{m}");
+        assert!(
+            m.starts_with("The manager failed: HTTP 502 Bad Gateway: <html> <body>Bad Gateway"),
+            "{m}"
+        );
         assert!(!m.chars().any(char::is_control), "{m}");
         assert!(m.chars().count() < 300, "{m}");
         assert!(e.is_transient());
@@ -349,15 +380,29 @@ mod tests {
         let e = ApiError::from_response(500, "", "", None);
         assert_eq!(e.user_message(), "The manager failed: HTTP 500.");
         let e = ApiError::from_response(418, "I'm a teapot", "{}", None);
-        assert_eq!(e.user_message(), "The manager refused the request: HTTP 418 I'm a teapot: {}.");
+        assert_eq!(
+            e.user_message(),
+            "The manager refused the request: HTTP 418 I'm a teapot: {}."
+        );
     }
 
     #[test]
     fn unauthorized_is_session_expired() {
-        let e = ApiError::from_response(401, "Unauthorized", r#"{"code":401,"codeDesc":"NCERRUnauthorized"}"#, None);
+        let e = ApiError::from_response(
+            401,
+            "Unauthorized",
+            r#"{"code":401,"codeDesc":"NCERRUnauthorized"}"#,
+            None,
+        );
         assert!(e.is_unauthorized());
-        assert_eq!(e.user_message(), "Your session has expired; please log in again.");
-        assert_eq!(e.login_message(), "The manager refused the username or password.");
+        assert_eq!(
+            e.user_message(),
+            "Your session has expired; please log in again."
+        );
+        assert_eq!(
+            e.login_message(),
+            "The manager refused the username or password."
+        );
         let other = ApiError::network("offline");
         assert_eq!(other.login_message(), other.user_message());
     }
@@ -365,25 +410,45 @@ mod tests {
     #[test]
     fn network_and_timeout() {
         let e = ApiError::network("TypeError: Failed to fetch");
-        assert_eq!(e.user_message(), "Cannot reach the manager: TypeError: Failed to fetch.");
+        assert_eq!(
+            e.user_message(),
+            "Cannot reach the manager: TypeError: Failed to fetch."
+        );
         assert!(e.is_transient());
         assert_eq!(e.status, None);
-        assert_eq!(ApiError::network("  ").user_message(), "Cannot reach the manager: no answer.");
+        assert_eq!(
+            ApiError::network("  ").user_message(),
+            "Cannot reach the manager: no answer."
+        );
         let t = ApiError::timeout(30_000);
         assert!(t.is_transient());
-        assert_eq!(t.user_message(), "The manager did not answer: no answer within 30 s.");
+        assert_eq!(
+            t.user_message(),
+            "The manager did not answer: no answer within 30 s."
+        );
     }
 
     #[test]
     fn decode_errors() {
         let e = ApiError::decode(DecodeError::NotJson("<html>".into()), "");
-        assert_eq!(e.user_message(), "The manager's answer could not be read: it is not JSON.");
+        assert_eq!(
+            e.user_message(),
+            "The manager's answer could not be read: it is not JSON."
+        );
         assert!(!e.is_transient());
         let e = ApiError::decode(DecodeError::Truncated, "the key list");
-        assert_eq!(e.user_message(), "The manager's answer could not be read: the key list was cut short.");
+        assert_eq!(
+            e.user_message(),
+            "The manager's answer could not be read: the key list was cut short."
+        );
         assert!(e.is_transient());
-        let e = ApiError::decode(DecodeError::WrongShape("missing field `id`".into()), "the job");
-        assert!(e.user_message().contains("the job has an unexpected shape (missing field `id`)"));
+        let e = ApiError::decode(
+            DecodeError::WrongShape("missing field `id`".into()),
+            "the job",
+        );
+        assert!(e
+            .user_message()
+            .contains("the job has an unexpected shape (missing field `id`)"));
     }
 
     #[test]
@@ -401,10 +466,16 @@ mod tests {
     #[test]
     fn transient_statuses() {
         for s in [408, 429, 500, 502, 503, 504] {
-            assert!(ApiError::from_response(s, "", "", None).is_transient(), "{s}");
+            assert!(
+                ApiError::from_response(s, "", "", None).is_transient(),
+                "{s}"
+            );
         }
         for s in [400, 401, 403, 404, 409, 422] {
-            assert!(!ApiError::from_response(s, "", "", None).is_transient(), "{s}");
+            assert!(
+                !ApiError::from_response(s, "", "", None).is_transient(),
+                "{s}"
+            );
         }
         assert!(!ApiError::invalid_id("x").is_transient());
     }
@@ -418,9 +489,11 @@ mod tests {
         assert_eq!(e.retry_after_ms(), None);
         let e = ApiError::from_response(503, "", "", Some("99999999999"));
         assert_eq!(e.retry_after_s, Some(600));
-        assert!(ApiError::from_response(429, "", r#"{"message":"slow down"}"#, None)
-            .user_message()
-            .starts_with("The manager is busy: slow down"));
+        assert!(
+            ApiError::from_response(429, "", r#"{"message":"slow down"}"#, None)
+                .user_message()
+                .starts_with("The manager is busy: slow down")
+        );
     }
 
     #[test]
@@ -428,8 +501,13 @@ mod tests {
         let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJsb2NhbHwxIn0.c2lnbmF0dXJlc2lnbmF0dXJl";
         let e = ApiError::from_response(400, "Bad", &format!("token {jwt} rejected"), None);
         assert!(!e.user_message().contains("eyJ"), "{}", e.user_message());
-        let e = ApiError::from_response(400, "Bad", r#"{"message":"bad Bearer abc123secret"}"#, None);
-        assert!(!e.user_message().contains("abc123secret"), "{}", e.user_message());
+        let e =
+            ApiError::from_response(400, "Bad", r#"{"message":"bad Bearer abc123secret"}"#, None);
+        assert!(
+            !e.user_message().contains("abc123secret"),
+            "{}",
+            e.user_message()
+        );
         let e = ApiError::network(format!("Authorization: bearer {jwt}"));
         assert!(!e.user_message().contains("eyJ"));
         // Short "eyJ" words are not tokens.

@@ -86,8 +86,14 @@ pub(crate) mod de {
         opt_f64(d).map(|f| f.unwrap_or(0.0))
     }
 
-    pub fn opt<'de, D: Deserializer<'de>, T: DeserializeOwned>(d: D) -> Result<Option<T>, D::Error> {
-        Ok(serde_json::from_value(Value::deserialize(d)?).ok())
+    /// A JSON object read as `T`; anything else (arrays included) is `None`.
+    pub fn opt_object<'de, D: Deserializer<'de>, T: DeserializeOwned>(
+        d: D,
+    ) -> Result<Option<T>, D::Error> {
+        Ok(match Value::deserialize(d)? {
+            v @ Value::Object(_) => serde_json::from_value(v).ok(),
+            _ => None,
+        })
     }
 
     pub fn or_default<'de, D: Deserializer<'de>, T: DeserializeOwned + Default>(
@@ -188,7 +194,10 @@ impl fmt::Debug for TokenResponse {
             .field("jwt", &"<hidden>")
             .field("duration", &self.duration)
             .field("token_type", &self.token_type)
-            .field("refresh_token", &self.refresh_token.as_ref().map(|_| "<hidden>"))
+            .field(
+                "refresh_token",
+                &self.refresh_token.as_ref().map(|_| "<hidden>"),
+            )
             .field("refresh_token_id", &self.refresh_token_id)
             .field("client_id", &self.client_id)
             .finish()
@@ -210,7 +219,13 @@ pub struct ListPage<T> {
 
 impl<T> Default for ListPage<T> {
     fn default() -> Self {
-        ListPage { skip: 0, limit: 0, total: 0, resources: Vec::new(), messages: Vec::new() }
+        ListPage {
+            skip: 0,
+            limit: 0,
+            total: 0,
+            resources: Vec::new(),
+            messages: Vec::new(),
+        }
     }
 }
 
@@ -220,13 +235,17 @@ impl<T> Default for ListPage<T> {
 pub fn parse_list<T: DeserializeOwned>(body: &str) -> Result<(ListPage<T>, usize), DecodeError> {
     let value = parse_value(body)?;
     let Value::Object(mut obj) = value else {
-        return Err(DecodeError::WrongShape("a list page must be a JSON object".into()));
+        return Err(DecodeError::WrongShape(
+            "a list page must be a JSON object".into(),
+        ));
     };
     let raw = match obj.remove("resources") {
         Some(Value::Array(items)) => items,
         None | Some(Value::Null) => Vec::new(),
         Some(_) => {
-            return Err(DecodeError::WrongShape("\"resources\" is not an array".into()));
+            return Err(DecodeError::WrongShape(
+                "\"resources\" is not an array".into(),
+            ));
         }
     };
     let mut skipped = 0;
@@ -253,7 +272,16 @@ pub fn parse_list<T: DeserializeOwned>(body: &str) -> Result<(ListPage<T>, usize
         Some(Value::String(s)) => vec![s.clone()],
         _ => Vec::new(),
     };
-    Ok((ListPage { skip, limit, total, resources, messages }, skipped))
+    Ok((
+        ListPage {
+            skip,
+            limit,
+            total,
+            resources,
+            messages,
+        },
+        skipped,
+    ))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -328,9 +356,13 @@ pub struct SapParam {
     pub key_type: Option<String>,
     #[serde(default, deserialize_with = "de::opt_u32")]
     pub size: Option<u32>,
-    #[serde(rename = "keystoreContext", default, deserialize_with = "de::opt")]
+    #[serde(
+        rename = "keystoreContext",
+        default,
+        deserialize_with = "de::opt_object"
+    )]
     pub keystore_context: Option<KeystoreContext>,
-    #[serde(default, deserialize_with = "de::opt")]
+    #[serde(default, deserialize_with = "de::opt_object")]
     pub meta: Option<KeyMeta>,
 }
 
@@ -356,7 +388,7 @@ pub struct SapKey {
     pub updated_at: Option<String>,
     #[serde(default, deserialize_with = "de::opt_string")]
     pub sap_group_name: Option<String>,
-    #[serde(default, deserialize_with = "de::opt")]
+    #[serde(default, deserialize_with = "de::opt_object")]
     pub sap_param: Option<SapParam>,
 }
 
@@ -415,7 +447,9 @@ impl SapKey {
     }
 
     pub fn sap_key_id(&self) -> Option<&str> {
-        self.sap_param.as_ref().and_then(|p| non_blank(&p.sap_key_id))
+        self.sap_param
+            .as_ref()
+            .and_then(|p| non_blank(&p.sap_key_id))
     }
 }
 
@@ -558,9 +592,14 @@ pub struct Job {
 impl Job {
     /// The first non-blank of `error_details`, `error`, `message`, `details`.
     pub fn failure_text(&self) -> Option<String> {
-        [&self.error_details, &self.error, &self.message, &self.details]
-            .into_iter()
-            .find_map(|t| non_blank(t).map(|s| s.trim().to_string()))
+        [
+            &self.error_details,
+            &self.error,
+            &self.message,
+            &self.details,
+        ]
+        .into_iter()
+        .find_map(|t| non_blank(t).map(|s| s.trim().to_string()))
     }
 
     /// Reads a job from JSON, keeping the raw value in `raw`.
@@ -640,12 +679,17 @@ mod tests {
 
     #[test]
     fn token_request_serializes_exactly() {
-        let p = TokenRequest::Password { username: "admin".into(), password: "pw".into() };
+        let p = TokenRequest::Password {
+            username: "admin".into(),
+            password: "pw".into(),
+        };
         assert_eq!(
             serde_json::to_value(&p).unwrap(),
             json!({"grant_type":"password","username":"admin","password":"pw"})
         );
-        let r = TokenRequest::RefreshToken { refresh_token: "rt".into() };
+        let r = TokenRequest::RefreshToken {
+            refresh_token: "rt".into(),
+        };
         assert_eq!(
             serde_json::to_value(&r).unwrap(),
             json!({"grant_type":"refresh_token","refresh_token":"rt"})
@@ -654,9 +698,14 @@ mod tests {
 
     #[test]
     fn debug_never_shows_secrets() {
-        let p = TokenRequest::Password { username: "admin".into(), password: "s3cret".into() };
+        let p = TokenRequest::Password {
+            username: "admin".into(),
+            password: "s3cret".into(),
+        };
         assert!(!format!("{p:?}").contains("s3cret"));
-        let r = TokenRequest::RefreshToken { refresh_token: "rtok".into() };
+        let r = TokenRequest::RefreshToken {
+            refresh_token: "rtok".into(),
+        };
         assert!(!format!("{r:?}").contains("rtok"));
         let t: TokenResponse =
             parse_json(r#"{"jwt":"eyJhbGci.x.y","refresh_token":"rtok","duration":300}"#).unwrap();
@@ -679,7 +728,10 @@ mod tests {
         assert_eq!(m.refresh_token, None);
         let f: TokenResponse = parse_json(r#"{"jwt":"a.b.c","duration":300.0}"#).unwrap();
         assert_eq!(f.duration, Some(300));
-        assert!(matches!(parse_json::<TokenResponse>("{}"), Err(DecodeError::WrongShape(_))));
+        assert!(matches!(
+            parse_json::<TokenResponse>("{}"),
+            Err(DecodeError::WrongShape(_))
+        ));
     }
 
     #[test]
@@ -694,7 +746,12 @@ mod tests {
         assert_eq!(k.created_at.as_deref(), Some("2021-10-18T04:24:18.88509Z"));
         assert_eq!(k.updated_at.as_deref(), Some("2021-10-18T05:48:26.754073Z"));
         let p = k.sap_param.unwrap();
-        assert_eq!(p.keystore_context, Some(KeystoreContext { customer_held: Some(false) }));
+        assert_eq!(
+            p.keystore_context,
+            Some(KeystoreContext {
+                customer_held: Some(false)
+            })
+        );
         let meta = p.meta.unwrap();
         assert_eq!(meta.creator_name.as_deref(), Some("creator.name@xyz.com"));
         assert_eq!(meta.total_versions, Some(1));
@@ -716,7 +773,10 @@ mod tests {
         let mk = |gone: Option<bool>, enabled: Option<bool>| SapKey {
             id: "k".into(),
             gone,
-            sap_param: Some(SapParam { enabled, ..Default::default() }),
+            sap_param: Some(SapParam {
+                enabled,
+                ..Default::default()
+            }),
             ..Default::default()
         };
         assert_eq!(mk(Some(true), Some(true)).state(), KeyState::Gone);
@@ -724,7 +784,12 @@ mod tests {
         assert_eq!(mk(Some(false), Some(true)).state(), KeyState::Enabled);
         assert_eq!(mk(None, Some(false)).state(), KeyState::Disabled);
         assert_eq!(mk(None, None).state(), KeyState::Unknown);
-        for s in [KeyState::Enabled, KeyState::Disabled, KeyState::Gone, KeyState::Unknown] {
+        for s in [
+            KeyState::Enabled,
+            KeyState::Disabled,
+            KeyState::Gone,
+            KeyState::Unknown,
+        ] {
             assert!(!s.label().is_empty() && !s.icon().is_empty());
         }
         assert_eq!(KeyState::Gone.label(), "Deleted from SAP");
@@ -764,7 +829,10 @@ mod tests {
         assert_eq!(k.type_size(), "256");
         assert_eq!(k.group_label(), "g-1");
         let k = SapKey {
-            sap_param: Some(SapParam { key_type: Some("AES".into()), ..Default::default() }),
+            sap_param: Some(SapParam {
+                key_type: Some("AES".into()),
+                ..Default::default()
+            }),
             ..k
         };
         assert_eq!(k.type_size(), "AES");
@@ -786,7 +854,8 @@ mod tests {
 
     #[test]
     fn list_defaults() {
-        let (page, skipped) = parse_list::<SapKey>(r#"{"resources":[{"id":"a"},{"id":"b"}]}"#).unwrap();
+        let (page, skipped) =
+            parse_list::<SapKey>(r#"{"resources":[{"id":"a"},{"id":"b"}]}"#).unwrap();
         assert_eq!((page.skip, page.limit, page.total, skipped), (0, 0, 2, 0));
         assert!(page.messages.is_empty());
         let (page, _) = parse_list::<SapKey>(r#"{"skip":20,"resources":[{"id":"a"}]}"#).unwrap();
@@ -799,13 +868,22 @@ mod tests {
 
     #[test]
     fn list_errors() {
-        assert!(matches!(parse_list::<SapKey>("[]"), Err(DecodeError::WrongShape(_))));
+        assert!(matches!(
+            parse_list::<SapKey>("[]"),
+            Err(DecodeError::WrongShape(_))
+        ));
         assert!(matches!(
             parse_list::<SapKey>(r#"{"resources":{}}"#),
             Err(DecodeError::WrongShape(_))
         ));
-        assert!(matches!(parse_list::<SapKey>("<html>"), Err(DecodeError::NotJson(_))));
-        assert_eq!(parse_list::<SapKey>(r#"{"resources":[{"id":"#), Err(DecodeError::Truncated));
+        assert!(matches!(
+            parse_list::<SapKey>("<html>"),
+            Err(DecodeError::NotJson(_))
+        ));
+        assert_eq!(
+            parse_list::<SapKey>(r#"{"resources":[{"id":"#),
+            Err(DecodeError::Truncated)
+        );
         assert_eq!(parse_list::<SapKey>(""), Err(DecodeError::Truncated));
     }
 
@@ -840,8 +918,14 @@ mod tests {
 
     #[test]
     fn operation_wire_and_labels() {
-        assert_eq!(serde_json::to_string(&Operation::Delete).unwrap(), "\"delete\"");
-        assert_eq!(serde_json::to_string(&Operation::Restore).unwrap(), "\"restore\"");
+        assert_eq!(
+            serde_json::to_string(&Operation::Delete).unwrap(),
+            "\"delete\""
+        );
+        assert_eq!(
+            serde_json::to_string(&Operation::Restore).unwrap(),
+            "\"restore\""
+        );
         assert_eq!(Operation::Delete.label(), "Delete");
         assert_eq!(Operation::Restore.as_str(), "restore");
         assert_eq!(Operation::parse(" DELETE "), Some(Operation::Delete));
@@ -850,7 +934,11 @@ mod tests {
 
     #[test]
     fn job_request_sends_a_boolean() {
-        let r = JobRequest { id: "k".into(), operation: Operation::Restore, delete_if_backup_fails: false };
+        let r = JobRequest {
+            id: "k".into(),
+            operation: Operation::Restore,
+            delete_if_backup_fails: false,
+        };
         assert_eq!(
             serde_json::to_value(&r).unwrap(),
             json!({"id":"k","operation":"restore","delete_if_backup_fails":false})
@@ -862,19 +950,30 @@ mod tests {
         let j = parse_job(JOB).unwrap();
         assert_eq!(j.id, "5db60499-9f4f-4143-b963-370459d3cef1");
         assert_eq!(j.state, "PENDING");
-        assert_eq!(j.cckm_key_id.as_deref(), Some("b707ea86-37bb-4212-ad09-2635698dbe4a"));
-        assert_eq!(j.key_id.as_deref(), Some("89ac400d-254f-4a19-a1fa-8952a2dca56f"));
+        assert_eq!(
+            j.cckm_key_id.as_deref(),
+            Some("b707ea86-37bb-4212-ad09-2635698dbe4a")
+        );
+        assert_eq!(
+            j.key_id.as_deref(),
+            Some("89ac400d-254f-4a19-a1fa-8952a2dca56f")
+        );
         assert_eq!(j.operation(), Some(Operation::Delete));
-        assert_eq!(j.created_at.as_deref(), Some("2021-11-24T09:54:45.962862797Z"));
+        assert_eq!(
+            j.created_at.as_deref(),
+            Some("2021-11-24T09:54:45.962862797Z")
+        );
         assert_eq!(j.failure_text(), None);
         assert!(j.raw.is_some());
     }
 
     #[test]
     fn job_failure_text_order_and_odd_types() {
-        let j = parse_job(r#"{"id":"j","state":"FAILED","error_details":"no backup","error":"x"}"#).unwrap();
+        let j = parse_job(r#"{"id":"j","state":"FAILED","error_details":"no backup","error":"x"}"#)
+            .unwrap();
         assert_eq!(j.failure_text().as_deref(), Some("no backup"));
-        let j = parse_job(r#"{"id":"j","error_details":"  ","error":{"code":5},"message":"m"}"#).unwrap();
+        let j = parse_job(r#"{"id":"j","error_details":"  ","error":{"code":5},"message":"m"}"#)
+            .unwrap();
         assert_eq!(j.failure_text().as_deref(), Some(r#"{"code":5}"#));
         let j = parse_job(r#"{"id":"j","details":["a","b"]}"#).unwrap();
         assert_eq!(j.failure_text().as_deref(), Some(r#"["a","b"]"#));
@@ -889,7 +988,10 @@ mod tests {
 
     #[test]
     fn job_without_id_is_wrong_shape() {
-        assert!(matches!(parse_job(r#"{"state":"PENDING"}"#), Err(DecodeError::WrongShape(_))));
+        assert!(matches!(
+            parse_job(r#"{"state":"PENDING"}"#),
+            Err(DecodeError::WrongShape(_))
+        ));
         assert!(matches!(parse_job("nope"), Err(DecodeError::NotJson(_))));
     }
 
@@ -900,7 +1002,10 @@ mod tests {
         )
         .unwrap();
         assert_eq!(e.code, Some(404));
-        assert_eq!(e.code_desc.as_deref(), Some("NCERRResourceNotFound: Resource not found"));
+        assert_eq!(
+            e.code_desc.as_deref(),
+            Some("NCERRResourceNotFound: Resource not found")
+        );
         assert_eq!(e.message.as_deref(), Some("key 'b707' not found"));
         let e: ManagerErrorBody = parse_json(r#"{"code":"409"}"#).unwrap();
         assert_eq!(e.code, Some(409));
@@ -909,7 +1014,12 @@ mod tests {
     #[test]
     fn decode_error_display() {
         assert_eq!(DecodeError::Truncated.to_string(), "it was cut short");
-        assert_eq!(DecodeError::NotJson(String::new()).to_string(), "it is not JSON");
-        assert!(DecodeError::WrongShape("m".into()).to_string().contains("(m)"));
+        assert_eq!(
+            DecodeError::NotJson(String::new()).to_string(),
+            "it is not JSON"
+        );
+        assert!(DecodeError::WrongShape("m".into())
+            .to_string()
+            .contains("(m)"));
     }
 }

@@ -1,21 +1,31 @@
 //! The page's reading of a job's raw manager `state`: a [`JobPhase`].
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 
 /// Where a job stands for the page. Ordered by how advanced it is (merge keeps the greater).
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum JobPhase {
-    /// Still running, or a state the page does not know (shown raw). Also any unknown stored value.
+    /// Still running, or a state the page does not know (shown raw).
     #[default]
-    #[serde(other)]
     Running,
     /// The manager answered 404 for this job: it no longer knows it.
     UnknownToManager,
     Succeeded,
     Failed,
+}
+
+/// Reads a stored phase; an unknown or malformed value reads as `Running` (so it is polled again).
+impl<'de> Deserialize<'de> for JobPhase {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = serde_json::Value::deserialize(d)?;
+        Ok(match v.as_str() {
+            Some("succeeded") => JobPhase::Succeeded,
+            Some("failed") => JobPhase::Failed,
+            Some("unknown_to_manager") => JobPhase::UnknownToManager,
+            _ => JobPhase::Running,
+        })
+    }
 }
 
 impl JobPhase {
@@ -111,7 +121,10 @@ mod tests {
 
     #[test]
     fn serde_and_unknown_stored_value() {
-        assert_eq!(serde_json::to_string(&JobPhase::UnknownToManager).unwrap(), "\"unknown_to_manager\"");
+        assert_eq!(
+            serde_json::to_string(&JobPhase::UnknownToManager).unwrap(),
+            "\"unknown_to_manager\""
+        );
         let p: JobPhase = serde_json::from_str("\"succeeded\"").unwrap();
         assert_eq!(p, JobPhase::Succeeded);
         let p: JobPhase = serde_json::from_str("\"something_new\"").unwrap();

@@ -38,19 +38,30 @@ pub enum Verification {
     /// The key's `gone` is what the operation should have made it.
     Confirmed,
     /// It is not: the job ended but the key did not change.
-    Drift { expected_gone: bool, actual_gone: Option<bool> },
+    Drift {
+        expected_gone: bool,
+        actual_gone: Option<bool>,
+    },
     /// The key could not be re-read (the reason).
     Unavailable(String),
 }
 
 impl Verification {
-    /// Compares a re-read key's `gone` with what `op` should have made it.
-    /// A key that does not say whether it is gone cannot be verified.
-    pub fn for_key(op: Operation, gone: Option<bool>) -> Verification {
-        let expected = Ledger::expected_gone(op);
+    /// Compares a re-read key's `gone` with what the job should have left: after a success
+    /// (or a job unknown to the manager) what `op` makes it, after a failure what it was.
+    /// A key that does not say whether it is gone cannot be verified; a running job is not yet.
+    pub fn for_key(op: Operation, phase: JobPhase, gone: Option<bool>) -> Verification {
+        let expected = match phase {
+            JobPhase::Running => return Verification::NotYet,
+            JobPhase::Failed => !Ledger::expected_gone(op),
+            JobPhase::Succeeded | JobPhase::UnknownToManager => Ledger::expected_gone(op),
+        };
         match gone {
             Some(g) if g == expected => Verification::Confirmed,
-            Some(g) => Verification::Drift { expected_gone: expected, actual_gone: Some(g) },
+            Some(g) => Verification::Drift {
+                expected_gone: expected,
+                actual_gone: Some(g),
+            },
             None => Verification::Unavailable("the key does not say whether it is gone".into()),
         }
     }
@@ -115,7 +126,7 @@ pub struct LedgerEntry {
 
 impl LedgerEntry {
     /// The entry for a job the manager just created for `key`.
-    pub fn new(
+    pub fn started(
         job: &Job,
         key: &KeyRef,
         operation: Operation,
@@ -177,10 +188,16 @@ impl LedgerEntry {
                 s => format!("running ({s})"),
             },
             JobPhase::UnknownToManager => "unknown to manager".to_string(),
-            JobPhase::Failed => match &self.failure_text {
-                Some(t) => format!("failed: {t}"),
-                None => "failed".to_string(),
-            },
+            JobPhase::Failed => {
+                let mut s = match &self.failure_text {
+                    Some(t) => format!("failed: {t}"),
+                    None => "failed".to_string(),
+                };
+                if self.is_drift() {
+                    s.push_str(" (but the key changed)");
+                }
+                s
+            }
             JobPhase::Succeeded => match &self.verification {
                 Verification::NotYet => "succeeded (checking the key…)".to_string(),
                 Verification::Confirmed => "succeeded".to_string(),
@@ -195,8 +212,16 @@ impl LedgerEntry {
     /// Applies a job answer; returns whether anything the user sees changed.
     fn record(&mut self, job: &Job, now_ms: f64) -> bool {
         let mut changed = false;
-        if self.states.last().map(|s| s.state != job.state).unwrap_or(true) {
-            self.states.push(StateSeen { state: job.state.clone(), at_ms: now_ms });
+        if self
+            .states
+            .last()
+            .map(|s| s.state != job.state)
+            .unwrap_or(true)
+        {
+            self.states.push(StateSeen {
+                state: job.state.clone(),
+                at_ms: now_ms,
+            });
             if self.states.len() > 1
                 && self.states[self.states.len() - 2].at_ms.total_cmp(&now_ms) == Ordering::Greater
             {
@@ -298,7 +323,11 @@ fn join_opt_string(a: &Option<String>, b: &Option<String>) -> Option<String> {
 }
 
 fn sort_states(states: &mut Vec<StateSeen>) {
-    states.sort_by(|a, b| a.at_ms.total_cmp(&b.at_ms).then_with(|| a.state.cmp(&b.state)));
+    states.sort_by(|a, b| {
+        a.at_ms
+            .total_cmp(&b.at_ms)
+            .then_with(|| a.state.cmp(&b.state))
+    });
     states.dedup_by(|a, b| a.state == b.state && a.at_ms.total_cmp(&b.at_ms) == Ordering::Equal);
 }
 
@@ -318,6 +347,28 @@ pub struct Ledger {
     pub cleared: Vec<Tombstone>,
 }
 
+/// Serializes as the stored form (what [`Ledger::to_json`] writes).
+impl Serialize for Ledger {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        StoredRef {
+            version: LEDGER_VERSION,
+            entries: &self.entries,
+            cleared: &self.cleared,
+        }
+        .serialize(s)
+    }
+}
+
+/// Reads the stored form as leniently as [`Ledger::from_json`].
+impl<'de> Deserialize<'de> for Ledger {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = Value::deserialize(d)?;
+        Ledger::from_value(v)
+            .map(|(l, _)| l)
+            .map_err(serde::de::Error::custom)
+    }
+}
+
 #[derive(Serialize)]
 struct StoredRef<'a> {
     version: u32,
@@ -326,7 +377,9 @@ struct StoredRef<'a> {
 }
 
 fn cmp_entries(a: &LedgerEntry, b: &LedgerEntry) -> Ordering {
-    b.created_ms.total_cmp(&a.created_ms).then_with(|| a.job_id.cmp(&b.job_id))
+    b.created_ms
+        .total_cmp(&a.created_ms)
+        .then_with(|| a.job_id.cmp(&b.job_id))
 }
 
 impl Ledger {
@@ -348,21 +401,39 @@ impl Ledger {
     }
 
     /// Adds a job; if the job is already there, the two are merged. Returns whether it changed.
-    pub fn add(&mut self, entry: LedgerEntry) -> bool {
-        let before = self.clone();
-        self.cleared.retain(|t| t.job_id != entry.job_id);
-        match self.get_mut(&entry.job_id) {
-            Some(e) => e.join(&entry),
-            None => self.entries.push(entry),
+    pub fn add(&mut self, mut entry: LedgerEntry) -> bool {
+        let mut changed = false;
+        if let Some(i) = self.cleared.iter().position(|t| t.job_id == entry.job_id) {
+            self.cleared.remove(i);
+            changed = true;
         }
-        self.entries.sort_by(cmp_entries);
-        *self != before
+        match self.get_mut(&entry.job_id) {
+            Some(e) => {
+                let before = e.clone();
+                e.join(&entry);
+                if *e != before {
+                    changed = true;
+                    self.entries.sort_by(cmp_entries);
+                }
+            }
+            None => {
+                sort_states(&mut entry.states);
+                let at = self
+                    .entries
+                    .partition_point(|x| cmp_entries(x, &entry) == Ordering::Less);
+                self.entries.insert(at, entry);
+                changed = true;
+            }
+        }
+        changed
     }
 
     /// Applies a job answer from the manager. Appends a state only when it differs from the
     /// last one; a terminal phase is never undone. Returns whether anything changed.
     pub fn record_job(&mut self, job: &Job, now_ms: f64) -> bool {
-        self.get_mut(&job.id).map(|e| e.record(job, now_ms)).unwrap_or(false)
+        self.get_mut(&job.id)
+            .map(|e| e.record(job, now_ms))
+            .unwrap_or(false)
     }
 
     /// The manager answered 404 for a running job. The entry stays.
@@ -378,13 +449,37 @@ impl Ledger {
         }
     }
 
-    /// Records what re-reading the key showed.
-    pub fn set_verification(&mut self, job_id: &str, v: Verification, now_ms: f64) -> bool {
+    /// Records what re-reading the key showed (timed after the entry's last poll or change).
+    pub fn set_verification(&mut self, job_id: &str, v: Verification) -> bool {
+        let at = match self.get(job_id) {
+            Some(e) => e
+                .last_polled_ms
+                .unwrap_or(0.0)
+                .max(e.last_change_ms)
+                .max(e.verified_ms.unwrap_or(0.0)),
+            None => return false,
+        };
+        self.set_verification_at(job_id, v, at)
+    }
+
+    /// Records what re-reading the key showed at `now_ms` (the later verification wins a merge).
+    pub fn set_verification_at(&mut self, job_id: &str, v: Verification, now_ms: f64) -> bool {
         match self.get_mut(job_id) {
             Some(e) if e.verification != v => {
                 e.verification = v;
                 e.verified_ms = Some(now_ms);
                 e.last_change_ms = now_ms;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Keeps the raw job JSON last seen (when the caller holds it apart from the [`Job`]).
+    pub fn set_last_job(&mut self, job_id: &str, raw: Value) -> bool {
+        match self.get_mut(job_id) {
+            Some(e) if e.last_job.as_ref() != Some(&raw) => {
+                e.last_job = Some(raw);
                 true
             }
             _ => false,
@@ -398,7 +493,9 @@ impl Ledger {
 
     /// Ended jobs whose key has not been re-read yet.
     pub fn awaiting_verification(&self) -> impl Iterator<Item = &LedgerEntry> + '_ {
-        self.entries.iter().filter(|e| e.phase == JobPhase::Succeeded && !e.verification.is_set())
+        self.entries
+            .iter()
+            .filter(|e| e.phase == JobPhase::Succeeded && !e.verification.is_set())
     }
 
     /// Whether a job is running for the key with this CCKM id.
@@ -411,7 +508,10 @@ impl Ledger {
         let mut removed = Vec::new();
         self.entries.retain(|e| {
             if e.phase.is_terminal() {
-                removed.push(Tombstone { job_id: e.job_id.clone(), created_ms: e.created_ms });
+                removed.push(Tombstone {
+                    job_id: e.job_id.clone(),
+                    created_ms: e.created_ms,
+                });
                 false
             } else {
                 true
@@ -438,12 +538,16 @@ impl Ledger {
     /// Canonical form: one entry per job, states sorted, newest first, tombstones applied.
     fn normalize(&mut self) {
         self.cleared.sort_by(|a, b| {
-            a.job_id.cmp(&b.job_id).then(a.created_ms.total_cmp(&b.created_ms))
+            a.job_id
+                .cmp(&b.job_id)
+                .then(a.created_ms.total_cmp(&b.created_ms))
         });
         self.cleared.dedup_by(|a, b| a.job_id == b.job_id);
         if self.cleared.len() > MAX_TOMBSTONES {
             self.cleared.sort_by(|a, b| {
-                b.created_ms.total_cmp(&a.created_ms).then_with(|| a.job_id.cmp(&b.job_id))
+                b.created_ms
+                    .total_cmp(&a.created_ms)
+                    .then_with(|| a.job_id.cmp(&b.job_id))
             });
             self.cleared.truncate(MAX_TOMBSTONES);
             self.cleared.sort_by(|a, b| a.job_id.cmp(&b.job_id));
@@ -452,7 +556,11 @@ impl Ledger {
         entries.sort_by(|a, b| a.job_id.cmp(&b.job_id));
         let mut merged: Vec<LedgerEntry> = Vec::with_capacity(entries.len());
         for mut e in entries {
-            if self.cleared.binary_search_by(|t| t.job_id.cmp(&e.job_id)).is_ok() {
+            if self
+                .cleared
+                .binary_search_by(|t| t.job_id.cmp(&e.job_id))
+                .is_ok()
+            {
                 continue;
             }
             match merged.last_mut() {
@@ -482,8 +590,7 @@ impl Ledger {
     }
 
     pub fn to_json(&self) -> String {
-        let stored = StoredRef { version: LEDGER_VERSION, entries: &self.entries, cleared: &self.cleared };
-        serde_json::to_string(&stored).unwrap_or_else(|_| String::from("{}"))
+        serde_json::to_string(self).unwrap_or_else(|_| String::from("{}"))
     }
 
     /// Reads a stored ledger; malformed entries are skipped.
@@ -493,9 +600,14 @@ impl Ledger {
 
     /// Like [`Ledger::from_json`], also counting the entries that had to be skipped.
     pub fn from_json_lossy(text: &str) -> Result<(Ledger, usize), DecodeError> {
-        let value: Value = parse_json(text)?;
+        Ledger::from_value(parse_json(text)?)
+    }
+
+    fn from_value(value: Value) -> Result<(Ledger, usize), DecodeError> {
         let Value::Object(obj) = value else {
-            return Err(DecodeError::WrongShape("a stored ledger must be a JSON object".into()));
+            return Err(DecodeError::WrongShape(
+                "a stored ledger must be a JSON object".into(),
+            ));
         };
         let mut skipped = 0;
         let mut ledger = Ledger::default();
@@ -524,20 +636,24 @@ mod tests {
     use crate::api::types::parse_job;
 
     fn job(id: &str, state: &str) -> Job {
-        Job { id: id.into(), state: state.into(), ..Default::default() }
+        Job {
+            id: id.into(),
+            state: state.into(),
+            ..Default::default()
+        }
     }
 
     fn key(id: &str, name: &str) -> KeyRef {
         KeyRef {
             id: id.into(),
-            name: Some(name.into()),
+            name: name.into(),
             group: Some("payroll".into()),
             sap_key_id: Some(format!("sap-{id}")),
         }
     }
 
     fn entry(job_id: &str, key_id: &str, created: f64) -> LedgerEntry {
-        LedgerEntry::new(
+        LedgerEntry::started(
             &job(job_id, "PENDING"),
             &key(key_id, &format!("name-{key_id}")),
             Operation::Delete,
@@ -552,7 +668,13 @@ mod tests {
     fn new_entry_records_first_state() {
         let e = entry("j1", "k1", 100.0);
         assert_eq!(e.phase, JobPhase::Running);
-        assert_eq!(e.states, vec![StateSeen { state: "PENDING".into(), at_ms: 100.0 }]);
+        assert_eq!(
+            e.states,
+            vec![StateSeen {
+                state: "PENDING".into(),
+                at_ms: 100.0
+            }]
+        );
         assert_eq!(e.key_name, "name-k1");
         assert_eq!(e.sap_key_id.as_deref(), Some("sap-k1"));
         assert_eq!(e.status_label(), "running (PENDING)");
@@ -578,7 +700,10 @@ mod tests {
         assert!(!l.add(entry("j1", "k1", 100.0)));
         assert_eq!(l.entries.len(), 3);
         let mut later = entry("j1", "k1", 100.0);
-        later.states.push(StateSeen { state: "IN_PROGRESS".into(), at_ms: 150.0 });
+        later.states.push(StateSeen {
+            state: "IN_PROGRESS".into(),
+            at_ms: 150.0,
+        });
         assert!(l.add(later));
         assert_eq!(l.entries.len(), 3);
         assert_eq!(l.get("j1").unwrap().states.len(), 2);
@@ -608,13 +733,28 @@ mod tests {
     fn record_job_failure_text_and_raw() {
         let mut l = Ledger::new();
         l.add(entry("j1", "k1", 100.0));
-        let j = parse_job(r#"{"id":"j1","state":"FAILED","error_details":"no backup","extra":1}"#).unwrap();
+        let j = parse_job(r#"{"id":"j1","state":"FAILED","error_details":"no backup","extra":1}"#)
+            .unwrap();
         assert!(l.record_job(&j, 200.0));
         let e = l.get("j1").unwrap();
         assert_eq!(e.phase, JobPhase::Failed);
         assert_eq!(e.failure_text.as_deref(), Some("no backup"));
-        assert_eq!(e.last_job.as_ref().and_then(|v| v.get("extra")).and_then(Value::as_u64), Some(1));
+        assert_eq!(
+            e.last_job
+                .as_ref()
+                .and_then(|v| v.get("extra"))
+                .and_then(Value::as_u64),
+            Some(1)
+        );
         assert_eq!(e.status_label(), "failed: no backup");
+        l.set_verification(
+            "j1",
+            Verification::for_key(Operation::Delete, JobPhase::Failed, Some(true)),
+        );
+        assert_eq!(
+            l.get("j1").unwrap().status_label(),
+            "failed: no backup (but the key changed)"
+        );
     }
 
     #[test]
@@ -650,17 +790,44 @@ mod tests {
     fn verification_rules() {
         assert!(Ledger::expected_gone(Operation::Delete));
         assert!(!Ledger::expected_gone(Operation::Restore));
-        assert_eq!(Verification::for_key(Operation::Delete, Some(true)), Verification::Confirmed);
-        assert_eq!(Verification::for_key(Operation::Restore, Some(false)), Verification::Confirmed);
+        use JobPhase::*;
+        use Operation::*;
+        let v = Verification::for_key;
+        assert_eq!(v(Delete, Succeeded, Some(true)), Verification::Confirmed);
+        assert_eq!(v(Restore, Succeeded, Some(false)), Verification::Confirmed);
         assert_eq!(
-            Verification::for_key(Operation::Delete, Some(false)),
-            Verification::Drift { expected_gone: true, actual_gone: Some(false) }
+            v(Delete, Succeeded, Some(false)),
+            Verification::Drift {
+                expected_gone: true,
+                actual_gone: Some(false)
+            }
         );
         assert_eq!(
-            Verification::for_key(Operation::Restore, Some(true)),
-            Verification::Drift { expected_gone: false, actual_gone: Some(true) }
+            v(Restore, Succeeded, Some(true)),
+            Verification::Drift {
+                expected_gone: false,
+                actual_gone: Some(true)
+            }
         );
-        assert!(matches!(Verification::for_key(Operation::Delete, None), Verification::Unavailable(_)));
+        assert!(matches!(
+            v(Delete, Succeeded, None),
+            Verification::Unavailable(_)
+        ));
+        // A failed job should leave the key as it was.
+        assert_eq!(v(Delete, Failed, Some(false)), Verification::Confirmed);
+        assert_eq!(
+            v(Delete, Failed, Some(true)),
+            Verification::Drift {
+                expected_gone: false,
+                actual_gone: Some(true)
+            }
+        );
+        assert_eq!(v(Restore, Failed, Some(true)), Verification::Confirmed);
+        assert_eq!(
+            v(Delete, UnknownToManager, Some(true)),
+            Verification::Confirmed
+        );
+        assert_eq!(v(Delete, Running, Some(true)), Verification::NotYet);
     }
 
     #[test]
@@ -669,21 +836,29 @@ mod tests {
         l.add(entry("j1", "k1", 100.0));
         l.record_job(&job("j1", "COMPLETED"), 200.0);
         assert_eq!(l.awaiting_verification().count(), 1);
-        assert_eq!(l.get("j1").unwrap().status_label(), "succeeded (checking the key…)");
-        let v = Verification::for_key(Operation::Delete, Some(false));
-        assert!(l.set_verification("j1", v.clone(), 300.0));
-        assert!(!l.set_verification("j1", v, 400.0));
+        assert_eq!(
+            l.get("j1").unwrap().status_label(),
+            "succeeded (checking the key…)"
+        );
+        let v = Verification::for_key(Operation::Delete, JobPhase::Succeeded, Some(false));
+        assert!(l.set_verification_at("j1", v.clone(), 300.0));
+        assert!(!l.set_verification("j1", v));
         let e = l.get("j1").unwrap();
         assert!(e.is_drift());
         assert_eq!(e.status_label(), "finished, but the key did not change");
         assert_eq!(l.awaiting_verification().count(), 0);
-        assert!(!l.set_verification("nope", Verification::Confirmed, 1.0));
+        assert!(!l.set_verification("nope", Verification::Confirmed));
     }
 
     #[test]
     fn clear_finished_only_removes_terminal_and_leaves_tombstones() {
         let mut l = Ledger::new();
-        for (j, state) in [("a", "COMPLETED"), ("b", "FAILED"), ("c", "IN_PROGRESS"), ("d", "PENDING")] {
+        for (j, state) in [
+            ("a", "COMPLETED"),
+            ("b", "FAILED"),
+            ("c", "IN_PROGRESS"),
+            ("d", "PENDING"),
+        ] {
             l.add(entry(j, j, 10.0));
             l.record_job(&job(j, state), 20.0);
         }
@@ -735,7 +910,7 @@ mod tests {
         b.add(entry("j1", "k1", 100.0));
         b.record_job(&job("j1", "IN_PROGRESS"), 1200.0);
         b.record_job(&job("j1", "COMPLETED"), 2200.0);
-        b.set_verification("j1", Verification::Confirmed, 2300.0);
+        b.set_verification_at("j1", Verification::Confirmed, 2300.0);
         b.add(entry("j3", "k3", 300.0));
 
         let mut c = Ledger::new();
@@ -748,7 +923,11 @@ mod tests {
         let mut d = Ledger::new();
         d.add(entry("j1", "k1", 100.0));
         d.record_job(&job("j1", "COMPLETED"), 2100.0);
-        d.set_verification("j1", Verification::for_key(Operation::Delete, Some(false)), 2150.0);
+        d.set_verification_at(
+            "j1",
+            Verification::for_key(Operation::Delete, JobPhase::Succeeded, Some(false)),
+            2150.0,
+        );
         d.add(entry("j2", "k2", 200.0));
         d.record_job(&job("j2", "FAILED"), 950.0);
         d.add(entry("j4", "k4", 400.0));
@@ -762,7 +941,7 @@ mod tests {
         odd2.key_name = "zzz".into();
         let mut f = Ledger::new();
         f.add(odd2);
-        f.set_verification("j5", Verification::Unavailable("503".into()), 600.0);
+        f.set_verification_at("j5", Verification::Unavailable("503".into()), 600.0);
 
         vec![Ledger::new(), a, b, c, d, e, f]
     }
@@ -816,7 +995,10 @@ mod tests {
             }
             assert_eq!(acc, reference);
         }
-        let rev = ls.iter().rev().fold(Ledger::new(), |acc, l| merged(&acc, l));
+        let rev = ls
+            .iter()
+            .rev()
+            .fold(Ledger::new(), |acc, l| merged(&acc, l));
         assert_eq!(rev, reference);
     }
 
@@ -892,9 +1074,18 @@ mod tests {
 
     #[test]
     fn from_json_rejects_garbage_without_panic() {
-        assert!(matches!(Ledger::from_json("not json"), Err(DecodeError::NotJson(_))));
-        assert!(matches!(Ledger::from_json("[1,2]"), Err(DecodeError::WrongShape(_))));
-        assert_eq!(Ledger::from_json(r#"{"entries":[{"job_id":"#), Err(DecodeError::Truncated));
+        assert!(matches!(
+            Ledger::from_json("not json"),
+            Err(DecodeError::NotJson(_))
+        ));
+        assert!(matches!(
+            Ledger::from_json("[1,2]"),
+            Err(DecodeError::WrongShape(_))
+        ));
+        assert_eq!(
+            Ledger::from_json(r#"{"entries":[{"job_id":"#),
+            Err(DecodeError::Truncated)
+        );
         assert!(Ledger::from_json("").is_err());
     }
 
@@ -902,7 +1093,10 @@ mod tests {
     fn from_json_merges_duplicates() {
         let a = entry("j1", "k1", 100.0);
         let mut b = a.clone();
-        b.states.push(StateSeen { state: "DONE".into(), at_ms: 200.0 });
+        b.states.push(StateSeen {
+            state: "DONE".into(),
+            at_ms: 200.0,
+        });
         b.phase = JobPhase::Succeeded;
         let text = serde_json::json!({"version": 1, "entries": [a, b]}).to_string();
         let l = Ledger::from_json(&text).unwrap();
@@ -915,7 +1109,13 @@ mod tests {
         let mut l = Ledger::new();
         l.add(entry("j1", "k1", 1000.0));
         l.record_job(&job("j1", "IN_PROGRESS"), 500.0);
-        let at: Vec<_> = l.get("j1").unwrap().states.iter().map(|s| s.at_ms).collect();
+        let at: Vec<_> = l
+            .get("j1")
+            .unwrap()
+            .states
+            .iter()
+            .map(|s| s.at_ms)
+            .collect();
         assert_eq!(at, [500.0, 1000.0]);
         let copy = l.clone();
         assert!(!l.merge(&copy));

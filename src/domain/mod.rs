@@ -1,1 +1,10 @@
 //! Decisions that need no browser: job phases, the ledger, polling, queries, confirmation.
+pub mod confirm;
+pub mod job_state;
+pub mod key_query;
+pub mod ledger;
+pub mod plan;
+pub mod poll;
+pub mod session;
+pub mod submit;
+pub mod time_fmt;

@@ -25,7 +25,9 @@ pub fn externalize_loader(dist: &std::path::Path) -> Result<(), String> {
     let (new_html, script) = split_inline_module(&html).ok_or("dist/index.html has no inline module script from Trunk")?;
     let name = format!("boot-{:016x}.js", fnv1a(script.as_bytes()));
     std::fs::write(dist.join(&name), script).map_err(|e| format!("writing {name}: {e}"))?;
-    let new_html = new_html.replace("{{BOOT}}", &name);
+    // The loader sits beside the wasm, under Trunk's public URL.
+    let prefix = public_prefix(&new_html);
+    let new_html = new_html.replace("{{BOOT}}", &format!("{prefix}{name}"));
     std::fs::write(&index, new_html).map_err(|e| format!("writing index.html: {e}"))
 }
 
@@ -42,6 +44,15 @@ pub fn split_inline_module(html: &str) -> Option<(String, String)> {
     out.push_str("<script type=\"module\" src=\"{{BOOT}}\"></script>");
     out.push_str(&html[end + "</script>".len()..]);
     Some((out, script))
+}
+
+/// The folder Trunk's own links point into (its public URL), e.g. `/` or `/sap-key-jobs/`.
+fn public_prefix(html: &str) -> String {
+    html.find("rel=\"modulepreload\" href=\"")
+        .map(|i| &html[i + "rel=\"modulepreload\" href=\"".len()..])
+        .and_then(|rest| rest.split('"').next())
+        .and_then(|href| href.rfind('/').map(|j| href[..=j].to_string()))
+        .unwrap_or_default()
 }
 
 fn fnv1a(bytes: &[u8]) -> u64 {
@@ -68,5 +79,8 @@ mod tests {
         assert_eq!(script, "import init from '/a.js';\nawait init();");
         assert_eq!(out, "<head><link rel=\"modulepreload\" href=\"/a.js\"><script type=\"module\" src=\"{{BOOT}}\"></script></head>");
         assert!(split_inline_module("<head></head>").is_none());
+        assert_eq!(public_prefix(html), "/");
+        assert_eq!(public_prefix("<link rel=\"modulepreload\" href=\"/sub/x.js\">"), "/sub/");
+        assert_eq!(public_prefix("<p></p>"), "");
     }
 }

@@ -73,6 +73,54 @@ fn run(args: &[String]) -> Result<(), String> {
     )
 }
 
+/// A simulator started for the wasm tests; stopped on drop.
+struct SimProcess {
+    child: std::process::Child,
+    url: String,
+}
+
+impl SimProcess {
+    fn start(bin: &std::path::Path, args: &[&str]) -> Result<SimProcess, String> {
+        use std::io::BufRead;
+        let mut child = Command::new(bin)
+            .args(["--addr", "127.0.0.1:0"])
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .map_err(|e| format!("starting {}: {e}", bin.display()))?;
+        let out = child.stdout.take().ok_or("no stdout from cckm-sim")?;
+        let mut lines = std::io::BufReader::new(out).lines();
+        let url = loop {
+            match lines.next() {
+                Some(Ok(l)) => {
+                    if let Some(u) = l.strip_prefix("cckm-sim listening on ") {
+                        break u.trim().to_string();
+                    }
+                }
+                _ => {
+                    let _ = child.kill();
+                    return Err("cckm-sim stopped before it listened".into());
+                }
+            }
+        };
+        // Keep draining stdout so the simulator never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        Ok(SimProcess { child, url })
+    }
+
+    fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for SimProcess {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
 fn test(args: &[String]) -> Result<(), String> {
     let skip_e2e = args.iter().any(|a| a == "--skip-e2e");
     let skip_wasm = args.iter().any(|a| a == "--skip-wasm");
@@ -86,13 +134,18 @@ fn test(args: &[String]) -> Result<(), String> {
     ));
 
     if !skip_wasm {
+        let sim = build::sim("dev")?;
+        // The wasm tests run on wasm-pack's own port and call this simulator across origins.
+        let mut server = SimProcess::start(&sim, &["--cors", "--keys", "60"])?;
         step("wasm tests in headless Chromium: wasm-pack test --headless --chrome");
         total.add(summary::run_and_count(
             t.command("wasm-pack")
                 .current_dir(&root)
                 .args(["test", "--headless", "--chrome", "--mode", "no-install"])
+                .env("CCKM_SIM_URL", &server.url)
                 .env("WASM_BINDGEN_TEST_TIMEOUT", "120"),
         ));
+        server.stop();
     }
 
     if !skip_e2e {

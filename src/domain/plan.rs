@@ -1,0 +1,257 @@
+//! Which of the selected keys a job operation applies to, and why the others are skipped.
+
+use crate::api::types::{KeyState, Operation, SapKey};
+use crate::domain::ledger::Ledger;
+
+/// What the page keeps of a key once it is chosen for a job.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct KeyRef {
+    /// The key's CCKM id.
+    pub id: String,
+    /// The key's name, "" when it has none (or a blank one).
+    pub name: String,
+    pub group: Option<String>,
+    pub sap_key_id: Option<String>,
+}
+
+impl KeyRef {
+    /// The name, or "(unnamed key <id>)".
+    pub fn display_name(&self) -> String {
+        if self.name.trim().is_empty() {
+            format!("(unnamed key {})", self.id)
+        } else {
+            self.name.clone()
+        }
+    }
+}
+
+impl From<&SapKey> for KeyRef {
+    fn from(k: &SapKey) -> KeyRef {
+        let group = k.group_label();
+        KeyRef {
+            id: k.id.clone(),
+            name: k.real_name().unwrap_or("").to_string(),
+            group: if group.is_empty() { None } else { Some(group) },
+            sap_key_id: k.sap_key_id().map(str::to_string),
+        }
+    }
+}
+
+/// Why a selected key is left out of a job operation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SkipReason {
+    AlreadyGone,
+    NotGone,
+    JobRunning,
+    InvalidId,
+    /// The same key was selected twice.
+    Duplicate,
+}
+
+impl SkipReason {
+    pub fn sentence(self) -> &'static str {
+        match self {
+            SkipReason::AlreadyGone => "already deleted from SAP",
+            SkipReason::NotGone => "not deleted, nothing to restore",
+            SkipReason::JobRunning => "a job is already running for this key",
+            SkipReason::InvalidId => "its id is not a valid UUID",
+            SkipReason::Duplicate => "selected twice",
+        }
+    }
+}
+
+/// The keys an operation will post a job for, and the ones it leaves out.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Plan {
+    pub eligible: Vec<KeyRef>,
+    pub skipped: Vec<(KeyRef, SkipReason)>,
+}
+
+impl Plan {
+    pub fn is_empty(&self) -> bool {
+        self.eligible.is_empty()
+    }
+}
+
+/// Splits `keys` for `op`: delete applies to keys not gone, restore to gone keys; a key with a
+/// running job in the ledger or an id that is not a UUID is skipped. Selection order is kept.
+pub fn plan(op: Operation, keys: &[SapKey], ledger: &Ledger) -> Plan {
+    let mut out = Plan::default();
+    let mut seen = std::collections::HashSet::new();
+    for k in keys {
+        let r = KeyRef::from(k);
+        let reason = if !seen.insert(k.id.as_str()) {
+            Some(SkipReason::Duplicate)
+        } else if uuid::Uuid::parse_str(&k.id).is_err() {
+            Some(SkipReason::InvalidId)
+        } else if ledger.running_for_key(&k.id) {
+            Some(SkipReason::JobRunning)
+        } else {
+            match (op, k.state()) {
+                (Operation::Delete, KeyState::Gone) => Some(SkipReason::AlreadyGone),
+                (Operation::Restore, s) if s != KeyState::Gone => Some(SkipReason::NotGone),
+                _ => None,
+            }
+        };
+        match reason {
+            Some(why) => out.skipped.push((r, why)),
+            None => out.eligible.push(r),
+        }
+    }
+    out
+}
+
+/// (how many keys a delete could apply to, how many a restore could), ignoring running jobs.
+pub fn offered_operations(keys: &[SapKey]) -> (usize, usize) {
+    let gone = keys.iter().filter(|k| k.state() == KeyState::Gone).count();
+    (keys.len() - gone, gone)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::types::{Job, SapParam};
+    use crate::domain::ledger::LedgerEntry;
+
+    const U1: &str = "d109deae-5ca7-421d-bf49-637e65c3bbcb";
+    const U2: &str = "b707ea86-37bb-4212-ad09-2635698dbe4a";
+    const U3: &str = "5db60499-9f4f-4143-b963-370459d3cef1";
+
+    fn key(id: &str, name: Option<&str>, gone: Option<bool>, enabled: Option<bool>) -> SapKey {
+        SapKey {
+            id: id.into(),
+            name: name.map(str::to_string),
+            gone,
+            sap_group_name: Some("payroll".into()),
+            sap_param: Some(SapParam {
+                enabled,
+                sap_key_id: Some("sap-1".into()),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn key_ref_from_key() {
+        let r = KeyRef::from(&key(U1, Some("payroll-master"), Some(false), Some(true)));
+        assert_eq!(r.name, "payroll-master");
+        assert_eq!(r.group.as_deref(), Some("payroll"));
+        assert_eq!(r.sap_key_id.as_deref(), Some("sap-1"));
+        let unnamed = KeyRef::from(&key(U1, Some(" "), None, None));
+        assert_eq!(unnamed.name, "");
+        assert_eq!(unnamed.display_name(), format!("(unnamed key {U1})"));
+    }
+
+    #[test]
+    fn delete_plan() {
+        let keys = [
+            key(U1, Some("a"), Some(false), Some(true)),
+            key(U2, Some("b"), Some(true), Some(true)),
+            key(U3, Some("c"), None, None),
+            key("not-a-uuid", Some("d"), Some(false), Some(false)),
+        ];
+        let p = plan(Operation::Delete, &keys, &Ledger::new());
+        let ok: Vec<_> = p.eligible.iter().map(|k| k.id.as_str()).collect();
+        assert_eq!(ok, [U1, U3]);
+        let why: Vec<_> = p.skipped.iter().map(|(k, r)| (k.id.as_str(), *r)).collect();
+        assert_eq!(
+            why,
+            [
+                (U2, SkipReason::AlreadyGone),
+                ("not-a-uuid", SkipReason::InvalidId)
+            ]
+        );
+    }
+
+    #[test]
+    fn restore_plan() {
+        let keys = [
+            key(U1, Some("a"), Some(false), Some(true)),
+            key(U2, Some("b"), Some(true), Some(false)),
+            key(U3, Some("c"), None, Some(false)),
+        ];
+        let p = plan(Operation::Restore, &keys, &Ledger::new());
+        assert_eq!(p.eligible.len(), 1);
+        assert_eq!(p.eligible[0].id, U2);
+        assert!(p.skipped.iter().all(|(_, r)| *r == SkipReason::NotGone));
+    }
+
+    #[test]
+    fn running_job_and_duplicates_skip() {
+        let mut ledger = Ledger::new();
+        let k1 = key(U1, Some("a"), Some(false), Some(true));
+        let job = Job {
+            id: "job-1".into(),
+            state: "PENDING".into(),
+            ..Default::default()
+        };
+        ledger.add(LedgerEntry::started(
+            &job,
+            &KeyRef::from(&k1),
+            Operation::Delete,
+            false,
+            "u",
+            "m",
+            1.0,
+        ));
+        let keys = [
+            k1.clone(),
+            key(U2, Some("b"), Some(false), None),
+            key(U2, Some("b"), Some(false), None),
+        ];
+        let p = plan(Operation::Delete, &keys, &ledger);
+        assert_eq!(p.eligible.len(), 1);
+        assert_eq!(p.skipped[0].1, SkipReason::JobRunning);
+        assert_eq!(p.skipped[1].1, SkipReason::Duplicate);
+        // Once the job ends, the key is offered again.
+        ledger.record_job(
+            &Job {
+                id: "job-1".into(),
+                state: "FAILED".into(),
+                ..Default::default()
+            },
+            2.0,
+        );
+        assert_eq!(
+            plan(Operation::Delete, &keys[..1], &ledger).eligible.len(),
+            1
+        );
+        assert!(!plan(Operation::Delete, &[], &ledger)
+            .eligible
+            .iter()
+            .any(|_| true));
+        assert!(plan(Operation::Delete, &[], &ledger).is_empty());
+    }
+
+    #[test]
+    fn sentences() {
+        assert_eq!(
+            SkipReason::AlreadyGone.sentence(),
+            "already deleted from SAP"
+        );
+        assert_eq!(
+            SkipReason::NotGone.sentence(),
+            "not deleted, nothing to restore"
+        );
+        assert_eq!(
+            SkipReason::JobRunning.sentence(),
+            "a job is already running for this key"
+        );
+        assert_eq!(
+            SkipReason::InvalidId.sentence(),
+            "its id is not a valid UUID"
+        );
+    }
+
+    #[test]
+    fn offered() {
+        let keys = [
+            key(U1, None, Some(false), Some(true)),
+            key(U2, None, Some(true), None),
+            key(U3, None, None, None),
+        ];
+        assert_eq!(offered_operations(&keys), (2, 1));
+        assert_eq!(offered_operations(&[]), (0, 0));
+    }
+}

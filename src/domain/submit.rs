@@ -1,0 +1,267 @@
+//! The bounded, de-duplicating queue that posts job requests (one job per key).
+
+use std::collections::{HashSet, VecDeque};
+
+use crate::api::error::ApiError;
+use crate::api::types::{Job, JobRequest, Operation};
+use crate::domain::plan::KeyRef;
+
+/// At most this many job requests are under way at once.
+pub const MAX_IN_FLIGHT: usize = 4;
+
+/// How posting one job went.
+#[allow(clippy::large_enum_variant)] // a handful per dialog; boxing would only burden callers
+#[derive(Clone, Debug, PartialEq)]
+pub enum SubmitOutcome {
+    Created(Job),
+    /// The manager answered with an error (4xx): no job was created.
+    Refused(ApiError),
+    /// No clear answer (timeout, 5xx, network): a job may or may not exist. Never retried.
+    Unknown(ApiError),
+}
+
+impl SubmitOutcome {
+    /// Sorts an error: a 4xx answer is a refusal, anything else leaves the outcome unknown.
+    pub fn from_error(e: ApiError) -> SubmitOutcome {
+        match e.status {
+            Some(400..=499) => SubmitOutcome::Refused(e),
+            _ => SubmitOutcome::Unknown(e),
+        }
+    }
+}
+
+/// The queue. Each key is posted at most once per queue.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SubmitQueue {
+    waiting: VecDeque<(KeyRef, JobRequest)>,
+    in_flight: Vec<KeyRef>,
+    seen: HashSet<String>,
+    outcomes: Vec<(KeyRef, SubmitOutcome)>,
+}
+
+impl SubmitQueue {
+    pub fn new() -> SubmitQueue {
+        SubmitQueue::default()
+    }
+
+    /// Queues a job per key; a key already queued, in flight or submitted is ignored.
+    /// Returns how many were added.
+    pub fn enqueue(
+        &mut self,
+        keys: Vec<KeyRef>,
+        op: Operation,
+        delete_if_backup_fails: bool,
+    ) -> usize {
+        let mut added = 0;
+        for k in keys {
+            if !self.seen.insert(k.id.clone()) {
+                continue;
+            }
+            let req = JobRequest {
+                id: k.id.clone(),
+                operation: op,
+                delete_if_backup_fails,
+            };
+            self.waiting.push_back((k, req));
+            added += 1;
+        }
+        added
+    }
+
+    /// The next request to post, marked in flight; `None` when all slots are busy or nothing waits.
+    pub fn next_ready(&mut self) -> Option<(KeyRef, JobRequest)> {
+        if self.in_flight.len() >= MAX_IN_FLIGHT {
+            return None;
+        }
+        let (k, req) = self.waiting.pop_front()?;
+        self.in_flight.push(k.clone());
+        Some((k, req))
+    }
+
+    /// Records the outcome for the key with this CCKM id. Returns false if it was not in flight.
+    pub fn finish(&mut self, id: &str, outcome: SubmitOutcome) -> bool {
+        match self.in_flight.iter().position(|k| k.id == id) {
+            Some(i) => {
+                let k = self.in_flight.remove(i);
+                self.outcomes.push((k, outcome));
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Drops the requests not yet sent; returns how many. They may be queued again.
+    pub fn cancel_waiting(&mut self) -> usize {
+        let n = self.waiting.len();
+        for (k, _) in self.waiting.drain(..) {
+            self.seen.remove(&k.id);
+        }
+        n
+    }
+
+    /// Outcomes in the order they arrived.
+    pub fn outcomes(&self) -> &[(KeyRef, SubmitOutcome)] {
+        &self.outcomes
+    }
+
+    pub fn is_idle(&self) -> bool {
+        self.waiting.is_empty() && self.in_flight.is_empty()
+    }
+
+    pub fn in_flight(&self) -> usize {
+        self.in_flight.len()
+    }
+
+    pub fn waiting(&self) -> usize {
+        self.waiting.len()
+    }
+
+    /// (created, refused, unknown).
+    pub fn counts(&self) -> (usize, usize, usize) {
+        self.outcomes
+            .iter()
+            .fold((0, 0, 0), |(c, r, u), (_, o)| match o {
+                SubmitOutcome::Created(_) => (c + 1, r, u),
+                SubmitOutcome::Refused(_) => (c, r + 1, u),
+                SubmitOutcome::Unknown(_) => (c, r, u + 1),
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn k(id: &str) -> KeyRef {
+        KeyRef {
+            id: id.into(),
+            name: format!("n-{id}"),
+            group: None,
+            sap_key_id: None,
+        }
+    }
+
+    fn keys(n: usize) -> Vec<KeyRef> {
+        (0..n).map(|i| k(&format!("key-{i}"))).collect()
+    }
+
+    fn created(id: &str) -> SubmitOutcome {
+        SubmitOutcome::Created(Job {
+            id: format!("job-{id}"),
+            state: "PENDING".into(),
+            ..Default::default()
+        })
+    }
+
+    #[test]
+    fn cap_of_four() {
+        let mut q = SubmitQueue::new();
+        assert_eq!(q.enqueue(keys(10), Operation::Delete, true), 10);
+        let mut sent = Vec::new();
+        while let Some((key, req)) = q.next_ready() {
+            assert_eq!(req.id, key.id);
+            assert_eq!(req.operation, Operation::Delete);
+            assert!(req.delete_if_backup_fails);
+            sent.push(key);
+        }
+        assert_eq!(sent.len(), 4);
+        assert_eq!(q.in_flight(), 4);
+        assert_eq!(q.waiting(), 6);
+        assert!(q.finish(&sent[0].id, created(&sent[0].id)));
+        assert!(q.next_ready().is_some());
+        assert!(q.next_ready().is_none());
+    }
+
+    #[test]
+    fn double_click_never_posts_twice() {
+        let mut q = SubmitQueue::new();
+        assert_eq!(q.enqueue(vec![k("a")], Operation::Delete, false), 1);
+        assert_eq!(
+            q.enqueue(vec![k("a")], Operation::Delete, false),
+            0,
+            "queued"
+        );
+        let (a, _) = q.next_ready().unwrap();
+        assert_eq!(
+            q.enqueue(vec![k("a")], Operation::Restore, false),
+            0,
+            "in flight"
+        );
+        q.finish(&a.id, created("a"));
+        assert_eq!(
+            q.enqueue(vec![k("a"), k("a"), k("b")], Operation::Delete, false),
+            1,
+            "submitted"
+        );
+        let (b, _) = q.next_ready().unwrap();
+        assert_eq!(b.id, "b");
+        assert!(q.next_ready().is_none());
+    }
+
+    #[test]
+    fn outcomes_in_order_and_idle() {
+        let mut q = SubmitQueue::new();
+        assert!(q.is_idle());
+        q.enqueue(keys(3), Operation::Restore, false);
+        assert!(!q.is_idle());
+        let a = q.next_ready().unwrap().0;
+        let b = q.next_ready().unwrap().0;
+        let c = q.next_ready().unwrap().0;
+        q.finish(
+            &c.id,
+            SubmitOutcome::from_error(ApiError::from_response(409, "Conflict", "{}", None)),
+        );
+        q.finish(&a.id, created(&a.id));
+        q.finish(
+            &b.id,
+            SubmitOutcome::from_error(ApiError::network("offline")),
+        );
+        assert!(!q.finish(&b.id, created(&b.id)), "finished twice");
+        assert!(!q.finish("nope", created("nope")));
+        let order: Vec<_> = q.outcomes().iter().map(|(k, _)| k.id.clone()).collect();
+        assert_eq!(order, [c.id, a.id, b.id]);
+        assert_eq!(q.counts(), (1, 1, 1));
+        assert!(q.is_idle());
+        assert!(matches!(q.outcomes()[0].1, SubmitOutcome::Refused(_)));
+        assert!(matches!(q.outcomes()[2].1, SubmitOutcome::Unknown(_)));
+    }
+
+    #[test]
+    fn unknown_is_not_retried() {
+        let mut q = SubmitQueue::new();
+        q.enqueue(vec![k("a")], Operation::Delete, false);
+        q.next_ready();
+        q.finish(
+            "a",
+            SubmitOutcome::from_error(ApiError::from_response(503, "", "", None)),
+        );
+        assert!(q.next_ready().is_none());
+        assert_eq!(q.enqueue(vec![k("a")], Operation::Delete, false), 0);
+    }
+
+    #[test]
+    fn from_error_sorting() {
+        assert!(matches!(
+            SubmitOutcome::from_error(ApiError::from_response(400, "", "", None)),
+            SubmitOutcome::Refused(_)
+        ));
+        assert!(matches!(
+            SubmitOutcome::from_error(ApiError::from_response(500, "", "", None)),
+            SubmitOutcome::Unknown(_)
+        ));
+        assert!(matches!(
+            SubmitOutcome::from_error(ApiError::timeout(1000)),
+            SubmitOutcome::Unknown(_)
+        ));
+    }
+
+    #[test]
+    fn cancel_waiting() {
+        let mut q = SubmitQueue::new();
+        q.enqueue(keys(6), Operation::Delete, false);
+        q.next_ready();
+        assert_eq!(q.cancel_waiting(), 5);
+        assert_eq!(q.in_flight(), 1);
+        assert_eq!(q.enqueue(keys(6), Operation::Delete, false), 5);
+    }
+}
