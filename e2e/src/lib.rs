@@ -247,10 +247,7 @@ impl Browser {
     }
 
     pub async fn close(self) -> Result {
-        let Browser { mut driver, client, _profile } = self;
-        let _ = client.close().await;
-        let _ = driver.kill();
-        let _ = driver.wait();
+        let _ = self.client.clone().close().await;
         Ok(())
     }
 }

@@ -55,13 +55,16 @@ pub fn app(props: &AppProps) -> Html {
         <div class="app">
             <header class="topbar">
                 <div class="brand">
-                    <span class="brand-mark" aria-hidden="true">{"⚿"}</span>
+                    <svg class="brand-mark" viewBox="0 0 32 32" width="22" height="22" aria-hidden="true">
+                        <circle cx="11" cy="16" r="6" fill="none" stroke="currentColor" stroke-width="3" />
+                        <path d="M17 16h12M25 16v5M29 16v4" stroke="currentColor" stroke-width="3" fill="none" />
+                    </svg>
                     <span class="brand-name">{"SAP key jobs"}</span>
                     <span class="brand-sub">{"CipherTrust Manager · CCKM"}</span>
                 </div>
                 if let Some(u) = &user {
                     <div class="who">
-                        <span class="user" id="current-user">{"👤 "}<bdi>{ u.clone() }</bdi></span>
+                        <span class="user">{"Signed in as "}<bdi id="current-user">{ u.clone() }</bdi></span>
                         <button type="button" id="logout" onclick={session.logout.reform(|_| ())}>{"Log out"}</button>
                     </div>
                 }
