@@ -2,6 +2,7 @@
 pub mod api;
 pub mod components;
 pub mod hooks;
+pub mod perf;
 pub mod domain;
 
 /// Installs the panic banner and renders the app into `<body>`.

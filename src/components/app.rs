@@ -286,7 +286,7 @@ fn console(p: &ConsoleProps) -> Html {
                         <h2 id="jobs-title">{"Jobs started here"}
                             <span class="counts" id="job-counts">{ format!("{run} running · {ok} succeeded · {bad} failed{}", if unk > 0 { format!(" · {unk} unknown") } else { String::new() }) }</span>
                         </h2>
-                        <JobList entries={ledger.state.ledger.entries.clone()} now_ms={now} on_clear_finished={on_clear_finished} />
+                        <JobList entries={ledger.state.rows.clone()} now_ms={now} on_clear_finished={on_clear_finished} />
                     </section>
                 </aside>
             </main>

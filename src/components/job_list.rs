@@ -5,17 +5,22 @@ use crate::api::types::Operation;
 use crate::domain::job_state::JobPhase;
 use crate::domain::ledger::{LedgerEntry, Verification};
 use crate::domain::time_fmt::ago;
+use crate::hooks::use_ledger::EntryRef;
 
 #[derive(Properties, PartialEq)]
 pub struct JobListProps {
-    pub entries: Vec<LedgerEntry>,
+    pub entries: std::rc::Rc<Vec<EntryRef>>,
     pub now_ms: f64,
     pub on_clear_finished: Callback<()>,
 }
 
 #[function_component(JobList)]
 pub fn job_list(p: &JobListProps) -> Html {
-    let finished = p.entries.iter().filter(|e| e.phase.is_terminal()).count();
+    use_effect_with(p.entries.clone(), |_| {
+        crate::perf::mark("cckm:jobs-rendered");
+        crate::perf::mark_after_paint("cckm:jobs-painted");
+    });
+    let finished = p.entries.iter().filter(|e| e.0.phase.is_terminal()).count();
     if p.entries.is_empty() {
         return html! { <p class="empty" id="jobs-empty">{"No jobs started from this browser yet."}</p> };
     }
@@ -27,8 +32,8 @@ pub fn job_list(p: &JobListProps) -> Html {
             </div>
             <ul class="job-list" id="job-list">
                 { for p.entries.iter().map(|e| {
-                    let updated = ago(p.now_ms, e.last_change_ms);
-                    html! { <JobRow key={e.job_id.clone()} entry={e.clone()} {updated} /> }
+                    let updated = ago(p.now_ms, e.0.last_change_ms);
+                    html! { <JobRow key={e.0.job_id.clone()} entry={e.clone()} {updated} /> }
                 }) }
             </ul>
         </>
@@ -37,14 +42,14 @@ pub fn job_list(p: &JobListProps) -> Html {
 
 #[derive(Properties, PartialEq)]
 struct JobRowProps {
-    entry: LedgerEntry,
+    entry: EntryRef,
     /// Pre-formatted so a row re-renders only when its own text changes.
     updated: String,
 }
 
 #[function_component(JobRow)]
 fn job_row(p: &JobRowProps) -> Html {
-    let e = &p.entry;
+    let e: &LedgerEntry = &p.entry.0;
     let raw = e.states.last().map(|s| s.state.clone()).unwrap_or_default();
     let drift = matches!(e.verification, Verification::Drift { .. });
     let (badge_class, badge, icon) = match (e.phase, drift) {

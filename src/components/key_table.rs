@@ -73,6 +73,14 @@ pub fn key_table(props: &KeyTableProps) -> Html {
     };
 
     let keys: Rc<Vec<SapKey>> = page.map(|p| p.keys.clone()).unwrap_or_default();
+    {
+        let loaded = matches!(props.fetch, FetchState::Loaded(_));
+        use_effect_with((keys.clone(), loaded), |(_, loaded)| {
+            if *loaded {
+                crate::perf::mark_after_paint("cckm:keys-painted");
+            }
+        });
+    }
     let total = page.map(|p| p.total).unwrap_or(0);
     let all_on_page = !keys.is_empty() && keys.iter().all(|k| props.selected.contains(&k.id));
     let on_page_toggle = {
@@ -188,8 +196,8 @@ pub fn key_table(props: &KeyTableProps) -> Html {
                         { for PAGE_SIZES.iter().map(|n| html! { <option value={n.to_string()} selected={q.page_size == *n}>{n.to_string()}</option> }) }
                     </select>
                 </label>
-                <button type="button" id="page-prev" disabled={q.page == 0} onclick={ let (q, cb) = (q.clone(), props.on_query.clone()); Callback::from(move |_| cb.emit(q.prev_page())) }>{"‹ Previous"}</button>
-                <button type="button" id="page-next" disabled={(q.page + 1) >= q.page_count(total)} onclick={ let (q, cb) = (q.clone(), props.on_query.clone()); Callback::from(move |_| cb.emit(q.next_page(total))) }>{"Next ›"}</button>
+                <button type="button" id="page-prev" disabled={q.page == 0} onclick={ let (q, cb) = (q.clone(), props.on_query.clone()); Callback::from(move |_| { crate::perf::mark("cckm:page-requested"); cb.emit(q.prev_page()) }) }>{"‹ Previous"}</button>
+                <button type="button" id="page-next" disabled={(q.page + 1) >= q.page_count(total)} onclick={ let (q, cb) = (q.clone(), props.on_query.clone()); Callback::from(move |_| { crate::perf::mark("cckm:page-requested"); cb.emit(q.next_page(total)) }) }>{"Next ›"}</button>
             </div>
         </>
     }
@@ -250,7 +258,10 @@ fn search_box(p: &SearchProps) -> Html {
         Callback::from(move |e: InputEvent| {
             let v = e.target_unchecked_into::<HtmlInputElement>().value();
             let cb = cb.clone();
-            *timer.borrow_mut() = Some(Timeout::new(SEARCH_DEBOUNCE_MS, move || cb.emit(v)));
+            *timer.borrow_mut() = Some(Timeout::new(SEARCH_DEBOUNCE_MS, move || {
+                crate::perf::mark("cckm:search-sent");
+                cb.emit(v)
+            }));
         })
     };
     let onkeydown = {
@@ -259,6 +270,7 @@ fn search_box(p: &SearchProps) -> Html {
             if e.key() == "Enter" {
                 e.prevent_default();
                 timer.borrow_mut().take();
+                crate::perf::mark("cckm:search-sent");
                 cb.emit(e.target_unchecked_into::<HtmlInputElement>().value());
             }
         })

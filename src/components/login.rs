@@ -41,6 +41,7 @@ pub fn login(props: &LoginProps) -> Html {
             }
             busy.set(true);
             error.set(None);
+            crate::perf::mark("cckm:login-submit");
             let (api, cb, busy, error, pass_ref) = (api.clone(), cb.clone(), busy.clone(), error.clone(), pass_ref.clone());
             spawn_local(async move {
                 let result = api.login(user.trim(), &password).await;
@@ -58,6 +59,7 @@ pub fn login(props: &LoginProps) -> Html {
         })
     };
 
+    use_effect_with((), |_| crate::perf::mark("cckm:login-ready"));
     let expired = props.expired_user.is_some();
     html! {
         <form class={classes!("login", expired.then_some("login-expired"))} {onsubmit} novalidate=true aria-labelledby="login-title">

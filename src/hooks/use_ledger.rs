@@ -23,13 +23,48 @@ pub enum LedgerAction {
     Merge(Ledger),
 }
 
+/// One ledger entry as a list row: compared by pointer, so a row re-renders only when its own
+/// entry changed.
+#[derive(Clone, Debug)]
+pub struct EntryRef(pub Rc<LedgerEntry>);
+
+impl PartialEq for EntryRef {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+
 /// The ledger plus what the page needs to know about saving it.
 #[derive(Clone, PartialEq, Debug, Default)]
 pub struct LedgerState {
     pub ledger: Ledger,
+    /// The entries as rows, sharing the unchanged ones with the previous state.
+    pub rows: Rc<Vec<EntryRef>>,
     /// Bumped on every local change; a change only from other tabs leaves it alone.
     pub revision: u64,
     pub version: u64,
+}
+
+impl LedgerState {
+    pub fn new(ledger: Ledger) -> LedgerState {
+        let rows = Rc::new(ledger.entries.iter().map(|e| EntryRef(Rc::new(e.clone()))).collect());
+        LedgerState { ledger, rows, revision: 0, version: 0 }
+    }
+}
+
+/// Rows for `ledger`, reusing the previous row of every entry that did not change.
+fn rows_for(ledger: &Ledger, previous: &[EntryRef]) -> Rc<Vec<EntryRef>> {
+    let old: std::collections::HashMap<&str, &EntryRef> = previous.iter().map(|r| (r.0.job_id.as_str(), r)).collect();
+    Rc::new(
+        ledger
+            .entries
+            .iter()
+            .map(|e| match old.get(e.job_id.as_str()) {
+                Some(r) if *r.0 == *e => (*r).clone(),
+                _ => EntryRef(Rc::new(e.clone())),
+            })
+            .collect(),
+    )
 }
 
 impl Reducible for LedgerState {
@@ -67,8 +102,11 @@ impl Reducible for LedgerState {
         if !changed {
             return self;
         }
+        crate::perf::mark("cckm:ledger-update");
+        let rows = rows_for(&ledger, &self.rows);
         Rc::new(LedgerState {
             ledger,
+            rows,
             revision: self.revision + u64::from(local),
             version: self.version + 1,
         })
@@ -116,7 +154,7 @@ pub fn use_ledger(key: String) -> LedgerHandle {
     };
     let state = {
         let ledger = loaded.0.clone();
-        use_reducer(move || LedgerState { ledger, revision: 0, version: 0 })
+        use_reducer(move || LedgerState::new(ledger))
     };
     let save_failed = use_state(|| false);
     let channel = {
