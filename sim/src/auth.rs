@@ -218,3 +218,17 @@ fn constant_eq(a: &[u8], b: &[u8]) -> bool {
     }
     diff == 0
 }
+
+/// POST /sim/revoke-tokens (control API only): forget every refresh token, as a manager does when
+/// an administrator ends a user's sessions. Issued JWTs stay valid until they expire; after that
+/// a refresh is refused with 401 and the client must ask for the password again.
+pub async fn revoke_tokens(State(app): State<Arc<App>>) -> Response {
+    let n = {
+        let mut store = app.write_store();
+        let n = store.refresh_tokens.len();
+        store.refresh_tokens.clear();
+        n
+    };
+    app.persist().await;
+    axum::Json(serde_json::json!({"revoked_refresh_tokens": n})).into_response()
+}

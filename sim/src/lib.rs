@@ -233,7 +233,8 @@ pub fn router(app: Arc<App>) -> Router {
         r = r
             .route("/sim/stats", get(stats::get_stats))
             .route("/sim/stats/reset", post(stats::reset_stats))
-            .route("/sim/faults", get(faults::get_faults).put(faults::put_faults));
+            .route("/sim/faults", get(faults::get_faults).put(faults::put_faults))
+            .route("/sim/revoke-tokens", post(auth::revoke_tokens));
     }
     let mut r = r
         .fallback(static_files::fallback)

@@ -38,7 +38,7 @@ struct Cli {
     /// Directory of the built page, served with an SPA fallback to index.html.
     #[arg(long = "static")]
     static_dir: Option<PathBuf>,
-    /// Enable the test-only /sim/ control API (stats, faults).
+    /// Enable the test-only /sim/ control API (stats, faults, revoke-tokens).
     #[arg(long)]
     control: bool,
     /// Answer cross-origin requests from loopback origins.

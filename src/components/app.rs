@@ -3,10 +3,15 @@ use std::cell::RefCell;
 use std::collections::HashSet;
 use std::rc::Rc;
 
+use gloo_events::EventListener;
+use wasm_bindgen::JsCast;
 use yew::platform::spawn_local;
 use yew::prelude::*;
+use yew_router::prelude::*;
 
 use super::confirm_dialog::{ConfirmDialog, KeyOutcome};
+use super::help::Help;
+use super::job_detail::JobDetail;
 use super::job_form::JobForm;
 use super::job_list::JobList;
 use super::key_table::KeyTable;
@@ -14,8 +19,12 @@ use super::login::Login;
 use crate::api::client::{now_ms, Api};
 use crate::api::types::{Operation, SapGroup, SapKey};
 use crate::domain::job_state::JobPhase;
+use crate::domain::announce::{phase_changes, title};
+use crate::domain::export::{to_csv, to_json};
 use crate::domain::key_query::{groups_query, KeyQuery};
-use crate::domain::ledger::{storage_key, LedgerEntry};
+use crate::domain::ledger::{storage_key, Ledger, LedgerEntry};
+use crate::domain::view::ViewParams;
+use crate::hooks::dom;
 use crate::domain::plan::{plan, KeyRef, SkipReason};
 use crate::domain::submit::{SubmitOutcome, SubmitQueue};
 use crate::hooks::storage;
@@ -24,6 +33,27 @@ use crate::hooks::use_ledger::{use_ledger, LedgerAction};
 use crate::hooks::use_now::use_now;
 use crate::hooks::use_poller::use_poller;
 use crate::hooks::use_session::{use_session, SessionState};
+use crate::hooks::use_theme::use_theme;
+
+const TITLE: &str = "SAP key jobs · CipherTrust Manager";
+const PAGE_SIZE_KEY: &str = "cckm-sap-page-size";
+const SHORTCUTS_KEY: &str = "cckm-sap-shortcuts";
+
+/// The one route: the whole view lives in the query string.
+#[derive(Clone, Routable, PartialEq)]
+pub enum Route {
+    #[at("/")]
+    Home,
+    #[not_found]
+    #[at("/*rest")]
+    Other,
+}
+
+/// The page inside a router that takes its base from `<base href>` (Trunk's public URL).
+#[function_component(Root)]
+pub fn root() -> Html {
+    html! { <BrowserRouter><App /></BrowserRouter> }
+}
 
 /// The manager's origin from `<meta name="cckm-api-base">`; empty means this page's origin.
 fn api_base() -> String {
@@ -50,6 +80,7 @@ pub fn app(props: &AppProps) -> Html {
     let session = use_session(&api);
     let user = session.state.user().map(str::to_string);
     let expired = matches!(session.state, SessionState::Expired { .. });
+    let (theme, cycle_theme) = use_theme();
 
     html! {
         <div class="app">
@@ -62,12 +93,14 @@ pub fn app(props: &AppProps) -> Html {
                     <span class="brand-name">{"SAP key jobs"}</span>
                     <span class="brand-sub">{"CipherTrust Manager · CCKM"}</span>
                 </div>
+                <div class="who">
+                    <button type="button" id="theme-toggle" title="Switch between the system's theme, light and dark"
+                        onclick={cycle_theme.reform(|_| ())}>{ format!("Theme: {}", theme.as_str()) }</button>
                 if let Some(u) = &user {
-                    <div class="who">
                         <span class="user">{"Signed in as "}<bdi id="current-user">{ u.clone() }</bdi></span>
                         <button type="button" id="logout" onclick={session.logout.reform(|_| ())}>{"Log out"}</button>
-                    </div>
                 }
+                </div>
             </header>
             if let Some(u) = &user {
                 <Console key={u.clone()} api={api.clone()} user={u.clone()} active={!expired} />
@@ -146,9 +179,46 @@ fn console(p: &ConsoleProps) -> Html {
     let api = &p.api;
     let origin = storage::origin();
     let ledger = use_ledger(storage_key(&origin, &p.user));
-    let query = use_state(KeyQuery::default);
+    let location = use_location();
+    let navigator = use_navigator();
+    let local_view = use_state(ViewParams::default);
+    let params: ViewParams = match &location {
+        Some(l) => l.query::<ViewParams>().unwrap_or_default(),
+        None => (*local_view).clone(),
+    };
+    let remembered_size = storage::local_get(PAGE_SIZE_KEY).and_then(|s| s.parse().ok());
+    let query = params.key_query(remembered_size);
+    let set_view = {
+        let local_view = local_view.clone();
+        Callback::from(move |(v, replace): (ViewParams, bool)| match &navigator {
+            Some(n) if replace => {
+                let _ = n.replace_with_query(&Route::Home, &v);
+            }
+            Some(n) => {
+                let _ = n.push_with_query(&Route::Home, &v);
+            }
+            None => local_view.set(v),
+        })
+    };
+    let on_query = {
+        let (set_view, current, job) = (set_view.clone(), query.clone(), params.job.clone());
+        Callback::from(move |next: KeyQuery| {
+            if next.page_size != current.page_size {
+                storage::local_set(PAGE_SIZE_KEY, &next.page_size.to_string());
+            }
+            // Typing a search replaces the history entry; every other change adds one.
+            let replace = next.search != current.search && !current.search.is_empty() && !next.search.is_empty();
+            set_view.emit((ViewParams::from_query(&next, job.as_deref()), replace));
+        })
+    };
     let reload = use_state(|| 0u64);
     let fetch = use_keys(api, query.to_query_string(), *reload);
+    let shortcuts_on = use_state(|| storage::local_get(SHORTCUTS_KEY).as_deref() != Some("off"));
+    let help_open = use_state(|| false);
+    let live = use_state(String::new);
+    let unseen = use_state(|| (0usize, 0usize));
+    let previous_ledger = use_mut_ref(|| None::<Ledger>);
+    let notify_permission = use_state(|| dom::notifications_supported().then(dom::notification_permission));
     let groups = use_state(|| Rc::new(Vec::<SapGroup>::new()));
     let groups_error = use_state(|| None::<String>);
     let selected = use_state(|| Rc::new(Vec::<SapKey>::new()));
@@ -259,6 +329,120 @@ fn console(p: &ConsoleProps) -> Html {
         Callback::from(move |_| d.dispatch(LedgerAction::ClearFinished))
     };
 
+    let on_open_job = {
+        let (set_view, q) = (set_view.clone(), query.clone());
+        Callback::from(move |job_id: String| set_view.emit((ViewParams::from_query(&q, Some(&job_id)), false)))
+    };
+    let on_close_job = {
+        let (set_view, q) = (set_view.clone(), query.clone());
+        Callback::from(move |_| set_view.emit((ViewParams::from_query(&q, None), false)))
+    };
+    let on_export = {
+        let state = ledger.state.clone();
+        Callback::from(move |kind: &'static str| {
+            let stamp = dom::local_time(now_ms()).replace([' ', '/', ':', ','], "-");
+            if kind == "csv" {
+                dom::download(&format!("cckm-sap-jobs-{stamp}.csv"), "text/csv", &to_csv(&state.ledger));
+            } else {
+                dom::download(&format!("cckm-sap-jobs-{stamp}.json"), "application/json", &to_json(&state.ledger));
+            }
+        })
+    };
+    let on_toggle_shortcuts = {
+        let s = shortcuts_on.clone();
+        Callback::from(move |_| {
+            storage::local_set(SHORTCUTS_KEY, if *s { "off" } else { "on" });
+            s.set(!*s);
+        })
+    };
+
+    // `/` searches, `?` opens the help; never while typing or while a dialog is open.
+    {
+        let help_open = help_open.clone();
+        use_effect_with(*shortcuts_on, move |on| {
+            let listener = on.then(|| {
+                let doc = web_sys::window().and_then(|w| w.document());
+                doc.map(|d| {
+                    let d2 = d.clone();
+                    EventListener::new(&d, "keydown", move |ev| {
+                        let Some(ev) = ev.dyn_ref::<web_sys::KeyboardEvent>() else { return };
+                        if ev.ctrl_key() || ev.meta_key() || ev.alt_key() {
+                            return;
+                        }
+                        let typing = ev
+                            .target()
+                            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                            .is_some_and(|el| matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT"));
+                        let modal = d2.query_selector(".modal-backdrop").ok().flatten().is_some();
+                        if typing || modal {
+                            return;
+                        }
+                        match ev.key().as_str() {
+                            "/" => {
+                                ev.prevent_default();
+                                dom::focus_by_id("key-search");
+                            }
+                            "?" => {
+                                ev.prevent_default();
+                                help_open.set(true);
+                            }
+                            _ => {}
+                        }
+                    })
+                })
+            });
+            move || drop(listener)
+        });
+    }
+
+    // Job changes: said in the live region; counted in the title and notified while hidden.
+    {
+        let (live, unseen, previous_ledger) = (live.clone(), unseen.clone(), previous_ledger.clone());
+        let current = ledger.state.ledger.clone();
+        use_effect_with(ledger.state.version, move |_| {
+            let before = previous_ledger.borrow_mut().replace(current.clone());
+            if let Some(before) = before {
+                let changes = phase_changes(&before, &current);
+                if !changes.is_empty() {
+                    live.set(changes.iter().map(|(_, m)| m.clone()).collect::<Vec<_>>().join(". "));
+                    if storage::document_hidden() {
+                        let (mut ok, mut bad) = *unseen;
+                        for (phase, msg) in &changes {
+                            match phase {
+                                JobPhase::Succeeded => ok += 1,
+                                JobPhase::Failed | JobPhase::UnknownToManager => bad += 1,
+                                JobPhase::Running => {}
+                            }
+                            dom::notify("SAP key jobs", msg);
+                        }
+                        unseen.set((ok, bad));
+                    }
+                }
+            }
+        });
+    }
+    {
+        let unseen = unseen.clone();
+        use_effect_with(*unseen, move |(ok, bad)| {
+            dom::set_title(&title(TITLE, *ok, *bad));
+            let listener = (*ok + *bad > 0)
+                .then(|| web_sys::window().and_then(|w| w.document()))
+                .flatten()
+                .map(|d| {
+                    EventListener::new(&d, "visibilitychange", move |_| {
+                        if !storage::document_hidden() {
+                            unseen.set((0, 0));
+                        }
+                    })
+                });
+            move || drop(listener)
+        });
+    }
+
+    let detail = params
+        .job
+        .as_ref()
+        .and_then(|id| ledger.state.rows.iter().find(|r| &r.0.job_id == id).cloned());
     let (run, ok, bad, unk) = ledger.state.ledger.summary();
     html! {
         <>
@@ -272,8 +456,8 @@ fn console(p: &ConsoleProps) -> Html {
             <main class="layout">
                 <section class="panel keys" aria-labelledby="keys-title">
                     <h2 id="keys-title">{"SAP keys"}</h2>
-                    <KeyTable fetch={fetch} query={(*query).clone()} groups={(*groups).clone()} selected={selected_ids}
-                        running={running} on_query={ let q = query.clone(); Callback::from(move |n| q.set(n)) }
+                    <KeyTable fetch={fetch} query={query.clone()} groups={(*groups).clone()} selected={selected_ids}
+                        running={running} on_query={on_query}
                         on_toggle={on_toggle} on_toggle_page={on_toggle_page}
                         on_retry={ let r = reload.clone(); Callback::from(move |_| r.set(*r + 1)) } />
                 </section>
@@ -286,10 +470,28 @@ fn console(p: &ConsoleProps) -> Html {
                         <h2 id="jobs-title">{"Jobs started here"}
                             <span class="counts" id="job-counts">{ format!("{run} running · {ok} succeeded · {bad} failed{}", if unk > 0 { format!(" · {unk} unknown") } else { String::new() }) }</span>
                         </h2>
-                        <JobList entries={ledger.state.rows.clone()} now_ms={now} on_clear_finished={on_clear_finished} />
+                        if let Some(perm) = *notify_permission {
+                            if perm == "default" {
+                                <button type="button" class="link" id="notify-me" onclick={ let np = notify_permission.clone(); Callback::from(move |_| {
+                                    let np = np.clone();
+                                    dom::request_notifications(Callback::from(move |p| np.set(Some(p))));
+                                }) }>{"Notify me when jobs end while this tab is hidden"}</button>
+                            }
+                        }
+                        <JobList entries={ledger.state.rows.clone()} now_ms={now} on_clear_finished={on_clear_finished}
+                            on_open={on_open_job} on_export={on_export} />
                     </section>
                 </aside>
             </main>
+            <div class="sr-only" aria-live="polite" id="live-region">{ (*live).clone() }</div>
+            <button type="button" class="help-button" id="help-open" title="Keyboard shortcuts" aria-label="Keyboard shortcuts"
+                onclick={ let h = help_open.clone(); Callback::from(move |_| h.set(true)) }>{"?"}</button>
+            if *help_open {
+                <Help shortcuts_on={*shortcuts_on} on_toggle={on_toggle_shortcuts} on_close={ let h = help_open.clone(); Callback::from(move |_| h.set(false)) } />
+            }
+            if let Some(entry) = detail {
+                <JobDetail entry={entry} api={api.clone()} origin={origin.clone()} on_close={on_close_job} />
+            }
             if let Some(d) = &dialog.open {
                 <ConfirmDialog operation={d.operation} delete_if_backup_fails={d.flag} keys={d.keys.clone()} skipped={d.skipped.clone()}
                     outcomes={d.outcomes.clone()} on_confirm={on_confirm} on_close={on_close} />

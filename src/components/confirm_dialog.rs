@@ -38,14 +38,8 @@ pub fn confirm_dialog(p: &ConfirmProps) -> Html {
     let satisfied = need.is_satisfied(&typed);
     let submitted = p.outcomes.is_some();
     let input_ref = use_node_ref();
-    {
-        let input_ref = input_ref.clone();
-        use_effect_with((), move |_| {
-            if let Some(i) = input_ref.cast::<HtmlInputElement>() {
-                let _ = i.focus();
-            }
-        });
-    }
+    let root = use_node_ref();
+    crate::hooks::use_dialog::use_dialog_focus(root.clone());
 
     let oninput = {
         let typed = typed.clone();
@@ -78,7 +72,7 @@ pub fn confirm_dialog(p: &ConfirmProps) -> Html {
 
     html! {
         <div class="modal-backdrop">
-            <div class="modal" role="dialog" aria-modal="true" aria-labelledby="confirm-title" id="confirm-dialog" {onkeydown}>
+            <div class="modal" role="dialog" aria-modal="true" aria-labelledby="confirm-title" id="confirm-dialog" ref={root} {onkeydown}>
                 <form onsubmit={confirm}>
                     <h2 id="confirm-title">{ title }</h2>
                     <p class="lead">{ match p.operation {

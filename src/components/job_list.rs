@@ -12,6 +12,8 @@ pub struct JobListProps {
     pub entries: std::rc::Rc<Vec<EntryRef>>,
     pub now_ms: f64,
     pub on_clear_finished: Callback<()>,
+    pub on_open: Callback<String>,
+    pub on_export: Callback<&'static str>,
 }
 
 #[function_component(JobList)]
@@ -28,12 +30,16 @@ pub fn job_list(p: &JobListProps) -> Html {
         <>
             <div class="jobs-head">
                 <span class="muted">{ format!("{} job(s), {} finished", p.entries.len(), finished) }</span>
-                <button type="button" id="clear-finished" disabled={finished == 0} onclick={p.on_clear_finished.reform(|_| ())}>{"Clear finished"}</button>
+                <span class="actions">
+                    <button type="button" id="export-json" onclick={p.on_export.reform(|_| "json")}>{"Export JSON"}</button>
+                    <button type="button" id="export-csv" onclick={p.on_export.reform(|_| "csv")}>{"Export CSV"}</button>
+                    <button type="button" id="clear-finished" disabled={finished == 0} onclick={p.on_clear_finished.reform(|_| ())}>{"Clear finished"}</button>
+                </span>
             </div>
             <ul class="job-list" id="job-list">
                 { for p.entries.iter().map(|e| {
                     let updated = ago(p.now_ms, e.0.last_change_ms);
-                    html! { <JobRow key={e.0.job_id.clone()} entry={e.clone()} {updated} /> }
+                    html! { <JobRow key={e.0.job_id.clone()} entry={e.clone()} {updated} on_open={p.on_open.clone()} /> }
                 }) }
             </ul>
         </>
@@ -45,6 +51,7 @@ struct JobRowProps {
     entry: EntryRef,
     /// Pre-formatted so a row re-renders only when its own text changes.
     updated: String,
+    on_open: Callback<String>,
 }
 
 #[function_component(JobRow)]
@@ -68,13 +75,16 @@ fn job_row(p: &JobRowProps) -> Html {
             <div class="job-main">
                 <span class={badge_class}><span aria-hidden="true">{icon}</span>{" "}{badge}</span>
                 <span class="job-op">{op}</span>
-                <bdi class="job-key" title={e.key_name.clone()}>{ e.key_name.clone() }</bdi>
+                <button type="button" class="job-key link-like" title={format!("Details of this job for {}", e.key_name)}
+                    onclick={ let (cb, id) = (p.on_open.clone(), e.job_id.clone()); Callback::from(move |_| cb.emit(id.clone())) }>
+                    <bdi>{ e.key_name.clone() }</bdi>
+                </button>
                 <code class="job-state" title="State as the manager reports it">{ if raw.is_empty() { "—".to_string() } else { raw } }</code>
             </div>
             <div class="job-meta">
                 if let Some(g) = &e.group { <span><bdi>{ g.clone() }</bdi></span> }
                 if e.delete_if_backup_fails { <span class="flag-on" title="delete_if_backup_fails was on">{"delete_if_backup_fails"}</span> }
-                <span title="Created">{ format!("started {}", crate::domain::time_fmt::clock(e.created_ms)) }</span>
+                <span title="Created">{ format!("started {}", crate::hooks::dom::local_time(e.created_ms)) }</span>
                 <span class="job-updated">{ format!("updated {}", p.updated) }</span>
             </div>
             if let Some(t) = &e.failure_text {
@@ -94,7 +104,12 @@ fn verification_note(e: &LedgerEntry) -> Html {
                 Some(false) => "present in SAP",
                 None => "of unknown state",
             };
-            html! { <p class="job-drift" role="status">{ format!("⚠ The job finished, but the key did not change: it should be {expected}, yet the manager reports it {actual}.") }</p> }
+            let lead = if e.phase == JobPhase::Failed {
+                "The job failed, but the key changed anyway"
+            } else {
+                "The job finished, but the key did not change"
+            };
+            html! { <p class="job-drift">{ format!("⚠ {lead}: it should be {expected}, yet the manager reports it {actual}.") }</p> }
         }
         Verification::Unavailable(m) => html! { <p class="job-note">{ format!("The key could not be re-read after the job: {m}") }</p> },
         Verification::Confirmed => html! { <p class="job-ok">{ match (e.operation, e.phase) {

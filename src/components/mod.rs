@@ -6,3 +6,5 @@ pub mod job_form;
 pub mod job_list;
 pub mod key_table;
 pub mod login;
+pub mod help;
+pub mod job_detail;

@@ -8,3 +8,6 @@ pub mod poll;
 pub mod session;
 pub mod submit;
 pub mod time_fmt;
+pub mod announce;
+pub mod export;
+pub mod view;

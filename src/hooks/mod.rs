@@ -5,3 +5,6 @@ pub mod use_ledger;
 pub mod use_now;
 pub mod use_poller;
 pub mod use_session;
+pub mod dom;
+pub mod use_dialog;
+pub mod use_theme;

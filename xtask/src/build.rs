@@ -1,20 +1,67 @@
 //! Builds the release page with Trunk (offline) and the simulator binary.
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::tools::Tools;
 use crate::{root, status, step};
 
+/// `cargo xtask build [--public-url /PATH/] [--dist DIR]`.
+pub fn command(args: &[String]) -> Result<(), String> {
+    let (mut public_url, mut dist) = (None, None);
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--public-url" => public_url = Some(it.next().ok_or("--public-url needs a path such as /sap-key-jobs/")?.clone()),
+            "--dist" => dist = Some(PathBuf::from(it.next().ok_or("--dist needs a folder")?)),
+            other => return Err(format!("unknown option {other}\n{}", crate::USAGE)),
+        }
+    }
+    let t = crate::tools::ensure(crate::tools::Need::Build)?;
+    let out = page_at(&t, public_url.as_deref(), dist.as_deref())?;
+    eprintln!("    the page is in {}", out.display());
+    Ok(())
+}
+
 /// `trunk build --release` into `dist/`, then makes the output live under a strict CSP.
 pub fn page(t: &Tools) -> Result<PathBuf, String> {
+    page_at(t, None, None)
+}
+
+/// Like [`page`], for a page served under `public_url` (e.g. `/sap-key-jobs/`; `None`: Trunk.toml's
+/// `/`) and written to `dist` (`None`: `dist/`).
+pub fn page_at(t: &Tools, public_url: Option<&str>, dist: Option<&Path>) -> Result<PathBuf, String> {
     let root = root();
+    let mut args: Vec<String> = vec!["build".into(), "--release".into()];
+    if let Some(url) = public_url {
+        args.extend(["--public-url".into(), normalize_public_url(url)?]);
+    }
+    let out = match dist {
+        Some(d) => {
+            let d = if d.is_absolute() { d.to_path_buf() } else { std::env::current_dir().map_err(|e| e.to_string())?.join(d) };
+            // Trunk empties its dist folder: never let that be the repository or one of its parents.
+            if root.starts_with(&d) {
+                return Err(format!("--dist {} would empty the repository", d.display()));
+            }
+            args.extend(["--dist".into(), d.display().to_string()]);
+            d
+        }
+        None => root.join("dist"),
+    };
     step("fetching crates (Trunk builds offline)");
     status(Command::new("cargo").current_dir(&root).args(["fetch"]))?;
-    step("building the page: trunk build --release (wasm-opt -Oz)");
-    status(t.command("trunk").current_dir(&root).args(["build", "--release"]))?;
-    let dist = root.join("dist");
-    externalize_loader(&dist)?;
-    Ok(dist)
+    step(&format!("building the page: trunk {} (wasm-opt -Oz)", args.join(" ")));
+    status(t.command("trunk").current_dir(&root).args(&args))?;
+    externalize_loader(&out)?;
+    Ok(out)
+}
+
+/// `sap-key-jobs`, `/sap-key-jobs` and `/sap-key-jobs/` all mean `/sap-key-jobs/`.
+pub fn normalize_public_url(url: &str) -> Result<String, String> {
+    let inner = url.trim().trim_matches('/');
+    if inner.contains("..") || inner.contains("//") || inner.contains(char::is_whitespace) || inner.contains(['"', '\'', '<', '>', '?', '#']) {
+        return Err(format!("--public-url {url:?} is not a plain path such as /sap-key-jobs/"));
+    }
+    Ok(if inner.is_empty() { "/".into() } else { format!("/{inner}/") })
 }
 
 /// Trunk writes its wasm loader as an inline module script, which `script-src 'self'` forbids.
@@ -82,5 +129,15 @@ mod tests {
         assert_eq!(public_prefix(html), "/");
         assert_eq!(public_prefix("<link rel=\"modulepreload\" href=\"/sub/x.js\">"), "/sub/");
         assert_eq!(public_prefix("<p></p>"), "");
+    }
+
+    #[test]
+    fn public_urls_are_folders() {
+        assert_eq!(normalize_public_url("/sap-key-jobs/").unwrap(), "/sap-key-jobs/");
+        assert_eq!(normalize_public_url("sap-key-jobs").unwrap(), "/sap-key-jobs/");
+        assert_eq!(normalize_public_url("/a/b").unwrap(), "/a/b/");
+        assert_eq!(normalize_public_url("/").unwrap(), "/");
+        assert!(normalize_public_url("/../etc/").is_err());
+        assert!(normalize_public_url("/a b/").is_err());
     }
 }

@@ -1,4 +1,5 @@
 //! `cargo xtask`: the project's task runner. Installs what is missing, builds, runs and tests.
+mod bench;
 mod build;
 mod summary;
 mod tools;
@@ -6,14 +7,15 @@ mod tools;
 use std::path::PathBuf;
 use std::process::{Command, ExitCode};
 
-const USAGE: &str = "usage: cargo xtask <run [--port N] [-- SIM ARGS…] | build | test [--skip-e2e] [--skip-wasm]>";
+pub const USAGE: &str = "usage: cargo xtask <run [--port N] [-- SIM ARGS…] | build [--public-url /PATH/] [--dist DIR] | test [--skip-e2e] [--skip-wasm] | bench [--runs N] [--quick]>";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("run") => run(&args[1..]),
-        Some("build") => tools::ensure(tools::Need::Build).and_then(|t| build::page(&t).map(|_| ())),
+        Some("build") => build::command(&args[1..]),
         Some("test") => test(&args[1..]),
+        Some("bench") => bench::bench(&args[1..]),
         _ => Err(USAGE.to_string()),
     };
     match result {
@@ -150,6 +152,8 @@ fn test(args: &[String]) -> Result<(), String> {
 
     if !skip_e2e {
         let dist = build::page(&t)?;
+        // The same page built for a sub-path, which the nginx deployment test serves.
+        let subpath_dist = build::page_at(&t, Some("/sap-key-jobs/"), Some(&root.join("target").join("subpath-dist")))?;
         let sim = build::sim("dev")?;
         step("end-to-end tests: the built page in headless Chromium against the simulator");
         total.add(summary::run_and_count(
@@ -159,7 +163,10 @@ fn test(args: &[String]) -> Result<(), String> {
                 .env("CCKM_DIST", &dist)
                 .env("CCKM_SIM_BIN", &sim)
                 .env("CHROMEDRIVER", &t.chromedriver)
-                .env("CHROMIUM", &t.chromium),
+                .env("CHROMIUM", &t.chromium)
+                .env("CCKM_SUBPATH_DIST", &subpath_dist)
+                .env("NGINX", &t.nginx)
+                .env("AXE_JS", &t.axe_js),
         ));
     }
 

@@ -8,6 +8,8 @@ use crate::{root, status, step};
 pub const TRUNK_VERSION: &str = "0.21.14";
 pub const WASM_PACK_VERSION: &str = "0.15.1";
 pub const BINARYEN_NPM: &str = "binaryen@132";
+/// The accessibility engine the end-to-end tests inject into the page (test only).
+pub const AXE_CORE_VERSION: &str = "4.10.3";
 
 #[derive(Clone, Copy, PartialEq, PartialOrd)]
 pub enum Need {
@@ -22,6 +24,10 @@ pub struct Tools {
     pub path: String,
     pub chromium: PathBuf,
     pub chromedriver: PathBuf,
+    /// nginx, for the sub-path deployment test (test only).
+    pub nginx: PathBuf,
+    /// `.tools/node_modules/axe-core/axe.min.js` (test only).
+    pub axe_js: PathBuf,
 }
 
 impl Tools {
@@ -97,8 +103,20 @@ pub fn ensure(need: Need) -> Result<Tools, String> {
 
     let tools_dir = root.join(".tools");
     let npm_bin = tools_dir.join("node_modules").join(".bin");
-    if !npm_bin.join("wasm-opt").exists() {
-        step(&format!("installing wasm-opt from npm ({BINARYEN_NPM}) into .tools/: shrinks the release wasm"));
+    let axe_dir = tools_dir.join("node_modules").join("axe-core");
+    let axe_js = axe_dir.join("axe.min.js");
+    let axe_npm = format!("axe-core@{AXE_CORE_VERSION}");
+    let axe_ok = axe_js.exists() && npm_version(&axe_dir).as_deref() == Some(AXE_CORE_VERSION);
+    // npm removes the packages it was not asked for from .tools/, so each install names them all.
+    let mut npm_wanted = vec![BINARYEN_NPM.to_string()];
+    if need >= Need::Browser || axe_dir.exists() {
+        npm_wanted.push(axe_npm.clone());
+    }
+    if !npm_bin.join("wasm-opt").exists() || (need >= Need::Browser && !axe_ok) {
+        step(&format!(
+            "installing from npm into .tools/: {} (wasm-opt shrinks the release wasm; axe-core checks accessibility in the e2e tests)",
+            npm_wanted.join(", ")
+        ));
         std::fs::create_dir_all(&tools_dir).map_err(|e| format!("creating .tools: {e}"))?;
         if output("npm", &["--version"]).is_none() {
             return Err("npm is missing: install Debian's nodejs and npm packages".into());
@@ -107,12 +125,13 @@ pub fn ensure(need: Need) -> Result<Tools, String> {
             Command::new("npm")
                 .current_dir(&tools_dir)
                 .args(["install", "--no-audit", "--no-fund", "--no-save", "--prefix", "."])
-                .arg(BINARYEN_NPM),
+                .args(&npm_wanted),
         )?;
     }
 
     let mut chromium = PathBuf::from("/usr/bin/chromium");
     let mut chromedriver = PathBuf::from("/usr/bin/chromedriver");
+    let mut nginx = PathBuf::from("/usr/sbin/nginx");
     if need >= Need::Browser {
         if !has_version(&bin.join("wasm-pack"), WASM_PACK_VERSION) {
             cargo_install("wasm-pack", WASM_PACK_VERSION, false, "runs the wasm tests in headless Chromium")?;
@@ -123,24 +142,48 @@ pub fn ensure(need: Need) -> Result<Tools, String> {
         if let Some(p) = std::env::var_os("CHROMEDRIVER") {
             chromedriver = PathBuf::from(p);
         }
+        if let Some(p) = std::env::var_os("NGINX") {
+            nginx = PathBuf::from(p);
+        }
+        let mut debs: Vec<&str> = Vec::new();
         if !chromium.exists() || !chromedriver.exists() {
+            debs.extend(["chromium", "chromium-driver"]);
+        }
+        if !nginx.exists() {
+            debs.push("nginx");
+        }
+        if !debs.is_empty() {
             let root_user = output("id", &["-u"]).is_some_and(|u| u.trim() == "0");
             if !root_user {
-                return Err("Chromium and ChromeDriver are missing: install Debian's packages `chromium` and \
-                            `chromium-driver` (sudo apt-get install chromium chromium-driver), or set CHROMIUM and CHROMEDRIVER"
-                    .into());
+                return Err(format!(
+                    "missing Debian packages {}: install them (sudo apt-get install {}), or set CHROMIUM, CHROMEDRIVER and NGINX",
+                    debs.join(", "),
+                    debs.join(" ")
+                ));
             }
-            step("installing Chromium and ChromeDriver from Debian (apt-get): the browser tests run in them");
+            step(&format!(
+                "installing {} from Debian (apt-get): the browser tests run in Chromium; nginx serves the sub-path deployment test",
+                debs.join(", ")
+            ));
             status(Command::new("apt-get").args(["update", "-q"]))?;
             status(
                 Command::new("apt-get")
                     .env("DEBIAN_FRONTEND", "noninteractive")
-                    .args(["install", "-y", "-q", "chromium", "chromium-driver"]),
+                    .args(["install", "-y", "-q"])
+                    .args(&debs),
             )?;
         }
     }
 
     let old = std::env::var("PATH").unwrap_or_default();
     let path = format!("{}:{}:{}", npm_bin.display(), bin.display(), old);
-    Ok(Tools { path, chromium, chromedriver })
+    Ok(Tools { path, chromium, chromedriver, nginx, axe_js })
+}
+
+/// The `version` in an npm package's package.json.
+fn npm_version(package_dir: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(package_dir.join("package.json")).ok()?;
+    let rest = &text[text.find("\"version\"")? + "\"version\"".len()..];
+    let rest = rest.trim_start().strip_prefix(':')?.trim_start().strip_prefix('"')?;
+    Some(rest[..rest.find('"')?].to_string())
 }

@@ -1,0 +1,124 @@
+//! The job ledger as evidence for auditors: JSON and CSV, and a job as a curl command.
+use super::ledger::{Ledger, LedgerEntry, Verification};
+use super::time_fmt::clock;
+
+/// One line per job; every field quoted, quotes doubled, and cells that a spreadsheet would run
+/// as a formula (`=`, `+`, `-`, `@`, tab, CR) prefixed with `'`.
+pub fn to_csv(ledger: &Ledger) -> String {
+    let mut out = String::from(
+        "job_id,key_id,key_name,group,sap_key_id,operation,delete_if_backup_fails,user,manager,created_utc,phase,last_state,states_seen,failure,key_check\r\n",
+    );
+    for e in &ledger.entries {
+        let states: Vec<String> = e.states.iter().map(|s| format!("{}@{}", s.state, clock(s.at_ms))).collect();
+        let row = [
+            e.job_id.clone(),
+            e.id.clone(),
+            e.key_name.clone(),
+            e.group.clone().unwrap_or_default(),
+            e.sap_key_id.clone().unwrap_or_default(),
+            e.operation.as_str().to_string(),
+            e.delete_if_backup_fails.to_string(),
+            e.user.clone(),
+            e.manager.clone(),
+            clock(e.created_ms),
+            e.phase.label().to_string(),
+            e.last_state().to_string(),
+            states.join(" > "),
+            e.failure_text.clone().unwrap_or_default(),
+            key_check(e),
+        ];
+        let cells: Vec<String> = row.iter().map(|c| cell(c)).collect();
+        out.push_str(&cells.join(","));
+        out.push_str("\r\n");
+    }
+    out
+}
+
+fn key_check(e: &LedgerEntry) -> String {
+    match &e.verification {
+        Verification::NotYet => "not checked".into(),
+        Verification::Confirmed => "confirmed".into(),
+        Verification::Drift { .. } => "key did not change as expected".into(),
+        Verification::Unavailable(m) => format!("unavailable: {m}"),
+    }
+}
+
+fn cell(raw: &str) -> String {
+    let guarded = match raw.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{raw}"),
+        _ => raw.to_string(),
+    };
+    format!("\"{}\"", guarded.replace('"', "\"\""))
+}
+
+/// The ledger as pretty JSON, as stored.
+pub fn to_json(ledger: &Ledger) -> String {
+    serde_json::to_value(ledger).and_then(|v| serde_json::to_string_pretty(&v)).unwrap_or_else(|_| ledger.to_json())
+}
+
+fn shell_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "'\\''"))
+}
+
+/// The request that created the job and the one that reads it, as curl commands. The token is
+/// never included: `$TOKEN` stands for it.
+pub fn curl_commands(origin: &str, e: &LedgerEntry) -> String {
+    let body = serde_json::json!({
+        "id": e.id,
+        "operation": e.operation.as_str(),
+        "delete_if_backup_fails": e.delete_if_backup_fails,
+    });
+    format!(
+        "# created with\ncurl -X POST {} \\\n  -H 'Authorization: Bearer $TOKEN' -H 'Content-Type: application/json' \\\n  -d {}\n# status\ncurl {} \\\n  -H 'Authorization: Bearer $TOKEN'\n",
+        shell_quote(&format!("{origin}/api/v1/cckm/sap/keys/jobs")),
+        shell_quote(&body.to_string()),
+        shell_quote(&format!("{origin}/api/v1/cckm/sap/keys/jobs/{}", e.job_id)),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::types::{Job, Operation};
+    use crate::domain::plan::KeyRef;
+
+    fn entry(name: &str) -> LedgerEntry {
+        let job: Job = serde_json::from_value(serde_json::json!({"id": "5db60499-9f4f-4143-b963-370459d3cef1", "state": "PENDING"})).unwrap();
+        let key = KeyRef { id: "b707ea86-37bb-4212-ad09-2635698dbe4a".into(), name: name.into(), group: Some("payroll".into()), sap_key_id: None };
+        LedgerEntry::started(&job, &key, Operation::Delete, true, "admin", "http://127.0.0.1:8080", 1_700_000_000_000.0)
+    }
+
+    #[test]
+    fn csv_quotes_and_defuses_formulas() {
+        let mut l = Ledger::new();
+        l.add(entry("=HYPERLINK(\"http://x\")"));
+        let csv = to_csv(&l);
+        let lines: Vec<&str> = csv.split("\r\n").collect();
+        assert!(lines[0].starts_with("job_id,key_id,key_name"));
+        assert!(lines[1].contains("\"'=HYPERLINK(\"\"http://x\"\")\""), "{}", lines[1]);
+        assert!(lines[1].contains("\"delete\",\"true\",\"admin\""));
+        assert!(lines[1].contains("PENDING@"));
+        assert_eq!(lines.len(), 3, "header, one row, trailing empty");
+    }
+
+    #[test]
+    fn json_holds_every_job() {
+        let mut l = Ledger::new();
+        l.add(entry("a"));
+        let v: serde_json::Value = serde_json::from_str(&to_json(&l)).unwrap();
+        assert_eq!(v["entries"].as_array().unwrap().len(), 1);
+        assert_eq!(Ledger::from_json(&to_json(&l)).unwrap(), l);
+    }
+
+    #[test]
+    fn curl_never_holds_a_token_and_quotes_for_the_shell() {
+        let e = entry("it's");
+        let c = curl_commands("https://cm.example", &e);
+        assert!(c.contains("$TOKEN"));
+        assert!(!c.contains("eyJ"));
+        assert!(c.contains("'https://cm.example/api/v1/cckm/sap/keys/jobs'"));
+        assert!(c.contains("\"operation\":\"delete\""));
+        assert!(c.contains("\"delete_if_backup_fails\":true"));
+        assert!(c.contains("jobs/5db60499-9f4f-4143-b963-370459d3cef1'"));
+    }
+}

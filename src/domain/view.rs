@@ -1,0 +1,142 @@
+//! The page's view as URL query parameters, so a pasted link opens the same view.
+use serde::{Deserialize, Serialize};
+
+use super::key_query::{KeyQuery, SortField, StateFilter, DEFAULT_PAGE_SIZE, PAGE_SIZES};
+
+/// What the URL holds. Every field is optional: a bare URL is the default view.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ViewParams {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub q: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sort: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub desc: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size: Option<String>,
+    /// The job whose detail panel is open.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub job: Option<String>,
+}
+
+fn state_name(s: StateFilter) -> Option<&'static str> {
+    match s {
+        StateFilter::All => None,
+        StateFilter::Enabled => Some("enabled"),
+        StateFilter::Disabled => Some("disabled"),
+        StateFilter::Gone => Some("gone"),
+        StateFilter::Present => Some("present"),
+    }
+}
+
+fn sort_name(s: SortField) -> &'static str {
+    match s {
+        SortField::Name => "name",
+        SortField::Group => "group",
+        SortField::Type => "type",
+        SortField::State => "state",
+        SortField::Updated => "updated",
+    }
+}
+
+impl ViewParams {
+    /// The key query this view shows; anything unreadable falls back to the default, and a
+    /// page size the page does not offer falls back to `remembered_size` or the default.
+    pub fn key_query(&self, remembered_size: Option<u64>) -> KeyQuery {
+        let mut q = KeyQuery::default();
+        if let Some(s) = &self.q {
+            q.search = s.chars().take(200).collect();
+        }
+        q.group = self.group.clone().filter(|g| !g.is_empty());
+        q.state = match self.state.as_deref() {
+            Some("enabled") => StateFilter::Enabled,
+            Some("disabled") => StateFilter::Disabled,
+            Some("gone") => StateFilter::Gone,
+            Some("present") => StateFilter::Present,
+            _ => StateFilter::All,
+        };
+        q.sort = match self.sort.as_deref() {
+            Some("group") => SortField::Group,
+            Some("type") => SortField::Type,
+            Some("state") => SortField::State,
+            Some("updated") => SortField::Updated,
+            _ => SortField::Name,
+        };
+        q.descending = matches!(self.desc.as_deref(), Some("1") | Some("true"));
+        let size = self.size.as_deref().and_then(|s| s.parse::<u64>().ok()).or(remembered_size);
+        q.page_size = size.filter(|s| PAGE_SIZES.contains(s)).unwrap_or(DEFAULT_PAGE_SIZE);
+        q.page = self.page.as_deref().and_then(|p| p.parse::<u64>().ok()).map(|p| p.saturating_sub(1)).unwrap_or(0).min(1_000_000);
+        q
+    }
+
+    /// The URL form of a key query plus an opened job; default values are left out.
+    pub fn from_query(q: &KeyQuery, job: Option<&str>) -> ViewParams {
+        ViewParams {
+            q: (!q.search.is_empty()).then(|| q.search.clone()),
+            group: q.group.clone(),
+            state: state_name(q.state).map(str::to_string),
+            sort: (q.sort != SortField::Name).then(|| sort_name(q.sort).to_string()),
+            desc: q.descending.then(|| "1".to_string()),
+            page: (q.page > 0).then(|| (q.page + 1).to_string()),
+            size: (q.page_size != DEFAULT_PAGE_SIZE).then(|| q.page_size.to_string()),
+            job: job.map(str::to_string),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_every_field() {
+        let q = KeyQuery {
+            search: "pay roll & co".into(),
+            group: Some("payroll".into()),
+            state: StateFilter::Gone,
+            sort: SortField::Updated,
+            descending: true,
+            page: 3,
+            page_size: 25,
+        };
+        let v = ViewParams::from_query(&q, Some("5db60499-9f4f-4143-b963-370459d3cef1"));
+        assert_eq!(v.page.as_deref(), Some("4"), "pages are 1-based in the URL");
+        assert_eq!(v.key_query(None), q);
+        assert_eq!(v.job.as_deref(), Some("5db60499-9f4f-4143-b963-370459d3cef1"));
+    }
+
+    #[test]
+    fn the_default_view_is_an_empty_url() {
+        assert_eq!(ViewParams::from_query(&KeyQuery::default(), None), ViewParams::default());
+        assert_eq!(ViewParams::default().key_query(None), KeyQuery::default());
+    }
+
+    #[test]
+    fn garbage_falls_back_to_defaults() {
+        let v = ViewParams {
+            state: Some("<script>".into()),
+            sort: Some("drop table".into()),
+            page: Some("-4".into()),
+            size: Some("7".into()),
+            desc: Some("maybe".into()),
+            ..Default::default()
+        };
+        assert_eq!(v.key_query(None), KeyQuery::default());
+        let v = ViewParams { page: Some("0".into()), ..Default::default() };
+        assert_eq!(v.key_query(None).page, 0);
+    }
+
+    #[test]
+    fn a_remembered_page_size_applies_when_the_url_has_none() {
+        assert_eq!(ViewParams::default().key_query(Some(100)).page_size, 100);
+        assert_eq!(ViewParams::default().key_query(Some(33)).page_size, DEFAULT_PAGE_SIZE);
+        let v = ViewParams { size: Some("10".into()), ..Default::default() };
+        assert_eq!(v.key_query(Some(100)).page_size, 10, "the link wins over the memory");
+    }
+}

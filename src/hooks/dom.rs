@@ -1,0 +1,102 @@
+//! Small browser services: local time, downloads, clipboard, notifications, the tab title.
+use wasm_bindgen::{JsCast, JsValue};
+
+/// A time in the user's locale and time zone.
+pub fn local_time(ms: f64) -> String {
+    if !ms.is_finite() || ms <= 0.0 {
+        return "—".into();
+    }
+    let lang = web_sys::window().and_then(|w| w.navigator().language()).unwrap_or_else(|| "en-US".into());
+    let d = js_sys::Date::new(&JsValue::from_f64(ms));
+    String::from(d.to_locale_string(&lang, &JsValue::UNDEFINED))
+}
+
+/// An RFC 3339 time from the manager in the user's locale, or the text as it came.
+pub fn local_rfc3339(s: &str) -> String {
+    match crate::domain::time_fmt::parse_rfc3339_ms(s) {
+        Some(ms) => local_time(ms),
+        None => s.to_string(),
+    }
+}
+
+/// Offers `text` as a file download.
+pub fn download(filename: &str, mime: &str, text: &str) -> bool {
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else { return false };
+    let parts = js_sys::Array::of1(&JsValue::from_str(text));
+    let opts = web_sys::BlobPropertyBag::new();
+    opts.set_type(mime);
+    let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts) else { return false };
+    let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else { return false };
+    let ok = doc
+        .create_element("a")
+        .ok()
+        .and_then(|a| a.dyn_into::<web_sys::HtmlAnchorElement>().ok())
+        .map(|a| {
+            a.set_href(&url);
+            a.set_download(filename);
+            a.click();
+        })
+        .is_some();
+    let _ = web_sys::Url::revoke_object_url(&url);
+    ok
+}
+
+pub fn copy_to_clipboard(text: &str) {
+    if let Some(w) = web_sys::window() {
+        let _ = w.navigator().clipboard().write_text(text);
+    }
+}
+
+pub fn set_title(title: &str) {
+    if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
+        doc.set_title(title);
+    }
+}
+
+pub fn notification_permission() -> &'static str {
+    match web_sys::Notification::permission() {
+        web_sys::NotificationPermission::Granted => "granted",
+        web_sys::NotificationPermission::Denied => "denied",
+        _ => "default",
+    }
+}
+
+pub fn notifications_supported() -> bool {
+    web_sys::window().is_some_and(|w| js_sys::Reflect::has(&w, &JsValue::from_str("Notification")).unwrap_or(false))
+}
+
+/// Asks for permission; `done` gets the answer.
+pub fn request_notifications(done: yew::Callback<&'static str>) {
+    if !notifications_supported() {
+        return;
+    }
+    if let Ok(p) = web_sys::Notification::request_permission() {
+        wasm_bindgen_futures::spawn_local(async move {
+            let _ = wasm_bindgen_futures::JsFuture::from(p).await;
+            done.emit(notification_permission());
+        });
+    }
+}
+
+pub fn notify(title: &str, body: &str) {
+    if notifications_supported() && notification_permission() == "granted" {
+        let opts = web_sys::NotificationOptions::new();
+        opts.set_body(body);
+        let _ = web_sys::Notification::new_with_options(title, &opts);
+    }
+}
+
+/// The element that has focus, to give it back when a dialog closes.
+pub fn active_element() -> Option<web_sys::HtmlElement> {
+    web_sys::window()?.document()?.active_element()?.dyn_into().ok()
+}
+
+pub fn focus_by_id(id: &str) {
+    if let Some(el) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id(id))
+        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+    {
+        let _ = el.focus();
+    }
+}

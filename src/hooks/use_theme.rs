@@ -1,0 +1,59 @@
+//! Light, dark, or the system's choice; remembered in this browser.
+use yew::prelude::*;
+
+use super::storage;
+
+const KEY: &str = "cckm-sap-theme";
+
+#[derive(Clone, Copy, PartialEq, Debug)]
+pub enum Theme {
+    System,
+    Light,
+    Dark,
+}
+
+impl Theme {
+    fn parse(s: &str) -> Theme {
+        match s {
+            "light" => Theme::Light,
+            "dark" => Theme::Dark,
+            _ => Theme::System,
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Theme::System => "system",
+            Theme::Light => "light",
+            Theme::Dark => "dark",
+        }
+    }
+    pub fn next(self) -> Theme {
+        match self {
+            Theme::System => Theme::Light,
+            Theme::Light => Theme::Dark,
+            Theme::Dark => Theme::System,
+        }
+    }
+}
+
+#[hook]
+pub fn use_theme() -> (Theme, Callback<()>) {
+    let theme = use_state(|| Theme::parse(&storage::local_get(KEY).unwrap_or_default()));
+    use_effect_with(*theme, |t| {
+        if let Some(root) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) {
+            let _ = match t {
+                Theme::System => root.remove_attribute("data-theme"),
+                other => root.set_attribute("data-theme", other.as_str()),
+            };
+        }
+    });
+    let cycle = {
+        let theme = theme.clone();
+        Callback::from(move |_| {
+            let n = theme.next();
+            storage::local_set(KEY, n.as_str());
+            theme.set(n);
+        })
+    };
+    (*theme, cycle)
+}
