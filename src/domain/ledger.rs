@@ -323,7 +323,7 @@ fn join_opt_string(a: &Option<String>, b: &Option<String>) -> Option<String> {
 }
 
 fn sort_states(states: &mut Vec<StateSeen>) {
-    states.sort_by(|a, b| {
+    states.sort_unstable_by(|a, b| {
         a.at_ms
             .total_cmp(&b.at_ms)
             .then_with(|| a.state.cmp(&b.state))
@@ -413,7 +413,7 @@ impl Ledger {
                 e.join(&entry);
                 if *e != before {
                     changed = true;
-                    self.entries.sort_by(cmp_entries);
+                    self.entries.sort_unstable_by(cmp_entries);
                 }
             }
             None => {
@@ -537,23 +537,23 @@ impl Ledger {
 
     /// Canonical form: one entry per job, states sorted, newest first, tombstones applied.
     fn normalize(&mut self) {
-        self.cleared.sort_by(|a, b| {
+        self.cleared.sort_unstable_by(|a, b| {
             a.job_id
                 .cmp(&b.job_id)
                 .then(a.created_ms.total_cmp(&b.created_ms))
         });
         self.cleared.dedup_by(|a, b| a.job_id == b.job_id);
         if self.cleared.len() > MAX_TOMBSTONES {
-            self.cleared.sort_by(|a, b| {
+            self.cleared.sort_unstable_by(|a, b| {
                 b.created_ms
                     .total_cmp(&a.created_ms)
                     .then_with(|| a.job_id.cmp(&b.job_id))
             });
             self.cleared.truncate(MAX_TOMBSTONES);
-            self.cleared.sort_by(|a, b| a.job_id.cmp(&b.job_id));
+            self.cleared.sort_unstable_by(|a, b| a.job_id.cmp(&b.job_id));
         }
         let mut entries = std::mem::take(&mut self.entries);
-        entries.sort_by(|a, b| a.job_id.cmp(&b.job_id));
+        entries.sort_unstable_by(|a, b| a.job_id.cmp(&b.job_id));
         let mut merged: Vec<LedgerEntry> = Vec::with_capacity(entries.len());
         for mut e in entries {
             if self
@@ -571,7 +571,7 @@ impl Ledger {
                 }
             }
         }
-        merged.sort_by(cmp_entries);
+        merged.sort_unstable_by(cmp_entries);
         self.entries = merged;
     }
 
