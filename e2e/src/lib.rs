@@ -143,6 +143,12 @@ pub struct Browser {
 
 impl Browser {
     pub async fn start() -> Result<Browser> {
+        Self::start_with(|_| {}).await
+    }
+
+    /// Starts with extra capabilities, e.g. download preferences: `tweak` edits the capability
+    /// object before the session is created.
+    pub async fn start_with(tweak: impl FnOnce(&mut Value)) -> Result<Browser> {
         let driver_bin = env_path("CHROMEDRIVER")?;
         let chromium = env_path("CHROMIUM")?;
         let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
@@ -171,6 +177,8 @@ impl Browser {
             },
             "goog:loggingPrefs": {"browser": "ALL"}
         });
+        let mut caps = caps;
+        tweak(&mut caps);
         let caps = match caps {
             Value::Object(m) => m,
             _ => unreachable!("literal object"),
@@ -387,7 +395,9 @@ impl Browser {
                 break;
             }
             if Instant::now() > deadline {
-                return Err("the posting never finished".into());
+                self.screenshot(&format!("{shot}-stuck")).await?;
+                let text = self.text("#confirm-dialog").await.unwrap_or_default();
+                return Err(format!("the posting never finished: {text}").into());
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
@@ -397,3 +407,4 @@ impl Browser {
         Ok(text)
     }
 }
+pub mod reliability;

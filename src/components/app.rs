@@ -296,7 +296,11 @@ fn console(p: &ConsoleProps) -> Html {
                 return;
             }
             dialog.dispatch(DialogAction::Confirmed);
-            queue.borrow_mut().enqueue(d.keys.clone(), d.operation, d.flag);
+            // One queue per confirmation: it de-duplicates this submission's keys (a double click,
+            // a held Enter); a key deleted earlier may be restored later.
+            let mut q = SubmitQueue::default();
+            q.enqueue(d.keys.clone(), d.operation, d.flag);
+            *queue.borrow_mut() = q;
             let ctx = SubmitCtx {
                 queue: queue.clone(),
                 api: api.clone(),

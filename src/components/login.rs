@@ -69,7 +69,7 @@ pub fn login(props: &LoginProps) -> Html {
             }
             <label for="login-username">{"Username"}</label>
             <input id="login-username" ref={user_ref} name="username" autocomplete="username" required=true
-                value={props.expired_user.clone().unwrap_or_default()} disabled={expired} />
+                value={props.expired_user.clone()} disabled={expired} />
             <label for="login-password">{"Password"}</label>
             <input id="login-password" ref={pass_ref} name="password" type="password" autocomplete="current-password" required=true />
             if let Some(msg) = &*error {
