@@ -314,7 +314,10 @@ impl Browser {
                 return Ok(());
             }
             if Instant::now() > deadline {
-                return Err(format!("no row named {name:?} appeared").into());
+                let safe: String = name.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
+                self.screenshot(&format!("no-row-{safe}")).await?;
+                let search = self.eval("return document.querySelector('#key-search').value;").await?;
+                return Err(format!("no row named {name:?} appeared (search box: {search})").into());
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }

@@ -45,6 +45,18 @@ async fn active_id(b: &Browser) -> e2e::Result<String> {
     Ok(v.as_str().unwrap_or_default().to_string())
 }
 
+/// Types `k` as real key presses on whatever has focus (WebDriver actions, so the page's
+/// keydown handlers run exactly as for a person).
+async fn press(b: &Browser, k: &str) -> e2e::Result {
+    use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+    let mut seq = KeyActions::new("keyboard".to_string());
+    for c in k.chars() {
+        seq = seq.then(KeyAction::Down { value: c }).then(KeyAction::Up { value: c });
+    }
+    b.client.perform_actions(seq).await?;
+    Ok(())
+}
+
 /// Presses keys on whatever has focus.
 async fn keys(b: &Browser, k: &str) -> e2e::Result {
     let el = b.client.active_element().await?;
@@ -131,7 +143,7 @@ async fn keyboard_flow_detail_panel_exports_and_live_region() -> e2e::Result {
 
     // "/" focuses the search; type, Enter.
     b.client.find(Locator::Css("body")).await?.click().await?;
-    keys(&b, "/").await?;
+    press(&b, "/").await?;
     assert_eq!(active_id(&b).await?, "key-search");
     keys(&b, "payroll-master\u{E007}").await?;
     b.wait_row("payroll-master", 15).await?;
@@ -191,12 +203,12 @@ async fn keyboard_flow_detail_panel_exports_and_live_region() -> e2e::Result {
 
     // "?" opens the help; shortcuts can be turned off, and then "/" does nothing.
     b.client.find(Locator::Css("body")).await?.click().await?;
-    keys(&b, "?").await?;
+    press(&b, "?").await?;
     b.wait_for("#help", 5).await?;
     b.click("#shortcuts-toggle").await?;
     b.click("#help-close").await?;
     b.client.find(Locator::Css("body")).await?.click().await?;
-    keys(&b, "/").await?;
+    press(&b, "/").await?;
     assert_ne!(active_id(&b).await?, "key-search");
     b.close().await
 }

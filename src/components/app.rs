@@ -3,7 +3,7 @@ use std::cell::RefCell;
 use std::collections::HashSet;
 use std::rc::Rc;
 
-use gloo_events::EventListener;
+use gloo_events::{EventListener, EventListenerOptions};
 use wasm_bindgen::JsCast;
 use yew::platform::spawn_local;
 use yew::prelude::*;
@@ -368,7 +368,7 @@ fn console(p: &ConsoleProps) -> Html {
                 let doc = web_sys::window().and_then(|w| w.document());
                 doc.map(|d| {
                     let d2 = d.clone();
-                    EventListener::new(&d, "keydown", move |ev| {
+                    EventListener::new_with_options(&d, "keydown", EventListenerOptions::enable_prevent_default(), move |ev| {
                         let Some(ev) = ev.dyn_ref::<web_sys::KeyboardEvent>() else { return };
                         if ev.ctrl_key() || ev.meta_key() || ev.alt_key() {
                             return;

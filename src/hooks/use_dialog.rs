@@ -1,6 +1,6 @@
 //! Dialog focus: the first field gets focus on open, Tab stays inside, and focus goes back to
 //! where it was when the dialog closes.
-use gloo_events::EventListener;
+use gloo_events::{EventListener, EventListenerOptions};
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
@@ -26,7 +26,7 @@ pub fn use_dialog_focus(root: NodeRef) {
         }
         let trap = container.map(|c| {
             let c2 = c.clone();
-            EventListener::new(&c, "keydown", move |ev| {
+            EventListener::new_with_options(&c, "keydown", EventListenerOptions::enable_prevent_default(), move |ev| {
                 let Some(ev) = ev.dyn_ref::<web_sys::KeyboardEvent>() else { return };
                 if ev.key() != "Tab" {
                     return;
