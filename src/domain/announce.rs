@@ -6,11 +6,12 @@ use super::ledger::Ledger;
 /// One sentence per job whose phase changed from `before` to `after`, e.g.
 /// "payroll-master: delete completed".
 pub fn phase_changes(before: &Ledger, after: &Ledger) -> Vec<(JobPhase, String)> {
+    let old: std::collections::HashMap<&str, JobPhase> = before.entries.iter().map(|e| (e.job_id.as_str(), e.phase)).collect();
     after
         .entries
         .iter()
         .filter_map(|e| {
-            let old = before.get(&e.job_id).map(|b| b.phase);
+            let old = old.get(e.job_id.as_str()).copied();
             if old == Some(e.phase) || (old.is_none() && e.phase == JobPhase::Running) {
                 return None;
             }

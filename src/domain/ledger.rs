@@ -2,6 +2,7 @@
 //! stores as JSON (the manager has no job list).
 
 use std::cmp::Ordering;
+use std::rc::Rc;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -322,6 +323,12 @@ fn join_opt_string(a: &Option<String>, b: &Option<String>) -> Option<String> {
     }
 }
 
+fn states_sorted(states: &[StateSeen]) -> bool {
+    states.windows(2).all(|w| {
+        w[0].at_ms.total_cmp(&w[1].at_ms).then_with(|| w[0].state.cmp(&w[1].state)) == Ordering::Less
+    })
+}
+
 fn sort_states(states: &mut Vec<StateSeen>) {
     states.sort_unstable_by(|a, b| {
         a.at_ms
@@ -342,7 +349,9 @@ pub struct Tombstone {
 /// The jobs this browser started, newest first.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Ledger {
-    pub entries: Vec<LedgerEntry>,
+    /// Shared: a copy of the ledger is cheap, and an entry that did not change keeps its `Rc`
+    /// (the job list re-renders only the rows whose entry changed).
+    pub entries: Vec<Rc<LedgerEntry>>,
     /// Jobs removed by [`Ledger::clear_finished`], sorted by `job_id`.
     pub cleared: Vec<Tombstone>,
 }
@@ -372,7 +381,7 @@ impl<'de> Deserialize<'de> for Ledger {
 #[derive(Serialize)]
 struct StoredRef<'a> {
     version: u32,
-    entries: &'a [LedgerEntry],
+    entries: &'a [Rc<LedgerEntry>],
     cleared: &'a [Tombstone],
 }
 
@@ -393,11 +402,12 @@ impl Ledger {
     }
 
     pub fn get(&self, job_id: &str) -> Option<&LedgerEntry> {
-        self.entries.iter().find(|e| e.job_id == job_id)
+        self.entries.iter().find(|e| e.job_id == job_id).map(|e| &**e)
     }
 
+    /// The entry to change; copied first if another ledger shares it.
     fn get_mut(&mut self, job_id: &str) -> Option<&mut LedgerEntry> {
-        self.entries.iter_mut().find(|e| e.job_id == job_id)
+        self.entries.iter_mut().find(|e| e.job_id == job_id).map(Rc::make_mut)
     }
 
     /// Adds a job; if the job is already there, the two are merged. Returns whether it changed.
@@ -413,7 +423,7 @@ impl Ledger {
                 e.join(&entry);
                 if *e != before {
                     changed = true;
-                    self.entries.sort_unstable_by(cmp_entries);
+                    self.entries.sort_unstable_by(|a, b| cmp_entries(a, b));
                 }
             }
             None => {
@@ -421,7 +431,7 @@ impl Ledger {
                 let at = self
                     .entries
                     .partition_point(|x| cmp_entries(x, &entry) == Ordering::Less);
-                self.entries.insert(at, entry);
+                self.entries.insert(at, Rc::new(entry));
                 changed = true;
             }
         }
@@ -488,13 +498,14 @@ impl Ledger {
 
     /// Jobs still to poll.
     pub fn unfinished(&self) -> impl Iterator<Item = &LedgerEntry> + '_ {
-        self.entries.iter().filter(|e| e.phase.needs_polling())
+        self.entries.iter().map(|e| &**e).filter(|e| e.phase.needs_polling())
     }
 
     /// Ended jobs whose key has not been re-read yet.
     pub fn awaiting_verification(&self) -> impl Iterator<Item = &LedgerEntry> + '_ {
         self.entries
             .iter()
+            .map(|e| &**e)
             .filter(|e| e.phase == JobPhase::Succeeded && !e.verification.is_set())
     }
 
@@ -532,7 +543,9 @@ impl Ledger {
         self.entries.extend(other.entries.iter().cloned());
         self.cleared.extend(other.cleared.iter().cloned());
         self.normalize();
-        *self != before
+        self.cleared != before.cleared
+            || self.entries.len() != before.entries.len()
+            || self.entries.iter().zip(&before.entries).any(|(a, b)| !Rc::ptr_eq(a, b) && **a != **b)
     }
 
     /// Canonical form: one entry per job, states sorted, newest first, tombstones applied.
@@ -554,7 +567,7 @@ impl Ledger {
         }
         let mut entries = std::mem::take(&mut self.entries);
         entries.sort_unstable_by(|a, b| a.job_id.cmp(&b.job_id));
-        let mut merged: Vec<LedgerEntry> = Vec::with_capacity(entries.len());
+        let mut merged: Vec<Rc<LedgerEntry>> = Vec::with_capacity(entries.len());
         for mut e in entries {
             if self
                 .cleared
@@ -564,14 +577,25 @@ impl Ledger {
                 continue;
             }
             match merged.last_mut() {
-                Some(last) if last.job_id == e.job_id => last.join(&e),
+                Some(last) if last.job_id == e.job_id => {
+                    // Only a real difference makes a new entry; an equal copy keeps the old one.
+                    if !Rc::ptr_eq(last, &e) && **last != *e {
+                        let mut joined = (**last).clone();
+                        joined.join(&e);
+                        if joined != **last {
+                            *last = Rc::new(joined);
+                        }
+                    }
+                }
                 _ => {
-                    sort_states(&mut e.states);
+                    if !states_sorted(&e.states) {
+                        sort_states(&mut Rc::make_mut(&mut e).states);
+                    }
                     merged.push(e);
                 }
             }
         }
-        merged.sort_unstable_by(cmp_entries);
+        merged.sort_unstable_by(|a, b| cmp_entries(a, b));
         self.entries = merged;
     }
 
@@ -614,7 +638,7 @@ impl Ledger {
         if let Some(Value::Array(items)) = obj.get("entries") {
             for item in items {
                 match serde_json::from_value::<LedgerEntry>(item.clone()) {
-                    Ok(e) => ledger.entries.push(e),
+                    Ok(e) => ledger.entries.push(Rc::new(e)),
                     Err(_) => skipped += 1,
                 }
             }
@@ -1119,5 +1143,48 @@ mod tests {
         assert_eq!(at, [500.0, 1000.0]);
         let copy = l.clone();
         assert!(!l.merge(&copy));
+    }
+}
+
+#[cfg(test)]
+mod sharing_tests {
+    use super::*;
+    use crate::api::types::Job;
+
+    fn job(id: &str, state: &str) -> Job {
+        serde_json::from_value(serde_json::json!({"id": id, "state": state})).unwrap()
+    }
+
+    fn ledger(n: usize) -> Ledger {
+        let mut l = Ledger::new();
+        for i in 0..n {
+            let key = KeyRef { id: format!("k{i}"), name: format!("key-{i}"), group: None, sap_key_id: None };
+            l.add(LedgerEntry::started(&job(&format!("j{i:04}"), "PENDING"), &key, Operation::Delete, false, "admin", "o", i as f64));
+        }
+        l
+    }
+
+    /// The job list re-renders a row only when its entry's `Rc` changed: a change to one job
+    /// must leave every other entry shared, through `record_job` and through `merge`.
+    #[test]
+    fn only_changed_entries_get_new_rcs() {
+        let before = ledger(50);
+        let mut after = before.clone();
+        assert!(after.record_job(&job("j0007", "COMPLETED"), 100.0));
+        let fresh: Vec<&str> = after
+            .entries
+            .iter()
+            .filter(|e| !before.entries.iter().any(|b| Rc::ptr_eq(b, e)))
+            .map(|e| e.job_id.as_str())
+            .collect();
+        assert_eq!(fresh, vec!["j0007"]);
+
+        let mut merged = before.clone();
+        let delta = Ledger { entries: vec![after.entries.iter().find(|e| e.job_id == "j0007").unwrap().clone()], cleared: vec![] };
+        assert!(merged.merge(&delta));
+        let fresh = merged.entries.iter().filter(|e| !before.entries.iter().any(|b| Rc::ptr_eq(b, e))).count();
+        assert_eq!(fresh, 1, "merging a one-job delta changes one entry");
+        assert!(!merged.clone().merge(&delta), "merging it again changes nothing");
+        assert_eq!(merged.get("j0007").map(|e| e.phase), Some(JobPhase::Succeeded));
     }
 }

@@ -1,6 +1,8 @@
 //! The job ledger in the browser: a reducer over the pure `Ledger`, saved to localStorage under a
 //! key per manager and user, and merged with what other tabs write (BroadcastChannel messages
 //! carried by serde-wasm-bindgen, and the `storage` event as a fallback).
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::rc::Rc;
 
 use gloo_events::EventListener;
@@ -43,34 +45,28 @@ pub struct LedgerState {
     /// Bumped on every local change; a change only from other tabs leaves it alone.
     pub revision: u64,
     pub version: u64,
+    /// The last local change must be saved at once (a new job), not with the next batch.
+    pub flush: bool,
 }
 
 impl LedgerState {
     pub fn new(ledger: Ledger) -> LedgerState {
-        let rows = Rc::new(ledger.entries.iter().map(|e| EntryRef(Rc::new(e.clone()))).collect());
-        LedgerState { ledger, rows, revision: 0, version: 0 }
+        let rows = rows_for(&ledger);
+        LedgerState { ledger, rows, revision: 0, version: 0, flush: false }
     }
 }
 
-/// Rows for `ledger`, reusing the previous row of every entry that did not change.
-fn rows_for(ledger: &Ledger, previous: &[EntryRef]) -> Rc<Vec<EntryRef>> {
-    let old: std::collections::HashMap<&str, &EntryRef> = previous.iter().map(|r| (r.0.job_id.as_str(), r)).collect();
-    Rc::new(
-        ledger
-            .entries
-            .iter()
-            .map(|e| match old.get(e.job_id.as_str()) {
-                Some(r) if *r.0 == *e => (*r).clone(),
-                _ => EntryRef(Rc::new(e.clone())),
-            })
-            .collect(),
-    )
+/// Rows for `ledger`: the entries' own `Rc`s, so an unchanged entry keeps its row.
+fn rows_for(ledger: &Ledger) -> Rc<Vec<EntryRef>> {
+    Rc::new(ledger.entries.iter().map(|e| EntryRef(e.clone())).collect())
 }
 
 impl Reducible for LedgerState {
     type Action = LedgerAction;
 
     fn reduce(self: Rc<Self>, action: LedgerAction) -> Rc<Self> {
+        crate::perf::mark("cckm:ledger-update");
+        let flush = matches!(action, LedgerAction::Add(_) | LedgerAction::ClearFinished);
         let mut ledger = self.ledger.clone();
         let (changed, local) = match action {
             LedgerAction::Add(entry) => {
@@ -102,13 +98,13 @@ impl Reducible for LedgerState {
         if !changed {
             return self;
         }
-        crate::perf::mark("cckm:ledger-update");
-        let rows = rows_for(&ledger, &self.rows);
+        let rows = rows_for(&ledger);
         Rc::new(LedgerState {
             ledger,
             rows,
             revision: self.revision + u64::from(local),
             version: self.version + 1,
+            flush: flush && local,
         })
     }
 }
@@ -141,6 +137,64 @@ fn save(key: &str, ours: &Ledger) -> bool {
     storage::local_set(key, &merged.to_json())
 }
 
+/// Batches saves to localStorage and messages to the other tabs.
+struct Saver {
+    key: String,
+    channel: Option<BroadcastChannel>,
+    pending: Option<(Ledger, Callback<bool>)>,
+    timer: Option<gloo_timers::callback::Timeout>,
+    /// The entries the other tabs were last sent, by job id: only changed ones are sent again.
+    sent: HashMap<String, Rc<LedgerEntry>>,
+    sent_cleared: usize,
+}
+
+const SAVE_BATCH_MS: u32 = 1000;
+
+impl Saver {
+    fn new(key: String, channel: Option<BroadcastChannel>, loaded: &Ledger) -> Saver {
+        let sent = loaded.entries.iter().map(|e| (e.job_id.clone(), e.clone())).collect();
+        Saver { key, channel, pending: None, timer: None, sent, sent_cleared: loaded.cleared.len() }
+    }
+
+    fn schedule(this: &Rc<RefCell<Saver>>, ledger: Ledger, now: bool, done: Callback<bool>) {
+        let mut s = this.borrow_mut();
+        s.pending = Some((ledger, done));
+        if now {
+            s.flush();
+        } else if s.timer.is_none() {
+            let again = this.clone();
+            s.timer = Some(gloo_timers::callback::Timeout::new(SAVE_BATCH_MS, move || again.borrow_mut().flush()));
+        }
+    }
+
+    fn flush(&mut self) {
+        self.timer = None;
+        let Some((ledger, done)) = self.pending.take() else { return };
+        done.emit(save(&self.key, &ledger));
+        let changed: Vec<Rc<LedgerEntry>> = ledger
+            .entries
+            .iter()
+            .filter(|e| !self.sent.get(&e.job_id).is_some_and(|s| Rc::ptr_eq(s, e)))
+            .cloned()
+            .collect();
+        if changed.is_empty() && ledger.cleared.len() == self.sent_cleared {
+            return;
+        }
+        for e in &changed {
+            self.sent.insert(e.job_id.clone(), e.clone());
+        }
+        self.sent_cleared = ledger.cleared.len();
+        if let Some(ch) = &self.channel {
+            // A part of the ledger merges like the whole: merge is a union.
+            let delta = Ledger { entries: changed, cleared: ledger.cleared.clone() };
+            let ser = serde_wasm_bindgen::Serializer::json_compatible();
+            if let Ok(msg) = serde::Serialize::serialize(&delta, &ser) {
+                let _ = ch.post_message(&msg);
+            }
+        }
+    }
+}
+
 pub struct LedgerHandle {
     pub state: UseReducerHandle<LedgerState>,
     pub warning: Option<String>,
@@ -162,25 +216,39 @@ pub fn use_ledger(key: String) -> LedgerHandle {
         use_memo(key, |k| BroadcastChannel::new(&channel_name(k)).ok())
     };
 
-    // Local changes: save, and tell the other tabs.
-    {
-        let state = state.clone();
+    // Local changes: saved and sent to the other tabs in batches (at most one save a second
+    // while jobs are polled); a new job or a clearing is saved at once, and so is whatever is
+    // pending when the page goes away.
+    let saver = {
         let key = key.clone();
         let channel = channel.clone();
+        let loaded = loaded.0.clone();
+        use_memo(key, move |k| Rc::new(RefCell::new(Saver::new(k.clone(), (*channel).clone(), &loaded))))
+    };
+    {
+        let saver = (*saver).clone();
+        let state = state.clone();
         let save_failed = save_failed.clone();
         use_effect_with(state.revision, move |rev| {
             if *rev > 0 {
-                let ok = save(&key, &state.ledger);
-                if *save_failed != !ok {
-                    save_failed.set(!ok);
-                }
-                if let Some(ch) = channel.as_ref() {
-                    let ser = serde_wasm_bindgen::Serializer::json_compatible();
-                    if let Ok(msg) = serde::Serialize::serialize(&state.ledger, &ser) {
-                        let _ = ch.post_message(&msg);
+                let on_result = Callback::from(move |ok: bool| {
+                    if *save_failed != !ok {
+                        save_failed.set(!ok);
                     }
-                }
+                });
+                Saver::schedule(&saver, state.ledger.clone(), state.flush, on_result);
             }
+        });
+    }
+    {
+        let saver = (*saver).clone();
+        use_effect_with((), move |_| {
+            let listener = web_sys::window().map(|w| {
+                EventListener::new(&w, "pagehide", move |_| {
+                    saver.borrow_mut().flush();
+                })
+            });
+            move || drop(listener)
         });
     }
 
@@ -201,7 +269,7 @@ pub fn use_ledger(key: String) -> LedgerHandle {
                 })
             });
             let key = key.clone();
-            let on_storage = web_sys::window().map(|w| {
+            let on_storage = channel.is_none().then(web_sys::window).flatten().map(|w| {
                 EventListener::new(&w, "storage", move |ev| {
                     let Some(ev) = ev.dyn_ref::<StorageEvent>() else { return };
                     if ev.key().as_deref() != Some(key.as_str()) {
