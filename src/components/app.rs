@@ -90,7 +90,7 @@ pub fn app(props: &AppProps) -> Html {
                         <circle cx="11" cy="16" r="6" fill="none" stroke="currentColor" stroke-width="3" />
                         <path d="M17 16h12M25 16v5M29 16v4" stroke="currentColor" stroke-width="3" fill="none" />
                     </svg>
-                    <span class="brand-name">{"SAP key jobs"}</span>
+                    <h1 class="brand-name">{"SAP key jobs"}</h1>
                     <span class="brand-sub">{"CipherTrust Manager · CCKM"}</span>
                 </div>
                 <div class="who">
@@ -254,16 +254,17 @@ fn console(p: &ConsoleProps) -> Html {
         ledger.state.ledger.entries.iter().filter(|e| e.phase == JobPhase::Running).map(|e| e.id.clone()).collect(),
     );
 
+    // Memoised: rows compare their props, and a new callback each second would re-render them all.
     let on_toggle = {
-        let selected = selected.clone();
-        Callback::from(move |k: SapKey| {
-            let mut v = (**selected).clone();
+        let handle = selected.clone();
+        use_callback((*selected).clone(), move |k: SapKey, current: &Rc<Vec<SapKey>>| {
+            let mut v = (**current).clone();
             if let Some(i) = v.iter().position(|s| s.id == k.id) {
                 v.remove(i);
             } else {
                 v.push(k);
             }
-            selected.set(Rc::new(v));
+            handle.set(Rc::new(v));
         })
     };
     let on_toggle_page = {
@@ -334,8 +335,10 @@ fn console(p: &ConsoleProps) -> Html {
     };
 
     let on_open_job = {
-        let (set_view, q) = (set_view.clone(), query.clone());
-        Callback::from(move |job_id: String| set_view.emit((ViewParams::from_query(&q, Some(&job_id)), false)))
+        let set_view = set_view.clone();
+        use_callback(query.clone(), move |job_id: String, q: &KeyQuery| {
+            set_view.emit((ViewParams::from_query(q, Some(&job_id)), false))
+        })
     };
     let on_close_job = {
         let (set_view, q) = (set_view.clone(), query.clone());

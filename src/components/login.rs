@@ -63,7 +63,7 @@ pub fn login(props: &LoginProps) -> Html {
     let expired = props.expired_user.is_some();
     html! {
         <form class={classes!("login", expired.then_some("login-expired"))} {onsubmit} novalidate=true aria-labelledby="login-title">
-            <h1 id="login-title">{ if expired { "Your session has expired" } else { "Log in to CipherTrust Manager" } }</h1>
+            <h2 id="login-title">{ if expired { "Your session has expired" } else { "Log in to CipherTrust Manager" } }</h2>
             if expired {
                 <p class="hint">{"Enter your password to continue. Your selection and the job list stay as they are; polling resumes after you log in."}</p>
             }

@@ -347,13 +347,22 @@ pub struct Tombstone {
 }
 
 /// The jobs this browser started, newest first.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default)]
 pub struct Ledger {
     /// Shared: a copy of the ledger is cheap, and an entry that did not change keeps its `Rc`
     /// (the job list re-renders only the rows whose entry changed).
     pub entries: Vec<Rc<LedgerEntry>>,
     /// Jobs removed by [`Ledger::clear_finished`], sorted by `job_id`.
     pub cleared: Vec<Tombstone>,
+}
+
+/// Equal entries are usually the same `Rc`: compare pointers first, contents only when they differ.
+impl PartialEq for Ledger {
+    fn eq(&self, other: &Ledger) -> bool {
+        self.cleared == other.cleared
+            && self.entries.len() == other.entries.len()
+            && self.entries.iter().zip(&other.entries).all(|(a, b)| Rc::ptr_eq(a, b) || **a == **b)
+    }
 }
 
 /// Serializes as the stored form (what [`Ledger::to_json`] writes).
