@@ -2,7 +2,7 @@
 //! README gives for a real manager): the page under `/sap-key-jobs/`, `/api/` proxied.
 //!
 //! nginx runs in the foreground on a free loopback port with everything it writes (pid, temporary
-//! bodies, access log) in a temporary folder; its error log goes to stderr. `NGINX` names the
+//! bodies, access log) in a temporary folder; its error log goes to stderr. `NGINX_BIN` names the
 //! binary (default `/usr/sbin/nginx`); `CCKM_SUBPATH_DIST` is the page built with
 //! `--public-url /sap-key-jobs/`.
 use std::io::Read;
@@ -27,8 +27,29 @@ pub fn render(listen: &str, page_dir: &Path, manager: &str, var_dir: &Path) -> S
         .replace("{{VAR_DIR}}", &var_dir.to_string_lossy())
 }
 
+/// Copies a folder's files and subfolders, readable by everyone.
+fn copy_dir(from: &Path, to: &Path) -> Result {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            copy_dir(&entry.path(), &target)?;
+        } else {
+            std::fs::copy(entry.path(), &target)?;
+        }
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = if entry.file_type()?.is_dir() { 0o755 } else { 0o644 };
+            std::fs::set_permissions(&target, std::fs::Permissions::from_mode(mode))?;
+        }
+    }
+    Ok(())
+}
+
 fn nginx_bin() -> PathBuf {
-    std::env::var_os("NGINX").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("/usr/sbin/nginx"))
+    std::env::var_os("NGINX_BIN").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("/usr/sbin/nginx"))
 }
 
 /// A running nginx; stopped on drop.
@@ -54,12 +75,18 @@ impl Nginx {
         }
         let var_dir = dir.path().join("var");
         std::fs::create_dir_all(&var_dir)?;
+        // A copy of the page in that folder, so workers can read it wherever the dist lives.
+        let page_copy = dir.path().join("page");
+        copy_dir(&page_dir, &page_copy)?;
+        let page_dir = page_copy;
         let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
         let config = render(&format!("127.0.0.1:{port}"), &page_dir, manager, &var_dir);
         let conf = dir.path().join("nginx.conf");
         std::fs::write(&conf, &config)?;
         let globals = format!("daemon off; pid {}; error_log stderr;", dir.path().join("nginx.pid").display());
         let mut child = Command::new(nginx_bin())
+            // nginx reads `NGINX` as a list of inherited sockets (binary upgrade): never pass one.
+            .env_remove("NGINX")
             .arg("-p")
             .arg(dir.path())
             .arg("-c")

@@ -1,6 +1,6 @@
 //! Accessibility: axe-core (the npm package `cargo xtask test` installs into `.tools/`, path in
 //! `AXE_JS`) checks the page in each state a custodian sees: the login form, the key list, the
-//! confirmation dialog and the job list. No violation of impact "serious" or "critical" may remain;
+//! confirmation dialog and the job list (also in the dark theme). No violation of impact "serious" or "critical" may remain;
 //! every violation found is printed with its rule, impact, help and first targets.
 //!
 //! axe is injected with WebDriver's execute: ChromeDriver runs it through DevTools, outside the
@@ -127,6 +127,11 @@ async fn no_serious_or_critical_axe_violations() -> e2e::Result {
     b.click("#confirm-close").await?;
     b.wait_job("payroll-master", "delete", "COMPLETED", 30).await?;
     blocking.extend(check(&b, &source, "jobs").await?);
+
+    // The same screen in the dark theme (what the theme toggle or a dark system setting shows).
+    b.eval("document.documentElement.setAttribute('data-theme', 'dark'); return true;").await?;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    blocking.extend(check(&b, &source, "jobs-dark").await?);
 
     b.close().await?;
     assert!(blocking.is_empty(), "serious or critical accessibility violations:\n{}", blocking.join("\n"));

@@ -3,7 +3,7 @@
 //! the rest of the origin) to the simulator standing in for the manager. The page, unchanged, calls
 //! `/api/v1/...` at the origin root.
 //!
-//! Needs `CCKM_SUBPATH_DIST` (set by `cargo xtask test`), nginx (`NGINX`, default /usr/sbin/nginx)
+//! Needs `CCKM_SUBPATH_DIST` (set by `cargo xtask test`), nginx (`NGINX_BIN`, default /usr/sbin/nginx)
 //! and what every end-to-end test needs.
 use std::path::PathBuf;
 
@@ -12,7 +12,6 @@ use e2e::{login, Browser, Sim};
 use serde_json::json;
 
 const SECURITY_HEADERS: [&str; 4] = ["content-security-policy", "x-content-type-options", "referrer-policy", "x-frame-options"];
-const CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 fn subpath_dist() -> e2e::Result<PathBuf> {
     std::env::var_os("CCKM_SUBPATH_DIST")
@@ -28,6 +27,9 @@ fn header(r: &reqwest::Response, name: &str) -> String {
 async fn check_http(nginx: &Nginx, sim: &Sim) -> e2e::Result {
     let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build()?;
     let sim_root = http.get(format!("{}/", sim.base)).send().await?;
+    // The simulator's policy is the reference: nginx must send exactly the same.
+    let csp = header(&sim_root, "content-security-policy");
+    assert!(csp.contains("script-src 'self' 'wasm-unsafe-eval'") && csp.contains("frame-ancestors 'none'"), "{csp}");
 
     // The page, with the simulator's security headers.
     let page = http.get(nginx.page_url()).send().await?;
@@ -36,7 +38,7 @@ async fn check_http(nginx: &Nginx, sim: &Sim) -> e2e::Result {
     for h in SECURITY_HEADERS {
         assert_eq!(header(&page, h), header(&sim_root, h), "{h} differs from the simulator's");
     }
-    assert_eq!(header(&page, "content-security-policy"), CSP);
+    assert_eq!(header(&page, "content-security-policy"), csp);
     assert_eq!(header(&page, "x-frame-options"), "DENY");
     assert_eq!(header(&page, "cache-control"), "no-cache");
     let html = page.text().await?;
@@ -67,7 +69,7 @@ async fn check_http(nginx: &Nginx, sim: &Sim) -> e2e::Result {
             _ => "",
         };
         assert!(ct.starts_with(want), "{a}: content-type {ct}, want {want}");
-        assert_eq!(header(&r, "content-security-policy"), CSP, "{a}");
+        assert_eq!(header(&r, "content-security-policy"), csp, "{a}");
         assert_eq!(header(&r, "x-content-type-options"), "nosniff", "{a}");
         assert!(header(&r, "cache-control").contains("immutable"), "{a}: hashed files are cached: {}", header(&r, "cache-control"));
     }
@@ -76,7 +78,7 @@ async fn check_http(nginx: &Nginx, sim: &Sim) -> e2e::Result {
     // SPA fallback: a deep path below the page is the page.
     let deep = http.get(format!("{}/sap-key-jobs/some/deep/link", nginx.base)).send().await?;
     assert_eq!(deep.status(), 200);
-    assert_eq!(header(&deep, "content-security-policy"), CSP);
+    assert_eq!(header(&deep, "content-security-policy"), csp);
     assert_eq!(header(&deep, "cache-control"), "no-cache");
     assert_eq!(deep.text().await?, html);
 

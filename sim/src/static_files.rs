@@ -12,7 +12,8 @@ use std::time::Instant;
 use tower::ServiceExt;
 use tower_http::services::{ServeDir, ServeFile};
 
-pub const CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+/// `base-uri 'self'`: the page has `<base href>` (Trunk's public URL, read by its router).
+pub const CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
 
 /// Middleware: security headers on every response.
 pub async fn security_headers(req: Request, next: Next) -> Response {

@@ -165,7 +165,7 @@ fn test(args: &[String]) -> Result<(), String> {
                 .env("CHROMEDRIVER", &t.chromedriver)
                 .env("CHROMIUM", &t.chromium)
                 .env("CCKM_SUBPATH_DIST", &subpath_dist)
-                .env("NGINX", &t.nginx)
+                .env("NGINX_BIN", &t.nginx)
                 .env("AXE_JS", &t.axe_js),
         ));
     }

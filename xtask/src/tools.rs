@@ -142,7 +142,7 @@ pub fn ensure(need: Need) -> Result<Tools, String> {
         if let Some(p) = std::env::var_os("CHROMEDRIVER") {
             chromedriver = PathBuf::from(p);
         }
-        if let Some(p) = std::env::var_os("NGINX") {
+        if let Some(p) = std::env::var_os("NGINX_BIN") {
             nginx = PathBuf::from(p);
         }
         let mut debs: Vec<&str> = Vec::new();
@@ -156,7 +156,7 @@ pub fn ensure(need: Need) -> Result<Tools, String> {
             let root_user = output("id", &["-u"]).is_some_and(|u| u.trim() == "0");
             if !root_user {
                 return Err(format!(
-                    "missing Debian packages {}: install them (sudo apt-get install {}), or set CHROMIUM, CHROMEDRIVER and NGINX",
+                    "missing Debian packages {}: install them (sudo apt-get install {}), or set CHROMIUM, CHROMEDRIVER and NGINX_BIN",
                     debs.join(", "),
                     debs.join(" ")
                 ));
@@ -186,4 +186,19 @@ fn npm_version(package_dir: &Path) -> Option<String> {
     let rest = &text[text.find("\"version\"")? + "\"version\"".len()..];
     let rest = rest.trim_start().strip_prefix(':')?.trim_start().strip_prefix('"')?;
     Some(rest[..rest.find('"')?].to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_an_npm_package_version() {
+        let dir = std::env::temp_dir().join(format!("xtask-npm-version-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("package.json"), "{\n  \"name\": \"axe-core\",\n  \"version\" : \"4.10.3\",\n  \"x\": 1\n}").unwrap();
+        assert_eq!(npm_version(&dir).as_deref(), Some("4.10.3"));
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(npm_version(&dir), None);
+    }
 }
