@@ -7,6 +7,9 @@ use crate::domain::ledger::{LedgerEntry, Verification};
 use crate::domain::time_fmt::ago;
 use crate::hooks::use_ledger::EntryRef;
 
+/// Rows rendered at first and added per "Show more": the newest jobs; all of them are polled.
+pub const JOBS_SHOWN: usize = 50;
+
 #[derive(Properties, PartialEq)]
 pub struct JobListProps {
     pub entries: std::rc::Rc<Vec<EntryRef>>,
@@ -22,6 +25,7 @@ pub fn job_list(p: &JobListProps) -> Html {
         crate::perf::mark("cckm:jobs-rendered");
         crate::perf::mark_after_paint("cckm:jobs-painted");
     });
+    let shown = use_state(|| JOBS_SHOWN);
     let finished = p.entries.iter().filter(|e| e.0.phase.is_terminal()).count();
     if p.entries.is_empty() {
         return html! { <p class="empty" id="jobs-empty">{"No jobs started from this browser yet."}</p> };
@@ -37,11 +41,17 @@ pub fn job_list(p: &JobListProps) -> Html {
                 </span>
             </div>
             <ul class="job-list" id="job-list">
-                { for p.entries.iter().map(|e| {
+                { for p.entries.iter().take(*shown).map(|e| {
                     let updated = ago(p.now_ms, e.0.last_change_ms);
                     html! { <JobRow key={e.0.job_id.clone()} entry={e.clone()} {updated} on_open={p.on_open.clone()} /> }
                 }) }
             </ul>
+            if p.entries.len() > *shown {
+                <button type="button" class="show-more" id="jobs-show-more"
+                    onclick={ let shown = shown.clone(); Callback::from(move |_| shown.set(*shown + JOBS_SHOWN)) }>
+                    { format!("Show {} more ({} of {} shown)", JOBS_SHOWN.min(p.entries.len() - *shown), *shown, p.entries.len()) }
+                </button>
+            }
         </>
     }
 }

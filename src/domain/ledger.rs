@@ -637,25 +637,25 @@ impl Ledger {
     }
 
     fn from_value(value: Value) -> Result<(Ledger, usize), DecodeError> {
-        let Value::Object(obj) = value else {
+        let Value::Object(mut obj) = value else {
             return Err(DecodeError::WrongShape(
                 "a stored ledger must be a JSON object".into(),
             ));
         };
         let mut skipped = 0;
         let mut ledger = Ledger::default();
-        if let Some(Value::Array(items)) = obj.get("entries") {
+        if let Some(Value::Array(items)) = obj.remove("entries") {
             for item in items {
-                match serde_json::from_value::<LedgerEntry>(item.clone()) {
+                match serde_json::from_value::<LedgerEntry>(item) {
                     Ok(e) => ledger.entries.push(Rc::new(e)),
                     Err(_) => skipped += 1,
                 }
             }
         }
-        if let Some(Value::Array(items)) = obj.get("cleared") {
+        if let Some(Value::Array(items)) = obj.remove("cleared") {
             ledger.cleared = items
-                .iter()
-                .filter_map(|t| serde_json::from_value::<Tombstone>(t.clone()).ok())
+                .into_iter()
+                .filter_map(|t| serde_json::from_value::<Tombstone>(t).ok())
                 .collect();
         }
         ledger.normalize();
