@@ -155,6 +155,14 @@ async fn keyboard_flow_detail_panel_exports_and_live_region() -> e2e::Result {
     keys(&b, "\u{E007}").await?;
     b.wait_for("#confirm-dialog", 5).await?;
     assert_eq!(active_id(&b).await?, "confirm-input", "focus moves into the dialog");
+    // Tab and Shift+Tab stay inside the dialog.
+    for _ in 0..7 {
+        keys(&b, "\u{E004}").await?;
+        assert_eq!(b.eval("return !!document.activeElement.closest('#confirm-dialog');").await?, json!(true), "focus left the dialog");
+    }
+    keys(&b, "\u{E008}\u{E004}\u{E000}").await?; // Shift+Tab, then release Shift
+    assert_eq!(b.eval("return !!document.activeElement.closest('#confirm-dialog');").await?, json!(true));
+    b.eval("document.querySelector('#confirm-input').focus();").await?;
     keys(&b, "payroll-master\u{E007}").await?;
     wait_until(&b, "const c = document.querySelector('#confirm-close'); return !!c && !c.disabled;", "the outcome", 20).await?;
     tab_until(&b, "return document.activeElement.id === 'confirm-close';", 10).await?;
@@ -162,6 +170,13 @@ async fn keyboard_flow_detail_panel_exports_and_live_region() -> e2e::Result {
     let done = b.wait_job("payroll-master", "delete", "COMPLETED", 20).await?;
     assert!(done.contains("succeeded"));
     b.wait_text("#live-region", "payroll-master: delete completed", 10).await?;
+    // Times are in the browser's locale and time zone.
+    let local = b
+        .eval("const e = JSON.parse(Object.entries(localStorage).find(([k]) => k.startsWith('cckm-sap-ledger'))[1]).entries[0];
+               return 'started ' + new Date(e.created_ms).toLocaleString(navigator.language);")
+        .await?;
+    let meta = b.text("#job-list .job .job-meta").await?;
+    assert!(meta.contains(local.as_str().unwrap_or("-")), "{meta} / {local}");
 
     // Detail panel from the keyboard: its URL, timeline, key, raw JSON and curl.
     tab_until(&b, "return document.activeElement.classList.contains('job-key');", 80).await?;

@@ -196,13 +196,14 @@ fn known_route(m: &reqwest::Method, path: &str) -> bool {
     if segs.iter().skip(1).any(|s| s.is_empty() || *s == "." || *s == "..") || segs.get(7).is_none() && segs.get(6) == Some(&"jobs") && m.as_str() == "GET" {
         return false;
     }
-    match (m.as_str(), segs.as_slice()) {
-        ("GET", ["", "api", "v1", "cckm", "sap", "keys"]) | ("GET", ["", "api", "v1", "cckm", "sap", "groups"]) => true,
-        ("GET", ["", "api", "v1", "cckm", "sap", "keys", _]) => true,
-        ("GET", ["", "api", "v1", "cckm", "sap", "keys", "jobs", _]) => true,
-        ("POST", ["", "api", "v1", "cckm", "sap", "keys", "jobs"]) | ("POST", ["", "api", "v1", "auth", "tokens"]) => true,
-        _ => false,
-    }
+    matches!(
+        (m.as_str(), segs.as_slice()),
+        ("GET", ["", "api", "v1", "cckm", "sap", "keys" | "groups"])
+            | ("GET", ["", "api", "v1", "cckm", "sap", "keys", _])
+            | ("GET", ["", "api", "v1", "cckm", "sap", "keys", "jobs", _])
+            | ("POST", ["", "api", "v1", "cckm", "sap", "keys", "jobs"])
+            | ("POST", ["", "api", "v1", "auth", "tokens"])
+    )
 }
 
 #[derive(Default)]
