@@ -13,13 +13,13 @@ pub enum Confirmation {
 }
 
 /// Deleting one key: type its exact name (or "DELETE 1 KEY" when the name cannot be typed:
-/// blank, or holding control characters). Deleting n > 1 keys: type "DELETE n KEYS".
+/// blank, or holding control or invisible format characters). Deleting n > 1 keys: type "DELETE n KEYS".
 /// Restoring: a plain confirmation.
 pub fn required(op: Operation, key_names: &[&str]) -> Confirmation {
     match (op, key_names) {
         (Operation::Restore, _) | (Operation::Delete, []) => Confirmation::PlainConfirm,
         (Operation::Delete, [name]) => {
-            if name.trim().is_empty() || name.chars().any(char::is_control) {
+            if name.trim().is_empty() || name.chars().any(untypeable) {
                 Confirmation::TypeToConfirm("DELETE 1 KEY".to_string())
             } else {
                 Confirmation::TypeToConfirm((*name).to_string())
@@ -29,6 +29,14 @@ pub fn required(op: Operation, key_names: &[&str]) -> Confirmation {
             Confirmation::TypeToConfirm(format!("DELETE {} KEYS", names.len()))
         }
     }
+}
+
+/// A character a user cannot type from what the page shows: control characters, and the
+/// invisible format characters (zero-width, bidi overrides and isolates, BOM). A name with a
+/// right-to-left override shows reversed ("invoice-\u{202E}gpj.exe" reads "invoice-exe.jpg").
+fn untypeable(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
 }
 
 /// [`required`] for planned keys.
@@ -79,6 +87,16 @@ mod tests {
         assert!(!c.is_satisfied("payroll"));
         assert!(!c.is_satisfied(""));
         assert_eq!(c.text(), Some("payroll-master"));
+    }
+
+    #[test]
+    fn invisible_or_reordering_characters_cannot_be_typed() {
+        for name in ["invoice-\u{202E}gpj.exe", "zero\u{200B}width", "a\u{2066}b\u{2069}", "\u{FEFF}bom", "tab\tname"] {
+            let c = required(Operation::Delete, &[name]);
+            assert_eq!(c, Confirmation::TypeToConfirm("DELETE 1 KEY".into()), "{name:?}");
+        }
+        let c = required(Operation::Delete, &["\u{1F511} vault-key \u{1F680}"]);
+        assert_eq!(c.text(), Some("\u{1F511} vault-key \u{1F680}"), "emoji can be typed or pasted");
     }
 
     #[test]
@@ -139,9 +157,12 @@ mod tests {
         let c = required(Operation::Delete, &[&long]);
         assert!(c.is_satisfied(&long));
         assert!(!c.is_satisfied(&long[..499]));
+        // A name with a bidi override shows reversed and cannot be typed from what is shown:
+        // the phrase to type is then "DELETE 1 KEY", never the name as it looks.
         let rtl = "\u{202e}lanigiro\u{202c}";
         let c = required(Operation::Delete, &[rtl]);
-        assert!(c.is_satisfied(rtl));
+        assert!(c.is_satisfied("DELETE 1 KEY"));
+        assert!(!c.is_satisfied(rtl));
         assert!(!c.is_satisfied("lanigiro"));
         let emoji = "🔑 clé-é";
         let c = required(Operation::Delete, &[emoji]);
