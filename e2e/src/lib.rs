@@ -5,6 +5,7 @@
 //! `CCKM_SIM_BIN` (the simulator binary), `CHROMEDRIVER` and `CHROMIUM`.
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
+use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -152,7 +153,10 @@ impl Browser {
         let driver_bin = env_path("CHROMEDRIVER")?;
         let chromium = env_path("CHROMIUM")?;
         let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        // Its own process group: dropping the Browser kills ChromeDriver and every Chromium
+        // process it started, even when a test fails before closing the session.
         let driver = Command::new(driver_bin)
+            .process_group(0)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -276,6 +280,8 @@ impl fantoccini::wd::WebDriverCompatibleCommand for ConsoleLog {
 
 impl Drop for Browser {
     fn drop(&mut self) {
+        let group = format!("-{}", self.driver.id());
+        let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }

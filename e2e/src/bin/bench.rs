@@ -399,7 +399,7 @@ async fn job_tick(runs: usize) -> Res<(Vec<TickRun>, Value)> {
     store_ledger(&b, &entries).await?;
     b.client.refresh().await?;
     login(&b).await?;
-    wait_count(&b, "return document.querySelectorAll('#job-list .job').length;", 1000, 60).await?;
+    wait_count(&b, JOBS, 1000, 60).await?;
     // Let the first round of polls (1,000 unchanged answers) pass.
     tokio::time::sleep(Duration::from_secs(6)).await;
     cdp(&b, "Performance.enable", json!({})).await?;
@@ -473,7 +473,9 @@ struct Load {
 
 const JOB_GET: &str = "GET /api/v1/cckm/sap/keys/jobs/{id}";
 const RUNNING: &str = "return document.querySelectorAll('#job-list .job.phase-running').length;";
-const JOBS: &str = "return document.querySelectorAll('#job-list .job').length;";
+/// Jobs in the ledger, from the job list's header ("N job(s), M finished"): the list itself
+/// renders only the newest 50 rows.
+const JOBS: &str = "const h = document.querySelector('.jobs-head .muted'); return h ? parseInt(h.textContent) : 0;";
 
 async fn wait_none_running(b: &Browser, secs: u64) -> Res {
     let deadline = Instant::now() + Duration::from_secs(secs);
