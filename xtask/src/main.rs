@@ -132,7 +132,7 @@ fn test(args: &[String]) -> Result<(), String> {
 
     step("native tests: cargo test (page logic, simulator over loopback HTTP, xtask)");
     total.add(summary::run_and_count(
-        Command::new("cargo").current_dir(&root).args(["test", "--workspace", "--exclude", "e2e"]),
+        Command::new("cargo").current_dir(&root).args(["test", "--workspace", "--exclude", "e2e", "--no-fail-fast"]),
     ));
 
     if !skip_wasm {
@@ -159,7 +159,7 @@ fn test(args: &[String]) -> Result<(), String> {
         total.add(summary::run_and_count(
             Command::new("cargo")
                 .current_dir(&root)
-                .args(["test", "-p", "e2e", "--", "--test-threads=1"])
+                .args(["test", "-p", "e2e", "--no-fail-fast", "--", "--test-threads=1"])
                 .env("CCKM_DIST", &dist)
                 .env("CCKM_SIM_BIN", &sim)
                 .env("CHROMEDRIVER", &t.chromedriver)
