@@ -299,7 +299,9 @@ impl Browser {
     /// Types a search and waits until the table shows a row named exactly `name`.
     pub async fn search(&self, text: &str, name: &str) -> Result {
         let input = self.wait_for("#key-search", 10).await?;
-        input.clear().await?;
+        // WebDriver's clear() fires no input event; empty the box the way typing would.
+        self.eval("const i = document.querySelector('#key-search'); i.value = ''; i.dispatchEvent(new Event('input', {bubbles: true}));")
+            .await?;
         input.send_keys(text).await?;
         input.send_keys("\u{E007}").await?; // Enter: search now
         self.wait_row(name, 15).await

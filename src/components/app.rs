@@ -201,8 +201,8 @@ fn console(p: &ConsoleProps) -> Html {
         })
     };
     let on_query = {
-        let (set_view, current, job) = (set_view.clone(), query.clone(), params.job.clone());
-        Callback::from(move |next: KeyQuery| {
+        let set_view = set_view.clone();
+        use_callback((query.clone(), params.job.clone()), move |next: KeyQuery, (current, job): &(KeyQuery, Option<String>)| {
             if next.page_size != current.page_size {
                 storage::local_set(PAGE_SIZE_KEY, &next.page_size.to_string());
             }

@@ -253,6 +253,19 @@ struct SearchProps {
 #[function_component(SearchBox)]
 fn search_box(p: &SearchProps) -> Html {
     let timer = use_mut_ref(|| None::<Timeout>);
+    // Uncontrolled: the box is written only when the search itself changes (a link, Back), never
+    // by an unrelated re-render while someone is typing.
+    let input = use_node_ref();
+    {
+        let input = input.clone();
+        use_effect_with(p.value.clone(), move |v| {
+            if let Some(i) = input.cast::<HtmlInputElement>() {
+                if i.value() != *v {
+                    i.set_value(v);
+                }
+            }
+        });
+    }
     let oninput = {
         let (timer, cb) = (timer.clone(), p.on_search.clone());
         Callback::from(move |e: InputEvent| {
@@ -278,7 +291,7 @@ fn search_box(p: &SearchProps) -> Html {
     html! {
         <label class="field grow">
             <span>{"Search by name"}</span>
-            <input id="key-search" type="search" placeholder="e.g. payroll" value={p.value.clone()} {oninput} {onkeydown} autocomplete="off" />
+            <input id="key-search" ref={input} type="search" placeholder="e.g. payroll" {oninput} {onkeydown} autocomplete="off" />
         </label>
     }
 }
