@@ -28,11 +28,24 @@ pub fn artifacts() -> PathBuf {
     dir
 }
 
-/// A running simulator; killed on drop.
+/// The simulator's HTTP side, for checks made beside the page: `/sim/*` and the API itself.
+#[derive(Clone, Debug)]
+pub struct SimApi {
+    pub base: String,
+}
+
+/// A running simulator; killed on drop. Its HTTP helpers come from [`SimApi`].
 pub struct Sim {
     child: Child,
-    pub base: String,
+    api: SimApi,
     pub args: Vec<String>,
+}
+
+impl std::ops::Deref for Sim {
+    type Target = SimApi;
+    fn deref(&self) -> &SimApi {
+        &self.api
+    }
 }
 
 impl Sim {
@@ -65,7 +78,7 @@ impl Sim {
             }
         });
         let base = rx.recv_timeout(Duration::from_secs(30)).map_err(|_| "cckm-sim did not start listening")?;
-        Ok(Sim { child, base, args })
+        Ok(Sim { child, api: SimApi { base }, args })
     }
 
     /// The port it listens on, so it can be started again on the same one.
@@ -78,6 +91,9 @@ impl Sim {
         let _ = self.child.wait();
     }
 
+}
+
+impl SimApi {
     pub async fn stats(&self) -> Result<Value> {
         Ok(reqwest::get(format!("{}/sim/stats", self.base)).await?.json().await?)
     }
@@ -121,12 +137,37 @@ impl Sim {
 
     /// The first key whose name is exactly `name`.
     pub async fn key_by_name(&self, name: &str) -> Result<Value> {
-        let page = self.api_get(&format!("/api/v1/cckm/sap/keys?limit=100&name={name}")).await?;
+        let page = self.api_get(&format!("/api/v1/cckm/sap/keys?limit=100&name={}", urlencode(name))).await?;
         page["resources"]
             .as_array()
             .and_then(|r| r.iter().find(|k| k["name"] == name).cloned())
             .ok_or_else(|| format!("no key named {name}").into())
     }
+
+    pub async fn max_in_flight(&self, route: &str) -> Result<u64> {
+        Ok(self.stats().await?["max_in_flight"][route].as_u64().unwrap_or(0))
+    }
+
+    /// Forgets every refresh token (`POST /sim/revoke-tokens`).
+    pub async fn revoke_tokens(&self) -> Result {
+        let r = reqwest::Client::new().post(format!("{}/sim/revoke-tokens", self.base)).send().await?;
+        if !r.status().is_success() {
+            return Err(format!("POST /sim/revoke-tokens: {}", r.status()).into());
+        }
+        Ok(())
+    }
+
+    /// One job as the manager reports it.
+    pub async fn job(&self, id: &str) -> Result<Value> {
+        self.api_get(&format!("/api/v1/cckm/sap/keys/jobs/{id}")).await
+    }
+}
+
+/// Percent-encodes a query value.
+pub fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
+        .collect()
 }
 
 impl Drop for Sim {

@@ -20,7 +20,7 @@ pub const TOKENS: &str = "POST /api/v1/auth/tokens";
 /// log) in a file, so a test can search the log. Killed on drop.
 pub struct LoggedSim {
     child: Child,
-    pub base: String,
+    api: crate::SimApi,
     pub args: Vec<String>,
     pub log: PathBuf,
     _dir: tempfile::TempDir,
@@ -64,7 +64,7 @@ impl LoggedSim {
                 return Err("cckm-sim did not start listening".into());
             }
         };
-        Ok(LoggedSim { child, base, args, log, _dir: dir })
+        Ok(LoggedSim { child, api: crate::SimApi { base }, args, log, _dir: dir })
     }
 
     pub fn addr(&self) -> String {
@@ -105,62 +105,12 @@ impl LoggedSim {
     pub fn log_text(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
+}
 
-    pub async fn stats(&self) -> Result<Value> {
-        Ok(reqwest::get(format!("{}/sim/stats", self.base)).await?.json().await?)
-    }
-
-    pub async fn count(&self, route: &str) -> Result<u64> {
-        Ok(self.stats().await?["requests"][route].as_u64().unwrap_or(0))
-    }
-
-    pub async fn max_in_flight(&self, route: &str) -> Result<u64> {
-        Ok(self.stats().await?["max_in_flight"][route].as_u64().unwrap_or(0))
-    }
-
-    pub async fn set_faults(&self, faults: Value) -> Result {
-        let r = reqwest::Client::new().put(format!("{}/sim/faults", self.base)).json(&faults).send().await?;
-        if !r.status().is_success() {
-            return Err(format!("PUT /sim/faults: {}", r.status()).into());
-        }
-        Ok(())
-    }
-
-    /// Forgets every refresh token (`POST /sim/revoke-tokens`).
-    pub async fn revoke_tokens(&self) -> Result {
-        let r = reqwest::Client::new().post(format!("{}/sim/revoke-tokens", self.base)).send().await?;
-        if !r.status().is_success() {
-            return Err(format!("POST /sim/revoke-tokens: {}", r.status()).into());
-        }
-        Ok(())
-    }
-
-    pub async fn token(&self) -> Result<String> {
-        let v: Value = reqwest::Client::new()
-            .post(format!("{}/api/v1/auth/tokens", self.base))
-            .json(&json!({"grant_type": "password", "username": "admin", "password": "admin"}))
-            .send()
-            .await?
-            .json()
-            .await?;
-        Ok(v["jwt"].as_str().ok_or("no jwt")?.to_string())
-    }
-
-    pub async fn api_get(&self, path: &str) -> Result<Value> {
-        let token = self.token().await?;
-        Ok(reqwest::Client::new().get(format!("{}{}", self.base, path)).bearer_auth(token).send().await?.json().await?)
-    }
-
-    pub async fn key_by_name(&self, name: &str) -> Result<Value> {
-        let page = self.api_get(&format!("/api/v1/cckm/sap/keys?limit=100&name={}", urlencode(name))).await?;
-        page["resources"]
-            .as_array()
-            .and_then(|r| r.iter().find(|k| k["name"] == name).cloned())
-            .ok_or_else(|| format!("no key named {name}").into())
-    }
-
-    pub async fn job(&self, id: &str) -> Result<Value> {
-        self.api_get(&format!("/api/v1/cckm/sap/keys/jobs/{id}")).await
+impl std::ops::Deref for LoggedSim {
+    type Target = crate::SimApi;
+    fn deref(&self) -> &crate::SimApi {
+        &self.api
     }
 }
 
@@ -170,11 +120,7 @@ impl Drop for LoggedSim {
     }
 }
 
-pub fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
-        .collect()
-}
+pub use crate::urlencode;
 
 /// Polls `f` every 100 ms until it returns `Some`, for at most `secs`.
 pub async fn wait_until<T, F, Fut>(what: &str, secs: u64, mut f: F) -> Result<T>

@@ -439,7 +439,7 @@ async fn job_tick(runs: usize) -> Res<(Vec<TickRun>, Value)> {
         let rendered = mark_after(&b, "cckm:jobs-rendered", update, 10).await?;
         let painted = mark_after(&b, "cckm:jobs-painted", rendered, 10).await?;
         let cpu1 = cpu_metrics(&b).await?;
-        let done = eval_u64(&b, "return document.querySelectorAll('#job-list .job.phase-succeeded').length;").await?;
+        let done = eval_u64(&b, SUCCEEDED).await?;
         if done != to as u64 {
             return Err(format!("after tick {run} the list shows {done} succeeded jobs, not {to}").into());
         }
@@ -473,6 +473,10 @@ struct Load {
 
 const JOB_GET: &str = "GET /api/v1/cckm/sap/keys/jobs/{id}";
 const RUNNING: &str = "return document.querySelectorAll('#job-list .job.phase-running').length;";
+/// Succeeded jobs in the ledger, from the counts beside the job list's title
+/// ("N running · M succeeded · K failed").
+const SUCCEEDED: &str = "const t = document.querySelector('#job-counts').textContent; const m = t.match(/(\\d+) succeeded/); return m ? parseInt(m[1]) : 0;";
+
 /// Jobs in the ledger, from the job list's header ("N job(s), M finished"): the list itself
 /// renders only the newest 50 rows.
 const JOBS: &str = "const h = document.querySelector('.jobs-head .muted'); return h ? parseInt(h.textContent) : 0;";
