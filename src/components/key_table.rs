@@ -9,7 +9,7 @@ use yew::prelude::*;
 
 use crate::api::types::{KeyState, SapGroup, SapKey};
 use crate::domain::key_query::{KeyQuery, SortField, StateFilter, PAGE_SIZES};
-use crate::domain::time_fmt::iso_short;
+use crate::hooks::dom::local_rfc3339;
 use crate::hooks::use_keys::{FetchState, KeyPage};
 
 /// How long typing must pause before the search is sent.
@@ -238,7 +238,7 @@ fn key_row(p: &KeyRowProps) -> Html {
             <td class="col-group"><bdi>{ k.group_label() }</bdi></td>
             <td class="col-type">{ k.type_size() }</td>
             <td class="col-state"><span class={classes!("key-state", state_class)}><span aria-hidden="true">{ state.icon() }</span>{" "}{ state.label() }</span></td>
-            <td class="col-updated">{ k.updated_at.as_deref().map(iso_short).unwrap_or_default() }</td>
+            <td class="col-updated">{ k.updated_at.as_deref().map(local_rfc3339).unwrap_or_default() }</td>
         </tr>
     }
 }
