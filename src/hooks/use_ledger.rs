@@ -232,7 +232,7 @@ pub fn use_ledger(key: String) -> LedgerHandle {
         use_effect_with(state.revision, move |rev| {
             if *rev > 0 {
                 let on_result = Callback::from(move |ok: bool| {
-                    if *save_failed != !ok {
+                    if *save_failed == ok {
                         save_failed.set(!ok);
                     }
                 });
