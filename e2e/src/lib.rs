@@ -28,6 +28,41 @@ pub fn artifacts() -> PathBuf {
     dir
 }
 
+/// Starts `$CCKM_SIM_BIN --addr ADDR --static $CCKM_DIST --control ARGS`, its stderr (the request
+/// log) going to `stderr`, and waits for its `cckm-sim listening on URL` line.
+pub fn spawn_sim(addr: &str, args: &[String], stderr: Stdio) -> Result<(Child, String)> {
+    let bin = env_path("CCKM_SIM_BIN")?;
+    let dist = env_path("CCKM_DIST")?;
+    let mut child = Command::new(bin)
+        .arg("--addr")
+        .arg(addr)
+        .arg("--static")
+        .arg(dist)
+        .arg("--control")
+        .args(args)
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::piped())
+        .stderr(stderr)
+        .spawn()?;
+    let out = child.stdout.take().ok_or("no stdout from cckm-sim")?;
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(out).lines().map_while(std::result::Result::ok) {
+            if let Some(url) = line.strip_prefix("cckm-sim listening on ") {
+                let _ = tx.send(url.trim().to_string());
+            }
+        }
+    });
+    match rx.recv_timeout(Duration::from_secs(30)) {
+        Ok(base) => Ok((child, base)),
+        Err(_) => {
+            let _ = child.kill();
+            let _ = child.wait();
+            Err("cckm-sim did not start listening".into())
+        }
+    }
+}
+
 /// The simulator's HTTP side, for checks made beside the page: `/sim/*` and the API itself.
 #[derive(Clone, Debug)]
 pub struct SimApi {
@@ -56,28 +91,7 @@ impl Sim {
     }
 
     pub fn start_at(addr: &str, args: Vec<String>) -> Result<Sim> {
-        let bin = env_path("CCKM_SIM_BIN")?;
-        let dist = env_path("CCKM_DIST")?;
-        let mut child = Command::new(bin)
-            .arg("--addr")
-            .arg(addr)
-            .arg("--static")
-            .arg(dist)
-            .arg("--control")
-            .args(&args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()?;
-        let out = child.stdout.take().ok_or("no stdout from cckm-sim")?;
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(out).lines().map_while(std::result::Result::ok) {
-                if let Some(url) = line.strip_prefix("cckm-sim listening on ") {
-                    let _ = tx.send(url.trim().to_string());
-                }
-            }
-        });
-        let base = rx.recv_timeout(Duration::from_secs(30)).map_err(|_| "cckm-sim did not start listening")?;
+        let (child, base) = spawn_sim(addr, &args, Stdio::null())?;
         Ok(Sim { child, api: SimApi { base }, args })
     }
 

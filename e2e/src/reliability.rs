@@ -2,9 +2,8 @@
 //! log goes to a file and that can be killed and started again on the same port, the page's
 //! storage, console problems, dialogs, and bounded waits.
 use std::future::Future;
-use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
@@ -34,36 +33,8 @@ impl LoggedSim {
     }
 
     fn spawn(addr: &str, args: Vec<String>, log: PathBuf, dir: tempfile::TempDir) -> Result<LoggedSim> {
-        let bin = std::env::var_os("CCKM_SIM_BIN").ok_or("CCKM_SIM_BIN is not set")?;
-        let dist = std::env::var_os("CCKM_DIST").ok_or("CCKM_DIST is not set")?;
         let err = std::fs::OpenOptions::new().create(true).append(true).open(&log)?;
-        let mut child = Command::new(bin)
-            .arg("--addr")
-            .arg(addr)
-            .arg("--static")
-            .arg(dist)
-            .arg("--control")
-            .args(&args)
-            .env("RUST_LOG", "info")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::from(err))
-            .spawn()?;
-        let out = child.stdout.take().ok_or("no stdout from cckm-sim")?;
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(out).lines().map_while(std::result::Result::ok) {
-                if let Some(url) = line.strip_prefix("cckm-sim listening on ") {
-                    let _ = tx.send(url.trim().to_string());
-                }
-            }
-        });
-        let base = match rx.recv_timeout(Duration::from_secs(30)) {
-            Ok(b) => b,
-            Err(_) => {
-                let _ = child.kill();
-                return Err("cckm-sim did not start listening".into());
-            }
-        };
+        let (child, base) = crate::spawn_sim(addr, &args, Stdio::from(err))?;
         Ok(LoggedSim { child, api: crate::SimApi { base }, args, log, _dir: dir })
     }
 

@@ -39,7 +39,7 @@ pub fn confirm_dialog(p: &ConfirmProps) -> Html {
     let submitted = p.outcomes.is_some();
     let input_ref = use_node_ref();
     let root = use_node_ref();
-    crate::hooks::use_dialog::use_dialog_focus(root.clone());
+    crate::hooks::use_dialog::use_dialog_focus(root.clone(), (!submitted).then(|| p.on_close.clone()));
 
     let oninput = {
         let typed = typed.clone();
@@ -54,14 +54,6 @@ pub fn confirm_dialog(p: &ConfirmProps) -> Html {
             }
         })
     };
-    let onkeydown = {
-        let close = p.on_close.clone();
-        Callback::from(move |e: KeyboardEvent| {
-            if e.key() == "Escape" && !submitted {
-                close.emit(());
-            }
-        })
-    };
     let finished = p.outcomes.as_ref().is_some_and(|o| o.iter().all(|o| !matches!(o, KeyOutcome::Waiting | KeyOutcome::Posting)));
     let title = match (p.operation, p.keys.len()) {
         (Operation::Delete, 1) => "Delete 1 key from SAP?".to_string(),
@@ -72,7 +64,7 @@ pub fn confirm_dialog(p: &ConfirmProps) -> Html {
 
     html! {
         <div class="modal-backdrop">
-            <div class="modal" role="dialog" aria-modal="true" aria-labelledby="confirm-title" id="confirm-dialog" ref={root} {onkeydown}>
+            <div class="modal" role="dialog" aria-modal="true" aria-labelledby="confirm-title" id="confirm-dialog" ref={root}>
                 <form onsubmit={confirm}>
                     <h2 id="confirm-title">{ title }</h2>
                     <p class="lead">{ match p.operation {

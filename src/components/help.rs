@@ -13,18 +13,10 @@ pub struct HelpProps {
 #[function_component(Help)]
 pub fn help(p: &HelpProps) -> Html {
     let root = use_node_ref();
-    use_dialog_focus(root.clone());
-    let onkeydown = {
-        let close = p.on_close.clone();
-        Callback::from(move |ev: KeyboardEvent| {
-            if ev.key() == "Escape" {
-                close.emit(());
-            }
-        })
-    };
+    use_dialog_focus(root.clone(), Some(p.on_close.clone()));
     html! {
         <div class="modal-backdrop">
-            <div class="modal narrow" role="dialog" aria-modal="true" aria-labelledby="help-title" id="help" ref={root} {onkeydown}>
+            <div class="modal narrow" role="dialog" aria-modal="true" aria-labelledby="help-title" id="help" ref={root}>
                 <h2 id="help-title">{"Keyboard"}</h2>
                 <dl class="facts">
                     <dt><kbd>{"/"}</kbd></dt><dd>{"Search keys"}</dd>

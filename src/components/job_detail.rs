@@ -24,7 +24,7 @@ pub fn job_detail(p: &JobDetailProps) -> Html {
     let key = use_state(|| None::<Result<SapKey, String>>);
     let copied = use_state(|| false);
     let root = use_node_ref();
-    use_dialog_focus(root.clone());
+    use_dialog_focus(root.clone(), Some(p.on_close.clone()));
     {
         let (api, key, id) = (p.api.clone(), key.clone(), e.id.clone());
         use_effect_with(id, move |id| {
@@ -47,17 +47,9 @@ pub fn job_detail(p: &JobDetailProps) -> Html {
             copied.set(true);
         })
     };
-    let onkeydown = {
-        let close = p.on_close.clone();
-        Callback::from(move |ev: KeyboardEvent| {
-            if ev.key() == "Escape" {
-                close.emit(());
-            }
-        })
-    };
     html! {
         <div class="modal-backdrop">
-            <div class="modal wide" role="dialog" aria-modal="true" aria-labelledby="detail-title" id="job-detail" ref={root} {onkeydown}>
+            <div class="modal wide" role="dialog" aria-modal="true" aria-labelledby="detail-title" id="job-detail" ref={root}>
                 <h2 id="detail-title">{ format!("{} job · ", e.operation.label()) }<bdi>{ e.key_name.clone() }</bdi></h2>
                 <dl class="facts">
                     <dt>{"Job id"}</dt><dd><code>{ e.job_id.clone() }</code></dd>

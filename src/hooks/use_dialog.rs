@@ -1,5 +1,5 @@
-//! Dialog focus: the first field gets focus on open, Tab stays inside, and focus goes back to
-//! where it was when the dialog closes.
+//! Dialog focus: the first field gets focus on open, Tab stays inside, Escape closes (when the
+//! dialog allows it), and focus goes back to where it was when the dialog closes.
 use gloo_events::{EventListener, EventListenerOptions};
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
@@ -8,8 +8,11 @@ use super::dom::active_element;
 
 const FOCUSABLE: &str = "button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea, a[href], [tabindex]:not([tabindex='-1'])";
 
+/// `on_escape`: what Escape does now (`None` while the dialog must stay open).
 #[hook]
-pub fn use_dialog_focus(root: NodeRef) {
+pub fn use_dialog_focus(root: NodeRef, on_escape: Option<Callback<()>>) {
+    let escape = use_mut_ref(|| None::<Callback<()>>);
+    *escape.borrow_mut() = on_escape;
     use_effect_with((), move |_| {
         let previous = active_element();
         let container = root.cast::<web_sys::HtmlElement>();
@@ -28,6 +31,12 @@ pub fn use_dialog_focus(root: NodeRef) {
             let c2 = c.clone();
             EventListener::new_with_options(&c, "keydown", EventListenerOptions::enable_prevent_default(), move |ev| {
                 let Some(ev) = ev.dyn_ref::<web_sys::KeyboardEvent>() else { return };
+                if ev.key() == "Escape" {
+                    if let Some(cb) = escape.borrow().as_ref() {
+                        cb.emit(());
+                    }
+                    return;
+                }
                 if ev.key() != "Tab" {
                     return;
                 }
