@@ -47,6 +47,21 @@ async fn sleep(ms: u32) {
     gloo_timers::future::TimeoutFuture::new(ms).await;
 }
 
+/// A key table showing `fetch`, with nothing selected and callbacks that do nothing.
+fn table_props(fetch: FetchState<KeyPage>) -> KeyTableProps {
+    KeyTableProps {
+        fetch,
+        query: KeyQuery::default(),
+        groups: Rc::new(Vec::<SapGroup>::new()),
+        selected: Rc::new(HashSet::new()),
+        running: Rc::new(HashSet::new()),
+        on_query: Callback::noop(),
+        on_toggle: Callback::noop(),
+        on_toggle_page: Callback::noop(),
+        on_retry: Callback::noop(),
+    }
+}
+
 const HOSTILE: &str = "<img src=x onerror=alert(1)><script>alert(2)</script>";
 
 #[wasm_bindgen_test]
@@ -56,17 +71,8 @@ async fn key_table_renders_rows_as_text() {
         key("b707ea86-37bb-4212-ad09-2635698dbe4a", HOSTILE, true, false),
         key("5db60499-9f4f-4143-b963-370459d3cef1", "crm-disabled-01", false, false),
     ];
-    let props = KeyTableProps {
-        fetch: FetchState::Loaded(KeyPage { keys: Rc::new(keys), total: 1234, skipped: 1, messages: vec![] }),
-        query: KeyQuery::default(),
-        groups: Rc::new(Vec::<SapGroup>::new()),
-        selected: Rc::new(HashSet::from(["d109deae-5ca7-421d-bf49-637e65c3bbcb".to_string()])),
-        running: Rc::new(HashSet::new()),
-        on_query: Callback::noop(),
-        on_toggle: Callback::noop(),
-        on_toggle_page: Callback::noop(),
-        on_retry: Callback::noop(),
-    };
+    let mut props = table_props(FetchState::Loaded(KeyPage { keys: Rc::new(keys), total: 1234, skipped: 1, messages: vec![] }));
+    props.selected = Rc::new(HashSet::from(["d109deae-5ca7-421d-bf49-637e65c3bbcb".to_string()]));
     let root = root();
     yew::Renderer::<KeyTable>::with_root_and_props(root.clone(), props).render();
     settle().await;
@@ -99,17 +105,7 @@ async fn key_table_has_distinct_loading_empty_and_error_views() {
             "keys-error",
         ),
     ] {
-        let props = KeyTableProps {
-            fetch,
-            query: KeyQuery::default(),
-            groups: Rc::new(vec![]),
-            selected: Rc::new(HashSet::new()),
-            running: Rc::new(HashSet::new()),
-            on_query: Callback::noop(),
-            on_toggle: Callback::noop(),
-            on_toggle_page: Callback::noop(),
-            on_retry: Callback::noop(),
-        };
+        let props = table_props(fetch);
         let root = root();
         yew::Renderer::<KeyTable>::with_root_and_props(root.clone(), props).render();
         settle().await;

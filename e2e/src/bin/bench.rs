@@ -169,14 +169,7 @@ async fn cpu_metrics(b: &Browser) -> Res<(f64, f64, f64)> {
 // The simulator.
 
 async fn http_token(base: &str) -> Res<String> {
-    let v: Value = reqwest::Client::new()
-        .post(format!("{base}/api/v1/auth/tokens"))
-        .json(&json!({"grant_type": "password", "username": "admin", "password": "admin"}))
-        .send()
-        .await?
-        .json()
-        .await?;
-    Ok(v["jwt"].as_str().ok_or("no jwt")?.to_string())
+    e2e::SimApi { base: base.to_string() }.token().await
 }
 
 async fn stats(sim: &Sim) -> Res<Value> {
