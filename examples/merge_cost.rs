@@ -1,4 +1,5 @@
-//! How long merging another tab's 1,000-job ledger takes (100 changed), natively.
+//! How long merging another tab's 1,000-job ledger (100 changed), or just its 100 changed
+//! entries, takes natively.
 use std::time::Instant;
 
 use cckm_sap_admin::api::types::{Job, Operation};
@@ -30,6 +31,15 @@ fn main() {
         assert!(l.merge(&other));
     }
     println!("merge of 1,000 (100 changed): {:.2} ms", t.elapsed().as_secs_f64() * 1000.0 / n as f64);
+    // What another tab really sends: only the 100 entries that changed.
+    let delta = Ledger { entries: other.entries.iter().filter(|e| e.last_change_ms == 5000.0).cloned().collect(), cleared: vec![] };
+    assert_eq!(delta.entries.len(), 100);
+    let t = Instant::now();
+    for _ in 0..n {
+        let mut l = base.clone();
+        assert!(l.merge(&delta));
+    }
+    println!("merge of a 100-entry delta into 1,000: {:.2} ms", t.elapsed().as_secs_f64() * 1000.0 / n as f64);
     let t = Instant::now();
     for _ in 0..n {
         let _ = Ledger::from_json(&other.to_json()).unwrap();

@@ -3,7 +3,8 @@
 //! `cckm:login-ready` login form mounted · `cckm:login-submit` login sent ·
 //! `cckm:search-sent` a search left the debounce · `cckm:page-requested` next/previous page ·
 //! `cckm:keys-painted` a page of keys rendered and painted · `cckm:ledger-update` the job list's
-//! data changed · `cckm:jobs-rendered` the job list rendered that change.
+//! data changed · `cckm:ledger-merged` the reducer made the new ledger ·
+//! `cckm:jobs-rendered` the job list rendered that change.
 
 pub fn mark(name: &str) {
     if let Some(p) = web_sys::window().and_then(|w| w.performance()) {

@@ -2,6 +2,7 @@
 //! stores as JSON (the manager has no job list).
 
 use std::cmp::Ordering;
+use std::collections::HashMap;
 use std::rc::Rc;
 
 use serde::{Deserialize, Serialize};
@@ -271,15 +272,16 @@ impl LedgerEntry {
         sort_states(&mut self.states);
         self.failure_text = join_opt_string(&self.failure_text, &other.failure_text);
         self.phase = self.phase.max(other.phase);
-        let mine = (opt_key(self.verified_ms), self.verification.order_key());
-        let theirs = (opt_key(other.verified_ms), other.verification.order_key());
-        if cmp_verif(&theirs, &mine) == Ordering::Greater {
+        // Ties on time are broken by content, so that the join stays commutative.
+        let theirs_newer = cmp_opt_key(&opt_key(other.verified_ms), &opt_key(self.verified_ms))
+            .then_with(|| other.verification.order_key().cmp(&self.verification.order_key()));
+        if theirs_newer == Ordering::Greater {
             self.verification = other.verification.clone();
             self.verified_ms = other.verified_ms;
         }
-        let mine = (opt_key(self.last_polled_ms), json_text(&self.last_job));
-        let theirs = (opt_key(other.last_polled_ms), json_text(&other.last_job));
-        if cmp_polled(&theirs, &mine) == Ordering::Greater {
+        let theirs_newer = cmp_opt_key(&opt_key(other.last_polled_ms), &opt_key(self.last_polled_ms))
+            .then_with(|| json_text(&other.last_job).cmp(&json_text(&self.last_job)));
+        if theirs_newer == Ordering::Greater {
             self.last_polled_ms = other.last_polled_ms;
             self.last_job = other.last_job.clone();
         }
@@ -297,14 +299,6 @@ fn opt_key(v: Option<f64>) -> OptKey {
 
 fn cmp_opt_key(a: &OptKey, b: &OptKey) -> Ordering {
     a.0.cmp(&b.0).then(a.1.total_cmp(&b.1))
-}
-
-fn cmp_verif(a: &(OptKey, (u8, String)), b: &(OptKey, (u8, String))) -> Ordering {
-    cmp_opt_key(&a.0, &b.0).then_with(|| a.1.cmp(&b.1))
-}
-
-fn cmp_polled(a: &(OptKey, String), b: &(OptKey, String)) -> Ordering {
-    cmp_opt_key(&a.0, &b.0).then_with(|| a.1.cmp(&b.1))
 }
 
 fn json_text(v: &Option<Value>) -> String {
@@ -548,6 +542,14 @@ impl Ledger {
     /// Union with another copy (another tab, or storage). Commutative, associative, idempotent
     /// (while fewer than [`MAX_TOMBSTONES`] jobs were cleared). Returns whether `self` changed.
     pub fn merge(&mut self, other: &Ledger) -> bool {
+        match self.merge_known(other) {
+            Some(changed) => changed,
+            None => self.merge_all(other),
+        }
+    }
+
+    /// The general merge: every entry of both, re-normalised.
+    fn merge_all(&mut self, other: &Ledger) -> bool {
         let before = self.clone();
         self.entries.extend(other.entries.iter().cloned());
         self.cleared.extend(other.cleared.iter().cloned());
@@ -555,6 +557,56 @@ impl Ledger {
         self.cleared != before.cleared
             || self.entries.len() != before.entries.len()
             || self.entries.iter().zip(&before.entries).any(|(a, b)| !Rc::ptr_eq(a, b) && **a != **b)
+    }
+
+    /// [`Ledger::merge`] when `other` only updates jobs this ledger already holds and brings no
+    /// new tombstone (another tab's poll results): joins entry by entry, without re-sorting the
+    /// whole ledger. `None` when the full merge is needed; `self` is then untouched.
+    fn merge_known(&mut self, other: &Ledger) -> Option<bool> {
+        let known_tombstones = other.cleared.iter().all(|t| {
+            self.cleared
+                .binary_search_by(|c| c.job_id.cmp(&t.job_id))
+                .is_ok_and(|i| self.cleared[i] == *t)
+        });
+        if !known_tombstones {
+            return None;
+        }
+        let index: HashMap<&str, usize> = self
+            .entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.job_id.as_str(), i))
+            .collect();
+        let mut updates: Vec<(usize, Rc<LedgerEntry>)> = Vec::new();
+        for theirs in &other.entries {
+            if self.cleared.binary_search_by(|c| c.job_id.cmp(&theirs.job_id)).is_ok() {
+                continue;
+            }
+            let i = *index.get(theirs.job_id.as_str())?;
+            let ours = updates
+                .iter()
+                .rev()
+                .find(|(j, _)| *j == i)
+                .map_or(&self.entries[i], |(_, e)| e);
+            if Rc::ptr_eq(ours, theirs) || **ours == **theirs {
+                continue;
+            }
+            let mut joined = (**ours).clone();
+            joined.join(theirs);
+            if joined != **ours {
+                updates.push((i, Rc::new(joined)));
+            }
+        }
+        let changed = !updates.is_empty();
+        let mut resort = false;
+        for (i, e) in updates {
+            resort |= e.created_ms.total_cmp(&self.entries[i].created_ms) != Ordering::Equal;
+            self.entries[i] = e;
+        }
+        if resort {
+            self.entries.sort_unstable_by(|a, b| cmp_entries(a, b));
+        }
+        Some(changed)
     }
 
     /// Canonical form: one entry per job, states sorted, newest first, tombstones applied.
@@ -1033,6 +1085,42 @@ mod tests {
             .rev()
             .fold(Ledger::new(), |acc, l| merged(&acc, l));
         assert_eq!(rev, reference);
+    }
+
+    /// Another tab's delta (some of its entries, maybe out of order) merges by the fast path
+    /// exactly as by the full one.
+    #[test]
+    fn merging_known_jobs_agrees_with_the_full_merge() {
+        let ls = sample_ledgers();
+        let all = ls.iter().fold(Ledger::new(), |acc, l| merged(&acc, l));
+        let mut fast_taken = 0;
+        for x in &ls {
+            for y in ls.iter().chain([&all]) {
+                let mut deltas: Vec<Ledger> = y
+                    .entries
+                    .iter()
+                    .map(|e| Ledger { entries: vec![e.clone()], cleared: y.cleared.clone() })
+                    .collect();
+                let mut reversed = y.clone();
+                reversed.entries.reverse();
+                if let Some(e) = reversed.entries.first_mut() {
+                    Rc::make_mut(e).states.reverse();
+                }
+                deltas.push(reversed);
+                for d in &deltas {
+                    let mut fast = merged(x, y);
+                    let mut full = fast.clone();
+                    let known = fast.clone().merge_known(d).is_some();
+                    fast_taken += usize::from(known);
+                    assert_eq!(fast.merge(d), full.merge_all(d));
+                    assert_eq!(fast, full);
+                    let (mut fast, mut full) = (x.clone(), x.clone());
+                    assert_eq!(fast.merge(d), full.merge_all(d));
+                    assert_eq!(fast, full);
+                }
+            }
+        }
+        assert!(fast_taken > 20, "the fast path was taken {fast_taken} times");
     }
 
     #[test]

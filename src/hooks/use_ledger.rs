@@ -99,6 +99,7 @@ impl Reducible for LedgerState {
             return self;
         }
         let rows = rows_for(&ledger);
+        crate::perf::mark("cckm:ledger-merged");
         Rc::new(LedgerState {
             ledger,
             rows,

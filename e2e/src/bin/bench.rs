@@ -368,6 +368,7 @@ async fn floor_files() -> Res<Vec<Value>> {
 }
 
 struct TickRun {
+    merge: f64,
     render: f64,
     post_to_rendered: f64,
     post_to_painted: f64,
@@ -418,9 +419,10 @@ async fn job_tick(runs: usize) -> Res<(Vec<TickRun>, Value)> {
                    e.last_polled_ms = t; e.last_change_ms = t;
                    e.last_job = Object.assign({}, e.last_job, {state: 'COMPLETED'});
                  }
+                 const delta = {version: 1, entries: l.entries.slice(from, to), cleared: []};
                  const ch = new BroadcastChannel(window.__benchName);
                  const t0 = performance.now();
-                 ch.postMessage(l);
+                 ch.postMessage(delta);
                  ch.close();
                  return t0;",
                 vec![json!(from), json!(to)],
@@ -429,6 +431,7 @@ async fn job_tick(runs: usize) -> Res<(Vec<TickRun>, Value)> {
             .as_f64()
             .unwrap_or(0.0);
         let update = mark_after(&b, "cckm:ledger-update", posted, 10).await?;
+        let merged = mark_after(&b, "cckm:ledger-merged", update, 10).await?;
         let rendered = mark_after(&b, "cckm:jobs-rendered", update, 10).await?;
         let painted = mark_after(&b, "cckm:jobs-painted", rendered, 10).await?;
         let cpu1 = cpu_metrics(&b).await?;
@@ -438,6 +441,7 @@ async fn job_tick(runs: usize) -> Res<(Vec<TickRun>, Value)> {
         }
         out.push(TickRun {
             render: rendered - update,
+            merge: merged - update,
             post_to_rendered: rendered - posted,
             post_to_painted: painted - posted,
             script: cpu1.0 - cpu0.0,
@@ -650,6 +654,12 @@ async fn run() -> Res {
     let floor_dist = PathBuf::from(std::env::var("CCKM_FLOOR_DIST").map_err(|_| "CCKM_FLOOR_DIST is not set")?);
     let started = Instant::now();
     let mut rows: Vec<Row> = Vec::new();
+    if std::env::var("CCKM_BENCH_ONLY").as_deref() == Ok("tick") {
+        for (i, t) in job_tick(runs).await?.0.iter().enumerate() {
+            eprintln!("    tick {}: render {:.1} ms (merge {:.1}) · post→rendered {:.1} ms · style+layout {:.1} ms", i + 1, t.render, t.merge, t.post_to_rendered, t.style_layout);
+        }
+        return Ok(());
+    }
 
     // --- Sizes and page timings: 50,000 keys.
     eprintln!("\n--- page timings: {runs} cold runs, simulator holding 50,000 keys");
