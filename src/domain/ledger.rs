@@ -371,16 +371,6 @@ impl Serialize for Ledger {
     }
 }
 
-/// Reads the stored form as leniently as [`Ledger::from_json`].
-impl<'de> Deserialize<'de> for Ledger {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = Value::deserialize(d)?;
-        Ledger::from_value(v)
-            .map(|(l, _)| l)
-            .map_err(serde::de::Error::custom)
-    }
-}
-
 #[derive(Serialize)]
 struct StoredRef<'a> {
     version: u32,

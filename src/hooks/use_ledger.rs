@@ -1,6 +1,6 @@
 //! The job ledger in the browser: a reducer over the pure `Ledger`, saved to localStorage under a
-//! key per manager and user, and merged with what other tabs write (BroadcastChannel messages
-//! carried by serde-wasm-bindgen, and the `storage` event as a fallback).
+//! key per manager and user, and merged with what other tabs write (BroadcastChannel messages in
+//! the stored JSON form, and the `storage` event as a fallback).
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -188,10 +188,7 @@ impl Saver {
         if let Some(ch) = &self.channel {
             // A part of the ledger merges like the whole: merge is a union.
             let delta = Ledger { entries: changed, cleared: ledger.cleared.clone() };
-            let ser = serde_wasm_bindgen::Serializer::json_compatible();
-            if let Ok(msg) = serde::Serialize::serialize(&delta, &ser) {
-                let _ = ch.post_message(&msg);
-            }
+            let _ = ch.post_message(&delta.to_json().into());
         }
     }
 }
@@ -262,10 +259,9 @@ pub fn use_ledger(key: String) -> LedgerHandle {
             let on_message = channel.as_ref().as_ref().map(|ch| {
                 let d = dispatcher.clone();
                 EventListener::new(ch, "message", move |ev| {
-                    if let Some(ev) = ev.dyn_ref::<MessageEvent>() {
-                        if let Ok(other) = serde_wasm_bindgen::from_value::<Ledger>(ev.data()) {
-                            d.dispatch(LedgerAction::Merge(other));
-                        }
+                    let text = ev.dyn_ref::<MessageEvent>().and_then(|ev| ev.data().as_string());
+                    if let Some(other) = text.and_then(|t| Ledger::from_json(&t).ok()) {
+                        d.dispatch(LedgerAction::Merge(other));
                     }
                 })
             });

@@ -422,7 +422,7 @@ async fn job_tick(runs: usize) -> Res<(Vec<TickRun>, Value)> {
                  const delta = {version: 1, entries: l.entries.slice(from, to), cleared: []};
                  const ch = new BroadcastChannel(window.__benchName);
                  const t0 = performance.now();
-                 ch.postMessage(delta);
+                 ch.postMessage(JSON.stringify(delta));
                  ch.close();
                  return t0;",
                 vec![json!(from), json!(to)],
@@ -521,7 +521,7 @@ async fn load(job_ms: u64, hidden_s: u64, idle_s: u64) -> Res<Load> {
     let batch2 = start_jobs(&sim.base, &jwt, &keys[100..200]).await?;
     b.client
         .execute(
-            &format!("const ch = new BroadcastChannel({LEDGER_KEY_JS} + ':bc'); ch.postMessage({{version: 1, entries: arguments[0], cleared: []}}); ch.close();
+            &format!("const ch = new BroadcastChannel({LEDGER_KEY_JS} + ':bc'); ch.postMessage(JSON.stringify({{version: 1, entries: arguments[0], cleared: []}})); ch.close();
              window.__vis = []; document.addEventListener('visibilitychange', () => window.__vis.push([document.visibilityState, performance.now()]));
              return true;"),
             vec![json!(batch2)],
