@@ -7,7 +7,7 @@ use cckm_sap_admin::domain::ledger::{Ledger, LedgerEntry};
 use cckm_sap_admin::domain::plan::KeyRef;
 
 fn job(id: &str, state: &str) -> Job {
-    serde_json::from_value(serde_json::json!({"id": id, "state": state, "cckm_key_id": "x", "operation": "delete", "createdAt": "2021-11-24T09:54:45.962862797Z"})).unwrap()
+    cckm_sap_admin::api::read::FromJson::from_json(serde_json::json!({"id": id, "state": state, "cckm_key_id": "x", "operation": "delete", "createdAt": "2021-11-24T09:54:45.962862797Z"})).unwrap()
 }
 
 fn main() {

@@ -31,7 +31,7 @@ fn gloo_utils_document() -> web_sys::Document {
 }
 
 fn key(id: &str, name: &str, gone: bool, enabled: bool) -> SapKey {
-    serde_json::from_value(serde_json::json!({
+    cckm_sap_admin::api::read::FromJson::from_json(serde_json::json!({
         "id": id, "name": name, "gone": gone, "sap_group_name": "payroll",
         "updatedAt": "2021-10-18T05:48:26.754073Z",
         "sap_param": {"enabled": enabled, "type": "AES", "size": 256}

@@ -4,26 +4,40 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use gloo_net::http::{Method, Request, RequestBuilder};
-use serde::de::DeserializeOwned;
 use serde::Serialize;
 use web_sys::AbortController;
 use yew::Callback;
 
 use super::error::ApiError;
-use super::types::{parse_json, parse_list, Job, JobRequest, ListPage, SapGroup, SapKey, TokenRequest, TokenResponse};
+use super::read::{FromJson, Obj};
+use super::types::{parse_json, parse_list, parse_value, Job, JobRequest, ListPage, SapGroup, SapKey, TokenRequest, TokenResponse};
 use crate::domain::session::{decode_claims, Claims};
 
 /// How long a request may take before the page gives up on it.
 const TIMEOUT_MS: u32 = 20_000;
 
 /// What the page holds after logging in. Never written to localStorage.
-#[derive(Clone, PartialEq, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug, serde::Serialize)]
 pub struct Tokens {
     pub jwt: String,
     pub refresh_token: Option<String>,
     pub user: String,
     pub duration_s: Option<u64>,
     pub received_ms: f64,
+}
+
+impl FromJson for Tokens {
+    const SHAPE: &'static str = "saved tokens";
+    fn from_json(v: serde_json::Value) -> Option<Self> {
+        let mut o = Obj::new(v)?;
+        Some(Tokens {
+            jwt: o.req_string("jwt")?,
+            refresh_token: o.opt_string("refresh_token"),
+            user: o.req_string("user")?,
+            duration_s: o.opt_u64("duration_s"),
+            received_ms: o.opt_f64("received_ms")?,
+        })
+    }
 }
 
 impl Tokens {
@@ -206,12 +220,12 @@ impl Api {
         }
     }
 
-    pub async fn get<T: DeserializeOwned>(&self, path: &str, what: &str) -> Result<T, ApiError> {
+    pub async fn get<T: FromJson>(&self, path: &str, what: &str) -> Result<T, ApiError> {
         let text = self.send(Method::GET, path, None).await?;
         parse_json(&text).map_err(|e| ApiError::decode(e, what))
     }
 
-    pub async fn post<B: Serialize, T: DeserializeOwned>(&self, path: &str, body: &B, what: &str) -> Result<T, ApiError> {
+    pub async fn post<B: Serialize, T: FromJson>(&self, path: &str, body: &B, what: &str) -> Result<T, ApiError> {
         let body = serde_json::to_string(body).map_err(|e| ApiError::network(e.to_string()))?;
         let text = self.send(Method::POST, path, Some(body)).await?;
         parse_json(&text).map_err(|e| ApiError::decode(e, what))
@@ -237,8 +251,8 @@ impl Api {
     pub async fn job(&self, id: &str) -> Result<(Job, serde_json::Value), ApiError> {
         let id = valid_id(id)?;
         let text = self.send(Method::GET, &format!("/api/v1/cckm/sap/keys/jobs/{id}"), None).await?;
-        let job: Job = parse_json(&text).map_err(|e| ApiError::decode(e, "the job"))?;
-        let raw = serde_json::from_str(&text).unwrap_or(serde_json::Value::Null);
+        let raw = parse_value(&text).map_err(|e| ApiError::decode(e, "the job"))?;
+        let job = Job::from_value(raw.clone()).map_err(|e| ApiError::decode(e, "the job"))?;
         Ok((job, raw))
     }
 

@@ -179,7 +179,7 @@ impl ApiError {
         body: &str,
         retry_after_header: Option<&str>,
     ) -> ApiError {
-        let parsed = serde_json::from_str::<ManagerErrorBody>(body).ok();
+        let parsed = crate::api::types::parse_json::<ManagerErrorBody>(body).ok();
         let (msg, code_desc) = match parsed {
             Some(b) => (blank_to_none(b.message), blank_to_none(b.code_desc)),
             None => (None, None),

@@ -1,4 +1,5 @@
 //! The manager's wire: types and the one HTTP client.
 pub mod client;
 pub mod error;
+pub mod read;
 pub mod types;

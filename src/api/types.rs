@@ -3,105 +3,11 @@
 
 use std::fmt;
 
-use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::Value;
 
 use crate::api::error::excerpt;
-
-/// Lenient field readers: a field of an unexpected JSON type becomes `None`, never an error.
-pub(crate) mod de {
-    use serde::de::DeserializeOwned;
-    use serde::{Deserialize, Deserializer};
-    use serde_json::Value;
-
-    pub fn opt_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-        Ok(match Value::deserialize(d)? {
-            Value::String(s) => Some(s),
-            Value::Number(n) => Some(n.to_string()),
-            Value::Bool(b) => Some(b.to_string()),
-            _ => None,
-        })
-    }
-
-    pub fn string<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-        opt_string(d).map(Option::unwrap_or_default)
-    }
-
-    /// A string as is; any other non-null JSON value as its JSON text.
-    pub fn opt_text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-        Ok(match Value::deserialize(d)? {
-            Value::Null => None,
-            Value::String(s) => Some(s),
-            other => Some(other.to_string()),
-        })
-    }
-
-    pub fn value_u64(v: &Value) -> Option<u64> {
-        match v {
-            Value::Number(n) => n.as_u64().or_else(|| {
-                n.as_f64()
-                    .filter(|f| f.is_finite() && *f >= 0.0 && *f < 1.8e19)
-                    .map(|f| f as u64)
-            }),
-            Value::String(s) => s.trim().parse().ok(),
-            _ => None,
-        }
-    }
-
-    pub fn opt_u64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
-        Ok(value_u64(&Value::deserialize(d)?))
-    }
-
-    pub fn opt_u32<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
-        Ok(value_u64(&Value::deserialize(d)?).and_then(|n| u32::try_from(n).ok()))
-    }
-
-    pub fn opt_i64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
-        Ok(match Value::deserialize(d)? {
-            Value::Number(n) => n.as_i64(),
-            Value::String(s) => s.trim().parse().ok(),
-            _ => None,
-        })
-    }
-
-    pub fn opt_bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
-        Ok(match Value::deserialize(d)? {
-            Value::Bool(b) => Some(b),
-            Value::String(s) if s.eq_ignore_ascii_case("true") => Some(true),
-            Value::String(s) if s.eq_ignore_ascii_case("false") => Some(false),
-            _ => None,
-        })
-    }
-
-    pub fn opt_f64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
-        Ok(match Value::deserialize(d)? {
-            Value::Number(n) => n.as_f64().filter(|f| f.is_finite()),
-            Value::String(s) => s.trim().parse().ok().filter(|f: &f64| f.is_finite()),
-            _ => None,
-        })
-    }
-
-    pub fn f64_or_zero<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
-        opt_f64(d).map(|f| f.unwrap_or(0.0))
-    }
-
-    /// A JSON object read as `T`; anything else (arrays included) is `None`.
-    pub fn opt_object<'de, D: Deserializer<'de>, T: DeserializeOwned>(
-        d: D,
-    ) -> Result<Option<T>, D::Error> {
-        Ok(match Value::deserialize(d)? {
-            v @ Value::Object(_) => serde_json::from_value(v).ok(),
-            _ => None,
-        })
-    }
-
-    pub fn or_default<'de, D: Deserializer<'de>, T: DeserializeOwned + Default>(
-        d: D,
-    ) -> Result<T, D::Error> {
-        Ok(serde_json::from_value(Value::deserialize(d)?).unwrap_or_default())
-    }
-}
+use crate::api::read::{value_u64, FromJson, Obj};
 
 /// Why a body could not be read as the expected JSON.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -137,12 +43,13 @@ impl DecodeError {
 }
 
 /// Parses a whole body as `T`.
-pub fn parse_json<T: DeserializeOwned>(body: &str) -> Result<T, DecodeError> {
-    serde_json::from_str(body).map_err(|e| DecodeError::from_serde(&e, body))
+pub fn parse_json<T: FromJson>(body: &str) -> Result<T, DecodeError> {
+    T::from_json(parse_value(body)?).ok_or_else(|| DecodeError::WrongShape(format!("expected {}", T::SHAPE)))
 }
 
-fn parse_value(body: &str) -> Result<Value, DecodeError> {
-    parse_json::<Value>(body)
+/// Parses a body as JSON.
+pub fn parse_value(body: &str) -> Result<Value, DecodeError> {
+    serde_json::from_str(body).map_err(|e| DecodeError::from_serde(&e, body))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -173,18 +80,13 @@ impl fmt::Debug for TokenRequest {
 }
 
 /// The manager's answer to a token request. Its `Debug` never shows a token.
-#[derive(Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Clone, PartialEq, Eq, Serialize)]
 pub struct TokenResponse {
     pub jwt: String,
-    #[serde(default, deserialize_with = "de::opt_u64")]
     pub duration: Option<u64>,
-    #[serde(default, deserialize_with = "de::opt_string")]
     pub token_type: Option<String>,
-    #[serde(default, deserialize_with = "de::opt_string")]
     pub refresh_token: Option<String>,
-    #[serde(default, deserialize_with = "de::opt_string")]
     pub refresh_token_id: Option<String>,
-    #[serde(default, deserialize_with = "de::opt_string")]
     pub client_id: Option<String>,
 }
 
@@ -232,7 +134,7 @@ impl<T> Default for ListPage<T> {
 /// Parses a list page resource by resource: a malformed resource is skipped and counted
 /// instead of failing the page. Missing `skip`/`limit`/`messages` default; a missing `total`
 /// becomes `skip + resources.len()`.
-pub fn parse_list<T: DeserializeOwned>(body: &str) -> Result<(ListPage<T>, usize), DecodeError> {
+pub fn parse_list<T: FromJson>(body: &str) -> Result<(ListPage<T>, usize), DecodeError> {
     let value = parse_value(body)?;
     let Value::Object(mut obj) = value else {
         return Err(DecodeError::WrongShape(
@@ -251,12 +153,12 @@ pub fn parse_list<T: DeserializeOwned>(body: &str) -> Result<(ListPage<T>, usize
     let mut skipped = 0;
     let mut resources = Vec::with_capacity(raw.len());
     for item in raw {
-        match serde_json::from_value::<T>(item) {
-            Ok(r) => resources.push(r),
-            Err(_) => skipped += 1,
+        match T::from_json(item) {
+            Some(r) => resources.push(r),
+            None => skipped += 1,
         }
     }
-    let num = |k: &str| obj.get(k).and_then(de::value_u64);
+    let num = |k: &str| obj.get(k).and_then(value_u64);
     let skip = num("skip").unwrap_or(0);
     let limit = num("limit").unwrap_or(0);
     let seen = (resources.len() + skipped) as u64;
@@ -322,73 +224,54 @@ impl KeyState {
 }
 
 /// `sap_param.keystoreContext`.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct KeystoreContext {
-    #[serde(rename = "customerHeld", default, deserialize_with = "de::opt_bool")]
+    #[serde(rename = "customerHeld")]
     pub customer_held: Option<bool>,
 }
 
 /// `sap_param.meta`.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct KeyMeta {
-    #[serde(default, deserialize_with = "de::opt_string")]
     pub created: Option<String>,
-    #[serde(rename = "creatorName", default, deserialize_with = "de::opt_string")]
+    #[serde(rename = "creatorName")]
     pub creator_name: Option<String>,
-    #[serde(rename = "totalVersions", default, deserialize_with = "de::opt_u64")]
+    #[serde(rename = "totalVersions")]
     pub total_versions: Option<u64>,
 }
 
 /// `sap_param` of a key.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct SapParam {
-    #[serde(default, deserialize_with = "de::opt_string")]
     pub description: Option<String>,
-    #[serde(default, deserialize_with = "de::opt_bool")]
     pub enabled: Option<bool>,
-    #[serde(default, deserialize_with = "de::opt_bool")]
     pub exportable: Option<bool>,
-    #[serde(rename = "groupId", default, deserialize_with = "de::opt_string")]
+    #[serde(rename = "groupId")]
     pub group_id: Option<String>,
-    #[serde(default, deserialize_with = "de::opt_string")]
     pub sap_key_id: Option<String>,
-    #[serde(rename = "type", default, deserialize_with = "de::opt_string")]
+    #[serde(rename = "type")]
     pub key_type: Option<String>,
-    #[serde(default, deserialize_with = "de::opt_u32")]
     pub size: Option<u32>,
-    #[serde(
-        rename = "keystoreContext",
-        default,
-        deserialize_with = "de::opt_object"
-    )]
+    #[serde(rename = "keystoreContext")]
     pub keystore_context: Option<KeystoreContext>,
-    #[serde(default, deserialize_with = "de::opt_object")]
     pub meta: Option<KeyMeta>,
 }
 
 /// An SAP key as the manager lists it. `id` is its CCKM id; `sap_param.sap_key_id` its SAP id.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct SapKey {
     pub id: String,
-    #[serde(default, deserialize_with = "de::opt_string")]
     pub uri: Option<String>,
-    #[serde(default, deserialize_with = "de::opt_string")]
     pub account: Option<String>,
-    #[serde(default, deserialize_with = "de::opt_string")]
     pub name: Option<String>,
-    #[serde(default, deserialize_with = "de::opt_bool")]
     pub gone: Option<bool>,
-    #[serde(default, deserialize_with = "de::opt_string")]
     pub tenant: Option<String>,
-    #[serde(default, deserialize_with = "de::opt_string")]
     pub cloud_name: Option<String>,
-    #[serde(rename = "createdAt", default, deserialize_with = "de::opt_string")]
+    #[serde(rename = "createdAt")]
     pub created_at: Option<String>,
-    #[serde(rename = "updatedAt", default, deserialize_with = "de::opt_string")]
+    #[serde(rename = "updatedAt")]
     pub updated_at: Option<String>,
-    #[serde(default, deserialize_with = "de::opt_string")]
     pub sap_group_name: Option<String>,
-    #[serde(default, deserialize_with = "de::opt_object")]
     pub sap_param: Option<SapParam>,
 }
 
@@ -457,30 +340,21 @@ impl SapKey {
 // Groups
 
 /// An SAP group (`GET /groups`).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct SapGroup {
     pub id: String,
-    #[serde(default, deserialize_with = "de::opt_string")]
     pub uri: Option<String>,
-    #[serde(default, deserialize_with = "de::opt_string")]
     pub account: Option<String>,
-    #[serde(rename = "createdAt", default, deserialize_with = "de::opt_string")]
+    #[serde(rename = "createdAt")]
     pub created_at: Option<String>,
-    #[serde(rename = "updatedAt", default, deserialize_with = "de::opt_string")]
+    #[serde(rename = "updatedAt")]
     pub updated_at: Option<String>,
-    #[serde(default, deserialize_with = "de::opt_string")]
     pub name: Option<String>,
-    #[serde(default, deserialize_with = "de::opt_string")]
     pub group_id: Option<String>,
-    #[serde(default, deserialize_with = "de::opt_string")]
     pub sap_application: Option<String>,
-    #[serde(default, deserialize_with = "de::opt_string")]
     pub keystore_id: Option<String>,
-    #[serde(default, deserialize_with = "de::opt_string")]
     pub connection: Option<String>,
-    #[serde(default, deserialize_with = "de::opt_string")]
     pub cloud_name: Option<String>,
-    #[serde(default, deserialize_with = "de::opt_string")]
     pub tenant: Option<String>,
 }
 
@@ -498,7 +372,7 @@ impl SapGroup {
 // Jobs
 
 /// A job operation.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Operation {
     Delete,
@@ -538,7 +412,7 @@ impl fmt::Display for Operation {
 }
 
 /// The body of `POST /api/v1/cckm/sap/keys/jobs`; `id` is the key's CCKM id.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct JobRequest {
     pub id: String,
     pub operation: Operation,
@@ -546,43 +420,29 @@ pub struct JobRequest {
 }
 
 /// A job as the manager returns it. `state` stays the manager's raw string.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Job {
     pub id: String,
-    #[serde(default, deserialize_with = "de::string")]
     pub state: String,
-    #[serde(default, deserialize_with = "de::opt_string")]
     pub uri: Option<String>,
-    #[serde(default, deserialize_with = "de::opt_string")]
     pub account: Option<String>,
-    #[serde(rename = "createdAt", default, deserialize_with = "de::opt_string")]
+    #[serde(rename = "createdAt")]
     pub created_at: Option<String>,
-    #[serde(rename = "updatedAt", default, deserialize_with = "de::opt_string")]
+    #[serde(rename = "updatedAt")]
     pub updated_at: Option<String>,
     /// The key's CCKM id.
-    #[serde(default, deserialize_with = "de::opt_string")]
     pub cckm_key_id: Option<String>,
-    #[serde(default, deserialize_with = "de::opt_string")]
     pub group_id: Option<String>,
     /// The job's id on the SAP side.
-    #[serde(default, deserialize_with = "de::opt_string")]
     pub job_id: Option<String>,
     /// The key's SAP id (`sap_key_id`), despite the wire name.
-    #[serde(default, deserialize_with = "de::opt_string")]
     pub key_id: Option<String>,
-    #[serde(default, deserialize_with = "de::opt_string")]
     pub operation: Option<String>,
-    #[serde(default, deserialize_with = "de::opt_string")]
     pub creator_id: Option<String>,
-    #[serde(default, deserialize_with = "de::opt_string")]
     pub creator_name: Option<String>,
-    #[serde(default, deserialize_with = "de::opt_text")]
     pub error_details: Option<String>,
-    #[serde(default, deserialize_with = "de::opt_text")]
     pub error: Option<String>,
-    #[serde(default, deserialize_with = "de::opt_text")]
     pub message: Option<String>,
-    #[serde(default, deserialize_with = "de::opt_text")]
     pub details: Option<String>,
     /// The raw JSON this job was read from, when read with [`parse_job`] / [`Job::from_value`].
     #[serde(skip)]
@@ -604,8 +464,8 @@ impl Job {
 
     /// Reads a job from JSON, keeping the raw value in `raw`.
     pub fn from_value(value: Value) -> Result<Job, DecodeError> {
-        let mut job: Job = serde_json::from_value(value.clone())
-            .map_err(|e| DecodeError::WrongShape(excerpt(&e.to_string(), 200)))?;
+        let mut job = Job::from_json(value.clone())
+            .ok_or_else(|| DecodeError::WrongShape(format!("expected {}", Job::SHAPE)))?;
         job.raw = Some(value);
         Ok(job)
     }
@@ -622,14 +482,166 @@ pub fn parse_job(body: &str) -> Result<Job, DecodeError> {
 }
 
 /// The manager's error body: `{"code":404,"codeDesc":"NCERR…","message":"…"}`.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct ManagerErrorBody {
-    #[serde(default, deserialize_with = "de::opt_i64")]
     pub code: Option<i64>,
-    #[serde(rename = "codeDesc", default, deserialize_with = "de::opt_text")]
+    #[serde(rename = "codeDesc")]
     pub code_desc: Option<String>,
-    #[serde(default, deserialize_with = "de::opt_text")]
     pub message: Option<String>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading
+
+impl FromJson for Value {
+    const SHAPE: &'static str = "JSON";
+    fn from_json(v: Value) -> Option<Value> {
+        Some(v)
+    }
+}
+
+impl FromJson for TokenResponse {
+    const SHAPE: &'static str = "an object with a string \"jwt\"";
+    fn from_json(v: Value) -> Option<Self> {
+        let mut o = Obj::new(v)?;
+        Some(TokenResponse {
+            jwt: o.req_string("jwt")?,
+            duration: o.opt_u64("duration"),
+            token_type: o.opt_string("token_type"),
+            refresh_token: o.opt_string("refresh_token"),
+            refresh_token_id: o.opt_string("refresh_token_id"),
+            client_id: o.opt_string("client_id"),
+        })
+    }
+}
+
+impl FromJson for KeystoreContext {
+    const SHAPE: &'static str = "an object";
+    fn from_json(v: Value) -> Option<Self> {
+        let mut o = Obj::new(v)?;
+        Some(KeystoreContext { customer_held: o.opt_bool("customerHeld") })
+    }
+}
+
+impl FromJson for KeyMeta {
+    const SHAPE: &'static str = "an object";
+    fn from_json(v: Value) -> Option<Self> {
+        let mut o = Obj::new(v)?;
+        Some(KeyMeta {
+            created: o.opt_string("created"),
+            creator_name: o.opt_string("creatorName"),
+            total_versions: o.opt_u64("totalVersions"),
+        })
+    }
+}
+
+impl FromJson for SapParam {
+    const SHAPE: &'static str = "an object";
+    fn from_json(v: Value) -> Option<Self> {
+        let mut o = Obj::new(v)?;
+        Some(SapParam {
+            description: o.opt_string("description"),
+            enabled: o.opt_bool("enabled"),
+            exportable: o.opt_bool("exportable"),
+            group_id: o.opt_string("groupId"),
+            sap_key_id: o.opt_string("sap_key_id"),
+            key_type: o.opt_string("type"),
+            size: o.opt_u32("size"),
+            keystore_context: o.take("keystoreContext").and_then(KeystoreContext::from_json),
+            meta: o.take("meta").and_then(KeyMeta::from_json),
+        })
+    }
+}
+
+impl FromJson for SapKey {
+    const SHAPE: &'static str = "a key object with a string \"id\"";
+    fn from_json(v: Value) -> Option<Self> {
+        let mut o = Obj::new(v)?;
+        Some(SapKey {
+            id: o.req_string("id")?,
+            uri: o.opt_string("uri"),
+            account: o.opt_string("account"),
+            name: o.opt_string("name"),
+            gone: o.opt_bool("gone"),
+            tenant: o.opt_string("tenant"),
+            cloud_name: o.opt_string("cloud_name"),
+            created_at: o.opt_string("createdAt"),
+            updated_at: o.opt_string("updatedAt"),
+            sap_group_name: o.opt_string("sap_group_name"),
+            sap_param: o.take("sap_param").and_then(SapParam::from_json),
+        })
+    }
+}
+
+impl FromJson for SapGroup {
+    const SHAPE: &'static str = "a group object with a string \"id\"";
+    fn from_json(v: Value) -> Option<Self> {
+        let mut o = Obj::new(v)?;
+        Some(SapGroup {
+            id: o.req_string("id")?,
+            uri: o.opt_string("uri"),
+            account: o.opt_string("account"),
+            created_at: o.opt_string("createdAt"),
+            updated_at: o.opt_string("updatedAt"),
+            name: o.opt_string("name"),
+            group_id: o.opt_string("group_id"),
+            sap_application: o.opt_string("sap_application"),
+            keystore_id: o.opt_string("keystore_id"),
+            connection: o.opt_string("connection"),
+            cloud_name: o.opt_string("cloud_name"),
+            tenant: o.opt_string("tenant"),
+        })
+    }
+}
+
+impl FromJson for Operation {
+    const SHAPE: &'static str = "\"delete\" or \"restore\"";
+    fn from_json(v: Value) -> Option<Self> {
+        match v.as_str()? {
+            "delete" => Some(Operation::Delete),
+            "restore" => Some(Operation::Restore),
+            _ => None,
+        }
+    }
+}
+
+impl FromJson for Job {
+    const SHAPE: &'static str = "a job object with a string \"id\"";
+    fn from_json(v: Value) -> Option<Self> {
+        let mut o = Obj::new(v)?;
+        Some(Job {
+            id: o.req_string("id")?,
+            state: o.string("state"),
+            uri: o.opt_string("uri"),
+            account: o.opt_string("account"),
+            created_at: o.opt_string("createdAt"),
+            updated_at: o.opt_string("updatedAt"),
+            cckm_key_id: o.opt_string("cckm_key_id"),
+            group_id: o.opt_string("group_id"),
+            job_id: o.opt_string("job_id"),
+            key_id: o.opt_string("key_id"),
+            operation: o.opt_string("operation"),
+            creator_id: o.opt_string("creator_id"),
+            creator_name: o.opt_string("creator_name"),
+            error_details: o.opt_text("error_details"),
+            error: o.opt_text("error"),
+            message: o.opt_text("message"),
+            details: o.opt_text("details"),
+            raw: None,
+        })
+    }
+}
+
+impl FromJson for ManagerErrorBody {
+    const SHAPE: &'static str = "an error object";
+    fn from_json(v: Value) -> Option<Self> {
+        let mut o = Obj::new(v)?;
+        Some(ManagerErrorBody {
+            code: o.opt_i64("code"),
+            code_desc: o.opt_text("codeDesc"),
+            message: o.opt_text("message"),
+        })
+    }
 }
 
 #[cfg(test)]

@@ -48,7 +48,7 @@ mod tests {
     use crate::domain::plan::KeyRef;
 
     fn job(state: &str) -> Job {
-        serde_json::from_value(serde_json::json!({"id": "5db60499-9f4f-4143-b963-370459d3cef1", "state": state, "error_details": "no backup"})).unwrap()
+        crate::api::read::FromJson::from_json(serde_json::json!({"id": "5db60499-9f4f-4143-b963-370459d3cef1", "state": state, "error_details": "no backup"})).unwrap()
     }
 
     #[test]

@@ -83,7 +83,7 @@ mod tests {
     use crate::domain::plan::KeyRef;
 
     fn entry(name: &str) -> LedgerEntry {
-        let job: Job = serde_json::from_value(serde_json::json!({"id": "5db60499-9f4f-4143-b963-370459d3cef1", "state": "PENDING"})).unwrap();
+        let job: Job = crate::api::read::FromJson::from_json(serde_json::json!({"id": "5db60499-9f4f-4143-b963-370459d3cef1", "state": "PENDING"})).unwrap();
         let key = KeyRef { id: "b707ea86-37bb-4212-ad09-2635698dbe4a".into(), name: name.into(), group: Some("payroll".into()), sap_key_id: None };
         LedgerEntry::started(&job, &key, Operation::Delete, true, "admin", "http://127.0.0.1:8080", 1_700_000_000_000.0)
     }

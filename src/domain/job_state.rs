@@ -1,6 +1,9 @@
 //! The page's reading of a job's raw manager `state`: a [`JobPhase`].
 
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::api::read::FromJson;
 
 /// Where a job stands for the page. Ordered by how advanced it is (merge keeps the greater).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -16,10 +19,10 @@ pub enum JobPhase {
 }
 
 /// Reads a stored phase; an unknown or malformed value reads as `Running` (so it is polled again).
-impl<'de> Deserialize<'de> for JobPhase {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = serde_json::Value::deserialize(d)?;
-        Ok(match v.as_str() {
+impl FromJson for JobPhase {
+    const SHAPE: &'static str = "a phase";
+    fn from_json(v: Value) -> Option<Self> {
+        Some(match v.as_str() {
             Some("succeeded") => JobPhase::Succeeded,
             Some("failed") => JobPhase::Failed,
             Some("unknown_to_manager") => JobPhase::UnknownToManager,
@@ -125,9 +128,9 @@ mod tests {
             serde_json::to_string(&JobPhase::UnknownToManager).unwrap(),
             "\"unknown_to_manager\""
         );
-        let p: JobPhase = serde_json::from_str("\"succeeded\"").unwrap();
+        let p = JobPhase::from_json(serde_json::json!("succeeded")).unwrap();
         assert_eq!(p, JobPhase::Succeeded);
-        let p: JobPhase = serde_json::from_str("\"something_new\"").unwrap();
+        let p = JobPhase::from_json(serde_json::json!("something_new")).unwrap();
         assert_eq!(p, JobPhase::Running);
     }
 }

@@ -5,10 +5,11 @@ use std::cmp::Ordering;
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::Value;
 
-use crate::api::types::{de, parse_json, DecodeError, Job, Operation};
+use crate::api::read::{FromJson, Obj};
+use crate::api::types::{parse_value, DecodeError, Job, Operation};
 use crate::domain::job_state::{classify, JobPhase};
 use crate::domain::plan::KeyRef;
 
@@ -23,16 +24,14 @@ pub fn storage_key(origin: &str, user: &str) -> String {
 }
 
 /// One raw state seen, and when.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct StateSeen {
-    #[serde(default, deserialize_with = "de::string")]
     pub state: String,
-    #[serde(default, deserialize_with = "de::f64_or_zero")]
     pub at_ms: f64,
 }
 
 /// What re-reading the key after a job ended showed.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Verification {
     #[default]
@@ -84,45 +83,30 @@ impl Verification {
 }
 
 /// A job this browser started.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LedgerEntry {
     /// The job's resource id (poll `GET /keys/jobs/{job_id}`).
     pub job_id: String,
     /// The key's CCKM id.
     pub id: String,
-    #[serde(default, deserialize_with = "de::string")]
     pub key_name: String,
-    #[serde(default, deserialize_with = "de::opt_string")]
     pub group: Option<String>,
-    #[serde(default, deserialize_with = "de::opt_string")]
     pub sap_key_id: Option<String>,
     pub operation: Operation,
-    #[serde(default, deserialize_with = "de::or_default")]
     pub delete_if_backup_fails: bool,
-    #[serde(default, deserialize_with = "de::string")]
     pub user: String,
     /// The manager's origin.
-    #[serde(default, deserialize_with = "de::string")]
     pub manager: String,
-    #[serde(default, deserialize_with = "de::f64_or_zero")]
     pub created_ms: f64,
-    #[serde(default, deserialize_with = "de::or_default")]
     pub states: Vec<StateSeen>,
-    #[serde(default, deserialize_with = "de::opt_string")]
     pub failure_text: Option<String>,
-    #[serde(default, deserialize_with = "de::or_default")]
     pub phase: JobPhase,
-    #[serde(default, deserialize_with = "de::or_default")]
     pub verification: Verification,
     /// When `verification` was set.
-    #[serde(default, deserialize_with = "de::opt_f64")]
     pub verified_ms: Option<f64>,
-    #[serde(default, deserialize_with = "de::opt_f64")]
     pub last_polled_ms: Option<f64>,
-    #[serde(default, deserialize_with = "de::f64_or_zero")]
     pub last_change_ms: f64,
     /// The raw job JSON last seen.
-    #[serde(default)]
     pub last_job: Option<Value>,
 }
 
@@ -333,10 +317,9 @@ fn sort_states(states: &mut Vec<StateSeen>) {
 }
 
 /// A cleared job, remembered so that merging an older copy does not bring it back.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tombstone {
     pub job_id: String,
-    #[serde(default, deserialize_with = "de::f64_or_zero")]
     pub created_ms: f64,
 }
 
@@ -675,7 +658,7 @@ impl Ledger {
 
     /// Like [`Ledger::from_json`], also counting the entries that had to be skipped.
     pub fn from_json_lossy(text: &str) -> Result<(Ledger, usize), DecodeError> {
-        Ledger::from_value(parse_json(text)?)
+        Ledger::from_value(parse_value(text)?)
     }
 
     fn from_value(value: Value) -> Result<(Ledger, usize), DecodeError> {
@@ -688,20 +671,99 @@ impl Ledger {
         let mut ledger = Ledger::default();
         if let Some(Value::Array(items)) = obj.remove("entries") {
             for item in items {
-                match serde_json::from_value::<LedgerEntry>(item) {
-                    Ok(e) => ledger.entries.push(Rc::new(e)),
-                    Err(_) => skipped += 1,
+                match LedgerEntry::from_json(item) {
+                    Some(e) => ledger.entries.push(Rc::new(e)),
+                    None => skipped += 1,
                 }
             }
         }
         if let Some(Value::Array(items)) = obj.remove("cleared") {
             ledger.cleared = items
                 .into_iter()
-                .filter_map(|t| serde_json::from_value::<Tombstone>(t).ok())
+                .filter_map(Tombstone::from_json)
                 .collect();
         }
         ledger.normalize();
         Ok((ledger, skipped))
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading the stored form
+
+impl FromJson for StateSeen {
+    const SHAPE: &'static str = "a state seen";
+    fn from_json(v: Value) -> Option<Self> {
+        let mut o = Obj::new(v)?;
+        Some(StateSeen { state: o.string("state"), at_ms: o.f64_or_zero("at_ms") })
+    }
+}
+
+/// `"not_yet"`, `"confirmed"`, `{"drift": {"expected_gone": …, "actual_gone": …}}` or
+/// `{"unavailable": "…"}`.
+impl FromJson for Verification {
+    const SHAPE: &'static str = "a verification";
+    fn from_json(v: Value) -> Option<Self> {
+        match v {
+            Value::String(s) => match s.as_str() {
+                "not_yet" => Some(Verification::NotYet),
+                "confirmed" => Some(Verification::Confirmed),
+                _ => None,
+            },
+            Value::Object(_) => {
+                let mut o = Obj::new(v)?;
+                if let Some(Value::String(m)) = o.take("unavailable") {
+                    return Some(Verification::Unavailable(m));
+                }
+                let mut d = o.obj("drift")?;
+                let expected_gone = d.take("expected_gone")?.as_bool()?;
+                let actual_gone = match d.take("actual_gone") {
+                    None | Some(Value::Null) => None,
+                    Some(g) => Some(g.as_bool()?),
+                };
+                Some(Verification::Drift { expected_gone, actual_gone })
+            }
+            _ => None,
+        }
+    }
+}
+
+impl FromJson for LedgerEntry {
+    const SHAPE: &'static str = "a ledger entry";
+    fn from_json(v: Value) -> Option<Self> {
+        let mut o = Obj::new(v)?;
+        let states = match o.take("states") {
+            Some(Value::Array(items)) => items.into_iter().map(StateSeen::from_json).collect::<Option<Vec<_>>>().unwrap_or_default(),
+            _ => Vec::new(),
+        };
+        Some(LedgerEntry {
+            job_id: o.req_string("job_id")?,
+            id: o.req_string("id")?,
+            key_name: o.string("key_name"),
+            group: o.opt_string("group"),
+            sap_key_id: o.opt_string("sap_key_id"),
+            operation: Operation::from_json(o.take("operation")?)?,
+            delete_if_backup_fails: o.opt_bool("delete_if_backup_fails").unwrap_or(false),
+            user: o.string("user"),
+            manager: o.string("manager"),
+            created_ms: o.f64_or_zero("created_ms"),
+            states,
+            failure_text: o.opt_string("failure_text"),
+            phase: o.take("phase").and_then(JobPhase::from_json).unwrap_or_default(),
+            verification: o.take("verification").and_then(Verification::from_json).unwrap_or_default(),
+            verified_ms: o.opt_f64("verified_ms"),
+            last_polled_ms: o.opt_f64("last_polled_ms"),
+            last_change_ms: o.f64_or_zero("last_change_ms"),
+            last_job: o.take("last_job").filter(|v| !v.is_null()),
+        })
+    }
+}
+
+impl FromJson for Tombstone {
+    const SHAPE: &'static str = "a cleared job";
+    fn from_json(v: Value) -> Option<Self> {
+        let mut o = Obj::new(v)?;
+        Some(Tombstone { job_id: o.req_string("job_id")?, created_ms: o.f64_or_zero("created_ms") })
     }
 }
 
@@ -1239,7 +1301,7 @@ mod sharing_tests {
     use crate::api::types::Job;
 
     fn job(id: &str, state: &str) -> Job {
-        serde_json::from_value(serde_json::json!({"id": id, "state": state})).unwrap()
+        crate::api::read::FromJson::from_json(serde_json::json!({"id": id, "state": state})).unwrap()
     }
 
     fn ledger(n: usize) -> Ledger {

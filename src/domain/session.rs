@@ -3,9 +3,9 @@
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
 use base64::engine::DecodePaddingMode;
 use base64::Engine;
-use serde::Deserialize;
+use serde_json::Value;
 
-use crate::api::types::de;
+use crate::api::read::{FromJson, Obj};
 
 /// Lifetime assumed when neither the token nor the answer gives one.
 pub const DEFAULT_LIFETIME_S: u64 = 300;
@@ -15,16 +15,25 @@ pub const REFRESH_MARGIN_MS: u64 = 30_000;
 pub const MIN_REFRESH_DELAY_MS: u64 = 1000;
 
 /// The claims the page reads from the JWT.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Claims {
-    #[serde(default, deserialize_with = "de::opt_u64")]
     pub exp: Option<u64>,
-    #[serde(default, deserialize_with = "de::opt_u64")]
     pub iat: Option<u64>,
-    #[serde(default, deserialize_with = "de::opt_string")]
     pub preferred_username: Option<String>,
-    #[serde(default, deserialize_with = "de::opt_string")]
     pub sub: Option<String>,
+}
+
+impl FromJson for Claims {
+    const SHAPE: &'static str = "an object";
+    fn from_json(v: Value) -> Option<Self> {
+        let mut o = Obj::new(v)?;
+        Some(Claims {
+            exp: o.opt_u64("exp"),
+            iat: o.opt_u64("iat"),
+            preferred_username: o.opt_string("preferred_username"),
+            sub: o.opt_string("sub"),
+        })
+    }
 }
 
 impl Claims {
@@ -48,10 +57,7 @@ pub fn decode_claims(jwt: &str) -> Option<Claims> {
     let _header = parts.next()?;
     let payload = parts.next()?;
     let bytes = URL_SAFE_LENIENT.decode(payload).ok()?;
-    match serde_json::from_slice::<serde_json::Value>(&bytes).ok()? {
-        v @ serde_json::Value::Object(_) => serde_json::from_value(v).ok(),
-        _ => None,
-    }
+    Claims::from_json(serde_json::from_str::<Value>(std::str::from_utf8(&bytes).ok()?).ok()?)
 }
 
 /// How long to wait before refreshing a token received at `now_ms`: 80% of the time left,

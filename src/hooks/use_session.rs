@@ -39,7 +39,7 @@ pub fn use_session(api: &Api) -> SessionHandle {
     let state = {
         let api = api.clone();
         use_state(move || {
-            let saved = storage::session_get(SESSION_KEY).and_then(|s| serde_json::from_str::<Tokens>(&s).ok());
+            let saved = storage::session_get(SESSION_KEY).and_then(|s| crate::api::types::parse_json::<Tokens>(&s).ok());
             match saved {
                 Some(t) => {
                     api.set_tokens(Some(t.clone()));

@@ -1,0 +1,139 @@
+//! Lenient readers of JSON values: a field of an unexpected JSON type reads as absent, never as an
+//! error. The page reads what the manager and the browser's storage hold through these rather than
+//! derived `Deserialize` impls, which weighed several KB of wasm per type.
+use serde_json::{Map, Value};
+
+/// A type read leniently from a JSON value: `None` when the value is not one (not an object,
+/// or a required field missing or of the wrong type).
+pub trait FromJson: Sized {
+    /// What the value should have been, for the error message.
+    const SHAPE: &'static str;
+    fn from_json(v: Value) -> Option<Self>;
+}
+
+/// A JSON object whose fields are taken out one by one.
+pub struct Obj(Map<String, Value>);
+
+impl Obj {
+    /// `None` unless `v` is an object.
+    pub fn new(v: Value) -> Option<Obj> {
+        match v {
+            Value::Object(m) => Some(Obj(m)),
+            _ => None,
+        }
+    }
+
+    pub fn take(&mut self, k: &str) -> Option<Value> {
+        self.0.remove(k)
+    }
+
+    pub fn get(&self, k: &str) -> Option<&Value> {
+        self.0.get(k)
+    }
+
+    /// A field that must be a JSON string.
+    pub fn req_string(&mut self, k: &str) -> Option<String> {
+        match self.take(k)? {
+            Value::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn opt_string(&mut self, k: &str) -> Option<String> {
+        opt_string(self.take(k))
+    }
+
+    pub fn string(&mut self, k: &str) -> String {
+        self.opt_string(k).unwrap_or_default()
+    }
+
+    pub fn opt_text(&mut self, k: &str) -> Option<String> {
+        opt_text(self.take(k))
+    }
+
+    pub fn opt_u64(&mut self, k: &str) -> Option<u64> {
+        self.take(k).as_ref().and_then(value_u64)
+    }
+
+    pub fn opt_u32(&mut self, k: &str) -> Option<u32> {
+        self.opt_u64(k).and_then(|n| u32::try_from(n).ok())
+    }
+
+    pub fn opt_i64(&mut self, k: &str) -> Option<i64> {
+        opt_i64(self.take(k))
+    }
+
+    pub fn opt_bool(&mut self, k: &str) -> Option<bool> {
+        opt_bool(self.take(k))
+    }
+
+    pub fn opt_f64(&mut self, k: &str) -> Option<f64> {
+        opt_f64(self.take(k))
+    }
+
+    pub fn f64_or_zero(&mut self, k: &str) -> f64 {
+        self.opt_f64(k).unwrap_or(0.0)
+    }
+
+    /// A field that is an object.
+    pub fn obj(&mut self, k: &str) -> Option<Obj> {
+        Obj::new(self.take(k)?)
+    }
+}
+
+/// A string; a number or a boolean as its text.
+pub fn opt_string(v: Option<Value>) -> Option<String> {
+    match v? {
+        Value::String(s) => Some(s),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// A string as is; any other non-null JSON value as its JSON text.
+pub fn opt_text(v: Option<Value>) -> Option<String> {
+    match v? {
+        Value::Null => None,
+        Value::String(s) => Some(s),
+        other => Some(other.to_string()),
+    }
+}
+
+pub fn value_u64(v: &Value) -> Option<u64> {
+    match v {
+        Value::Number(n) => n.as_u64().or_else(|| {
+            n.as_f64()
+                .filter(|f| f.is_finite() && *f >= 0.0 && *f < 1.8e19)
+                .map(|f| f as u64)
+        }),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+pub fn opt_i64(v: Option<Value>) -> Option<i64> {
+    match v? {
+        Value::Number(n) => n.as_i64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+pub fn opt_bool(v: Option<Value>) -> Option<bool> {
+    match v? {
+        Value::Bool(b) => Some(b),
+        Value::String(s) if s.eq_ignore_ascii_case("true") => Some(true),
+        Value::String(s) if s.eq_ignore_ascii_case("false") => Some(false),
+        _ => None,
+    }
+}
+
+pub fn opt_f64(v: Option<Value>) -> Option<f64> {
+    match v? {
+        Value::Number(n) => n.as_f64().filter(|f| f.is_finite()),
+        // serde_json's number reader, not `f64::from_str` (whose tables weigh ~15 KB).
+        Value::String(s) => serde_json::from_str::<f64>(s.trim()).ok().filter(|f| f.is_finite()),
+        _ => None,
+    }
+}
