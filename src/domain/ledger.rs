@@ -308,7 +308,7 @@ fn states_sorted(states: &[StateSeen]) -> bool {
 }
 
 fn sort_states(states: &mut Vec<StateSeen>) {
-    states.sort_unstable_by(|a, b| {
+    sort_dyn(states, &|a, b| {
         a.at_ms
             .total_cmp(&b.at_ms)
             .then_with(|| a.state.cmp(&b.state))
@@ -361,6 +361,12 @@ struct StoredRef<'a> {
     cleared: &'a [Tombstone],
 }
 
+/// `sort_unstable_by` with the comparator behind `&dyn Fn`: one sort per element type in the
+/// wasm rather than one per closure (each weighs ~3 KB).
+fn sort_dyn<T>(v: &mut [T], cmp: &dyn Fn(&T, &T) -> Ordering) {
+    v.sort_unstable_by(|a, b| cmp(a, b));
+}
+
 fn cmp_entries(a: &LedgerEntry, b: &LedgerEntry) -> Ordering {
     b.created_ms
         .total_cmp(&a.created_ms)
@@ -399,7 +405,7 @@ impl Ledger {
                 e.join(&entry);
                 if *e != before {
                     changed = true;
-                    self.entries.sort_unstable_by(|a, b| cmp_entries(a, b));
+                    sort_dyn(&mut self.entries, &|a, b| cmp_entries(a, b));
                 }
             }
             None => {
@@ -577,30 +583,30 @@ impl Ledger {
             self.entries[i] = e;
         }
         if resort {
-            self.entries.sort_unstable_by(|a, b| cmp_entries(a, b));
+            sort_dyn(&mut self.entries, &|a, b| cmp_entries(a, b));
         }
         Some(changed)
     }
 
     /// Canonical form: one entry per job, states sorted, newest first, tombstones applied.
     fn normalize(&mut self) {
-        self.cleared.sort_unstable_by(|a, b| {
+        sort_dyn(&mut self.cleared, &|a, b| {
             a.job_id
                 .cmp(&b.job_id)
                 .then(a.created_ms.total_cmp(&b.created_ms))
         });
         self.cleared.dedup_by(|a, b| a.job_id == b.job_id);
         if self.cleared.len() > MAX_TOMBSTONES {
-            self.cleared.sort_unstable_by(|a, b| {
+            sort_dyn(&mut self.cleared, &|a, b| {
                 b.created_ms
                     .total_cmp(&a.created_ms)
                     .then_with(|| a.job_id.cmp(&b.job_id))
             });
             self.cleared.truncate(MAX_TOMBSTONES);
-            self.cleared.sort_unstable_by(|a, b| a.job_id.cmp(&b.job_id));
+            sort_dyn(&mut self.cleared, &|a, b| a.job_id.cmp(&b.job_id));
         }
         let mut entries = std::mem::take(&mut self.entries);
-        entries.sort_unstable_by(|a, b| a.job_id.cmp(&b.job_id));
+        sort_dyn(&mut entries, &|a, b| a.job_id.cmp(&b.job_id));
         let mut merged: Vec<Rc<LedgerEntry>> = Vec::with_capacity(entries.len());
         for mut e in entries {
             if self
@@ -629,7 +635,7 @@ impl Ledger {
                 }
             }
         }
-        merged.sort_unstable_by(|a, b| cmp_entries(a, b));
+        sort_dyn(&mut merged, &|a, b| cmp_entries(a, b));
         self.entries = merged;
     }
 
