@@ -7,7 +7,6 @@ use gloo_events::{EventListener, EventListenerOptions};
 use wasm_bindgen::JsCast;
 use yew::platform::spawn_local;
 use yew::prelude::*;
-use yew_router::prelude::*;
 
 use super::confirm_dialog::{ConfirmDialog, KeyOutcome};
 use super::help::Help;
@@ -34,25 +33,16 @@ use crate::hooks::use_now::use_now;
 use crate::hooks::use_poller::use_poller;
 use crate::hooks::use_session::{use_session, SessionState};
 use crate::hooks::use_theme::use_theme;
+use crate::hooks::use_view::use_view;
 
 const TITLE: &str = "SAP key jobs · CipherTrust Manager";
 const PAGE_SIZE_KEY: &str = "cckm-sap-page-size";
 const SHORTCUTS_KEY: &str = "cckm-sap-shortcuts";
 
-/// The one route: the whole view lives in the query string.
-#[derive(Clone, Routable, PartialEq)]
-pub enum Route {
-    #[at("/")]
-    Home,
-    #[not_found]
-    #[at("/*rest")]
-    Other,
-}
-
-/// The page inside a router that takes its base from `<base href>` (Trunk's public URL).
+/// The page.
 #[function_component(Root)]
 pub fn root() -> Html {
-    html! { <BrowserRouter><App /></BrowserRouter> }
+    html! { <App /> }
 }
 
 /// The manager's origin from `<meta name="cckm-api-base">`; empty means this page's origin.
@@ -179,27 +169,9 @@ fn console(p: &ConsoleProps) -> Html {
     let api = &p.api;
     let origin = storage::origin();
     let ledger = use_ledger(storage_key(&origin, &p.user));
-    let location = use_location();
-    let navigator = use_navigator();
-    let local_view = use_state(ViewParams::default);
-    let params: ViewParams = match &location {
-        Some(l) => l.query::<ViewParams>().unwrap_or_default(),
-        None => (*local_view).clone(),
-    };
+    let (params, set_view) = use_view();
     let remembered_size = storage::local_get(PAGE_SIZE_KEY).and_then(|s| s.parse().ok());
     let query = params.key_query(remembered_size);
-    let set_view = {
-        let local_view = local_view.clone();
-        Callback::from(move |(v, replace): (ViewParams, bool)| match &navigator {
-            Some(n) if replace => {
-                let _ = n.replace_with_query(&Route::Home, &v);
-            }
-            Some(n) => {
-                let _ = n.push_with_query(&Route::Home, &v);
-            }
-            None => local_view.set(v),
-        })
-    };
     let on_query = {
         let set_view = set_view.clone();
         use_callback((query.clone(), params.job.clone()), move |next: KeyQuery, (current, job): &(KeyQuery, Option<String>)| {
@@ -455,7 +427,7 @@ fn console(p: &ConsoleProps) -> Html {
         <>
             if let Some(retry_at) = connection {
                 <div class="banner warn" role="status" id="connection-lost">
-                    { format!("⚠ Connection to the manager lost; retrying in {} s. No job is dropped.", ((retry_at - now) / 1000.0).ceil().max(0.0)) }
+                    { format!("⚠ Connection to the manager lost; retrying in {} s. No job is dropped.", ((retry_at - now) / 1000.0).ceil().max(0.0) as u64) }
                 </div>
             }
             if let Some(w) = &ledger.warning { <div class="banner warn" role="alert">{ "⚠ " }{ w.clone() }</div> }

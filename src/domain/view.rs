@@ -1,28 +1,43 @@
 //! The page's view as URL query parameters, so a pasted link opens the same view.
-use serde::{Deserialize, Serialize};
-
 use super::key_query::{KeyQuery, SortField, StateFilter, DEFAULT_PAGE_SIZE, PAGE_SIZES};
 
 /// What the URL holds. Every field is optional: a bare URL is the default view.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ViewParams {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub q: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sort: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub desc: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub size: Option<String>,
     /// The job whose detail panel is open.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub job: Option<String>,
+}
+
+/// The query parameters, in the order they are written.
+pub const VIEW_KEYS: [&str; 8] = ["q", "group", "state", "sort", "desc", "page", "size", "job"];
+
+impl ViewParams {
+    /// Reads the parameters through `get` (a parsed query string).
+    pub fn from_pairs(get: impl Fn(&str) -> Option<String>) -> ViewParams {
+        ViewParams {
+            q: get("q"),
+            group: get("group"),
+            state: get("state"),
+            sort: get("sort"),
+            desc: get("desc"),
+            page: get("page"),
+            size: get("size"),
+            job: get("job"),
+        }
+    }
+
+    /// The parameters that are set, in [`VIEW_KEYS`] order.
+    pub fn pairs(&self) -> Vec<(&'static str, &str)> {
+        let fields = [&self.q, &self.group, &self.state, &self.sort, &self.desc, &self.page, &self.size, &self.job];
+        VIEW_KEYS.into_iter().zip(fields).filter_map(|(k, v)| v.as_deref().map(|v| (k, v))).collect()
+    }
 }
 
 fn state_name(s: StateFilter) -> Option<&'static str> {
@@ -109,6 +124,17 @@ mod tests {
         assert_eq!(v.page.as_deref(), Some("4"), "pages are 1-based in the URL");
         assert_eq!(v.key_query(None), q);
         assert_eq!(v.job.as_deref(), Some("5db60499-9f4f-4143-b963-370459d3cef1"));
+    }
+
+    #[test]
+    fn pairs_round_trip() {
+        let q = KeyQuery { search: "a&b=c".into(), page: 2, ..KeyQuery::default() };
+        let v = ViewParams::from_query(&q, Some("j"));
+        let pairs = v.pairs();
+        assert_eq!(pairs, [("q", "a&b=c"), ("page", "3"), ("job", "j")]);
+        let back = ViewParams::from_pairs(|k| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string()));
+        assert_eq!(back, v);
+        assert!(ViewParams::default().pairs().is_empty());
     }
 
     #[test]

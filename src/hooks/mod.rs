@@ -8,3 +8,4 @@ pub mod use_session;
 pub mod dom;
 pub mod use_dialog;
 pub mod use_theme;
+pub mod use_view;

@@ -1,0 +1,52 @@
+//! The view in the URL's query string: read from `location.search`, written with
+//! `history.pushState`/`replaceState` (the path, and so any sub-path the page is served under,
+//! is kept), and followed on Back/Forward (`popstate`).
+use gloo_events::EventListener;
+use web_sys::UrlSearchParams;
+use yew::prelude::*;
+
+use crate::domain::view::ViewParams;
+
+fn current() -> ViewParams {
+    let search = web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default();
+    let Ok(params) = UrlSearchParams::new_with_str(&search) else { return ViewParams::default() };
+    ViewParams::from_pairs(|k| params.get(k))
+}
+
+fn write(v: &ViewParams, replace: bool) {
+    let Some(w) = web_sys::window() else { return };
+    let Ok(params) = UrlSearchParams::new() else { return };
+    for (k, val) in v.pairs() {
+        params.append(k, val);
+    }
+    let qs = String::from(params.to_string());
+    // An empty query keeps the path alone, so the default view has a bare URL.
+    let url = if qs.is_empty() { w.location().pathname().unwrap_or_default() } else { format!("?{qs}") };
+    let Ok(history) = w.history() else { return };
+    let _ = if replace {
+        history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url))
+    } else {
+        history.push_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url))
+    };
+}
+
+/// The view in the URL, and a callback that sets it: `(view, replace the history entry)`.
+#[hook]
+pub fn use_view() -> (ViewParams, Callback<(ViewParams, bool)>) {
+    let view = use_state(current);
+    {
+        let view = view.clone();
+        use_effect_with((), move |_| {
+            let listener = web_sys::window().map(|w| EventListener::new(&w, "popstate", move |_| view.set(current())));
+            move || drop(listener)
+        });
+    }
+    let set = {
+        let view = view.clone();
+        Callback::from(move |(v, replace): (ViewParams, bool)| {
+            write(&v, replace);
+            view.set(v);
+        })
+    };
+    ((*view).clone(), set)
+}
