@@ -136,12 +136,12 @@ impl<T> Default for ListPage<T> {
 /// becomes `skip + resources.len()`.
 pub fn parse_list<T: FromJson>(body: &str) -> Result<(ListPage<T>, usize), DecodeError> {
     let value = parse_value(body)?;
-    let Value::Object(mut obj) = value else {
+    let Some(mut obj) = Obj::new(value) else {
         return Err(DecodeError::WrongShape(
             "a list page must be a JSON object".into(),
         ));
     };
-    let raw = match obj.remove("resources") {
+    let raw = match obj.take("resources") {
         Some(Value::Array(items)) => items,
         None | Some(Value::Null) => Vec::new(),
         Some(_) => {

@@ -668,14 +668,14 @@ impl Ledger {
     }
 
     fn from_value(value: Value) -> Result<(Ledger, usize), DecodeError> {
-        let Value::Object(mut obj) = value else {
+        let Some(mut obj) = Obj::new(value) else {
             return Err(DecodeError::WrongShape(
                 "a stored ledger must be a JSON object".into(),
             ));
         };
         let mut skipped = 0;
         let mut ledger = Ledger::default();
-        if let Some(Value::Array(items)) = obj.remove("entries") {
+        if let Some(Value::Array(items)) = obj.take("entries") {
             for item in items {
                 match LedgerEntry::from_json(item) {
                     Some(e) => ledger.entries.push(Rc::new(e)),
@@ -683,7 +683,7 @@ impl Ledger {
                 }
             }
         }
-        if let Some(Value::Array(items)) = obj.remove("cleared") {
+        if let Some(Value::Array(items)) = obj.take("cleared") {
             ledger.cleared = items
                 .into_iter()
                 .filter_map(Tombstone::from_json)
