@@ -2,6 +2,7 @@
 //!
 //! `cckm:login-ready` login form mounted · `cckm:login-submit` login sent ·
 //! `cckm:search-sent` a search left the debounce · `cckm:page-requested` next/previous page ·
+//! `cckm:keys-fetched` a key page arrived and was read · `cckm:keys-rendered` it was rendered ·
 //! `cckm:keys-painted` a page of keys rendered and painted · `cckm:ledger-update` the job list's
 //! data changed · `cckm:ledger-merged` the reducer made the new ledger ·
 //! `cckm:jobs-rendered` the job list rendered that change.

@@ -222,9 +222,16 @@ fn console(p: &ConsoleProps) -> Html {
     }
 
     let selected_ids: Rc<HashSet<String>> = Rc::new(selected.iter().map(|k| k.id.clone()).collect());
-    let running: Rc<HashSet<String>> = Rc::new(
-        ledger.state.ledger.entries.iter().filter(|e| e.phase == JobPhase::Running).map(|e| e.id.clone()).collect(),
-    );
+    // Only the keys on this page: the table's props then stay equal while other jobs change.
+    let running: Rc<HashSet<String>> = {
+        let on_page: HashSet<&str> = fetch.data().map(|p| p.keys.iter().map(|k| k.id.as_str()).collect()).unwrap_or_default();
+        Rc::new(
+            ledger.state.ledger.entries.iter()
+                .filter(|e| e.phase == JobPhase::Running && on_page.contains(e.id.as_str()))
+                .map(|e| e.id.clone())
+                .collect(),
+        )
+    };
 
     // Memoised: rows compare their props, and a new callback each second would re-render them all.
     let on_toggle = {

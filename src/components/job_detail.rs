@@ -38,7 +38,7 @@ pub fn job_detail(p: &JobDetailProps) -> Html {
     let raw = e
         .last_job
         .as_ref()
-        .and_then(|v| serde_json::to_string_pretty(v).ok())
+        .and_then(|v| serde_json::to_string_pretty(&**v).ok())
         .unwrap_or_else(|| "The manager's answer has not been read yet.".into());
     let on_copy = {
         let (curl, copied) = (curl.clone(), copied.clone());

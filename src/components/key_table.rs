@@ -77,6 +77,7 @@ pub fn key_table(props: &KeyTableProps) -> Html {
         let loaded = matches!(props.fetch, FetchState::Loaded(_));
         use_effect_with((keys.clone(), loaded), |(_, loaded)| {
             if *loaded {
+                crate::perf::mark("cckm:keys-rendered");
                 crate::perf::mark_after_paint("cckm:keys-painted");
             }
         });

@@ -106,8 +106,8 @@ pub struct LedgerEntry {
     pub verified_ms: Option<f64>,
     pub last_polled_ms: Option<f64>,
     pub last_change_ms: f64,
-    /// The raw job JSON last seen.
-    pub last_job: Option<Value>,
+    /// The raw job JSON last seen; shared, so copying an entry does not copy it.
+    pub last_job: Option<Rc<Value>>,
 }
 
 impl LedgerEntry {
@@ -228,10 +228,10 @@ impl LedgerEntry {
             self.failure_text = text;
             changed = true;
         }
-        self.last_job = Some(match &job.raw {
+        self.last_job = Some(Rc::new(match &job.raw {
             Some(v) => v.clone(),
             None => serde_json::to_value(job).unwrap_or(Value::Null),
-        });
+        }));
         self.last_polled_ms = Some(now_ms);
         if changed {
             self.last_change_ms = now_ms;
@@ -285,8 +285,8 @@ fn cmp_opt_key(a: &OptKey, b: &OptKey) -> Ordering {
     a.0.cmp(&b.0).then(a.1.total_cmp(&b.1))
 }
 
-fn json_text(v: &Option<Value>) -> String {
-    v.as_ref().map(Value::to_string).unwrap_or_default()
+fn json_text(v: &Option<Rc<Value>>) -> String {
+    v.as_ref().map(|v| v.to_string()).unwrap_or_default()
 }
 
 fn max_string(a: &str, b: &str) -> String {
@@ -470,8 +470,8 @@ impl Ledger {
     /// Keeps the raw job JSON last seen (when the caller holds it apart from the [`Job`]).
     pub fn set_last_job(&mut self, job_id: &str, raw: Value) -> bool {
         match self.get_mut(job_id) {
-            Some(e) if e.last_job.as_ref() != Some(&raw) => {
-                e.last_job = Some(raw);
+            Some(e) if e.last_job.as_deref() != Some(&raw) => {
+                e.last_job = Some(Rc::new(raw));
                 true
             }
             _ => false,
@@ -760,7 +760,7 @@ impl FromJson for LedgerEntry {
             verified_ms: o.opt_f64("verified_ms"),
             last_polled_ms: o.opt_f64("last_polled_ms"),
             last_change_ms: o.f64_or_zero("last_change_ms"),
-            last_job: o.take("last_job").filter(|v| !v.is_null()),
+            last_job: o.take("last_job").filter(|v| !v.is_null()).map(Rc::new),
         })
     }
 }

@@ -54,6 +54,7 @@ pub fn use_keys(api: &Api, query: String, reload: u64) -> FetchState<KeyPage> {
             let query = query.clone();
             spawn_local(async move {
                 let result = api.keys(&query).await;
+                crate::perf::mark("cckm:keys-fetched");
                 if *seq.borrow() != my {
                     return;
                 }

@@ -320,6 +320,12 @@ async fn page_run(base: &str) -> Res<PageRun> {
     let submit = login(&b).await?;
     let painted = mark_after(&b, "cckm:keys-painted", submit, 30).await?;
     let rows = eval_u64(&b, ROWS).await?;
+    if std::env::var_os("CCKM_BENCH_DEBUG").is_some() {
+        let t = b.eval("return performance.getEntriesByType('resource').filter(e => e.name.includes('/api/')).map(e => `${e.name.replace(/^.*\\/api/, '')} start ${e.startTime.toFixed(1)} reqStart ${e.requestStart.toFixed(1)} respStart ${e.responseStart.toFixed(1)} end ${e.responseEnd.toFixed(1)}`).join('\\n');").await?;
+        let fetched = mark_after(&b, "cckm:keys-fetched", submit, 1).await?;
+        let rendered = mark_after(&b, "cckm:keys-rendered", submit, 1).await?;
+        eprintln!("submit {submit:.1} fetched {fetched:.1} rendered {rendered:.1} painted {painted:.1}\n{}", t.as_str().unwrap_or(""));
+    }
     if rows != 50 {
         return Err(format!("first page shows {rows} rows, not 50").into());
     }
@@ -338,15 +344,52 @@ async fn page_run(base: &str) -> Res<PageRun> {
     }
 
     let before = page_now(&b).await?;
+    let profiling = std::env::var_os("CCKM_BENCH_PROFILE").is_some();
+    if profiling {
+        cdp(&b, "Performance.enable", json!({})).await?;
+        cdp(&b, "Profiler.enable", json!({})).await?;
+        cdp(&b, "Profiler.setSamplingInterval", json!({"interval": 100})).await?;
+        cdp(&b, "Profiler.start", json!({})).await?;
+    }
+    let m0 = if profiling { Some(cpu_metrics(&b).await?) } else { None };
     b.click("#page-next").await?;
     let requested = mark_after(&b, "cckm:page-requested", before, 10).await?;
     let next = mark_after(&b, "cckm:keys-painted", requested, 30).await?;
+    if profiling {
+        let m1 = cpu_metrics(&b).await?;
+        if let Some(m0) = m0 {
+            eprintln!("      CDP: script {:.1} ms, style {:.1} ms, layout {:.1} ms", m1.0 - m0.0, m1.1 - m0.1, m1.2 - m0.2);
+        }
+        let p = cdp(&b, "Profiler.stop", json!({})).await?;
+        print_profile(&p["profile"]);
+    }
     let label = b.text("#range-label").await?;
     if !label.contains("51") {
         return Err(format!("after Next the range label reads {label:?}").into());
     }
     b.close().await?;
     Ok(PageRun { login_ready, first_page: painted - submit, search: found - sent, next_page: next - requested, files })
+}
+
+/// Self time by function of a CDP CPU profile (a debugging aid: `CCKM_BENCH_PROFILE=1`).
+fn print_profile(p: &Value) {
+    let nodes = p["nodes"].as_array().cloned().unwrap_or_default();
+    let samples = p["samples"].as_array().cloned().unwrap_or_default();
+    let deltas = p["timeDeltas"].as_array().cloned().unwrap_or_default();
+    let mut by_id = std::collections::HashMap::new();
+    for n in &nodes {
+        by_id.insert(n["id"].as_i64().unwrap_or(0), n["callFrame"]["functionName"].as_str().unwrap_or("").to_string());
+    }
+    let mut self_us: std::collections::HashMap<String, f64> = std::collections::HashMap::new();
+    for (s, d) in samples.iter().zip(deltas.iter()) {
+        let name = by_id.get(&s.as_i64().unwrap_or(0)).cloned().unwrap_or_default();
+        *self_us.entry(name).or_default() += d.as_f64().unwrap_or(0.0);
+    }
+    let mut v: Vec<_> = self_us.into_iter().collect();
+    v.sort_by(|a, b| b.1.total_cmp(&a.1));
+    for (name, us) in v.iter().take(30) {
+        eprintln!("      {:8.2} ms  {}", us / 1000.0, &name[..name.len().min(140)]);
+    }
 }
 
 /// Size of the floor: the minimal Yew app loaded the same way.
@@ -408,6 +451,12 @@ async fn job_tick(runs: usize) -> Res<(Vec<TickRun>, Value)> {
     for run in 0..runs {
         let (from, to) = (run * 100, run * 100 + 100);
         let cpu0 = cpu_metrics(&b).await?;
+        let profiling = std::env::var_os("CCKM_BENCH_PROFILE").is_some() && run + 2 >= runs;
+        if profiling {
+            cdp(&b, "Profiler.enable", json!({})).await?;
+            cdp(&b, "Profiler.setSamplingInterval", json!({"interval": 50})).await?;
+            cdp(&b, "Profiler.start", json!({})).await?;
+        }
         let posted = b
             .client
             .execute(
@@ -435,6 +484,11 @@ async fn job_tick(runs: usize) -> Res<(Vec<TickRun>, Value)> {
         let rendered = mark_after(&b, "cckm:jobs-rendered", update, 10).await?;
         let painted = mark_after(&b, "cckm:jobs-painted", rendered, 10).await?;
         let cpu1 = cpu_metrics(&b).await?;
+        if profiling {
+            let p = cdp(&b, "Profiler.stop", json!({})).await?;
+            eprintln!("    profile of tick {}:", run + 1);
+            print_profile(&p["profile"]);
+        }
         let done = eval_u64(&b, SUCCEEDED).await?;
         if done != to as u64 {
             return Err(format!("after tick {run} the list shows {done} succeeded jobs, not {to}").into());
@@ -680,6 +734,12 @@ async fn run() -> Res {
         page_runs.push(r);
     }
     drop(sim);
+    if std::env::var("CCKM_BENCH_ONLY").as_deref() == Ok("page") {
+        for (what, f) in [("login form", (|r: &PageRun| r.login_ready) as fn(&PageRun) -> f64), ("first page", |r| r.first_page), ("search", |r| r.search), ("next page", |r| r.next_page)] {
+            eprintln!("    median {what}: {:.1} ms", median(&page_runs.iter().map(f).collect::<Vec<_>>()));
+        }
+        return Ok(());
+    }
     let (page_files, page_raw, page_gz) = size_files(&dist, &page_runs[0].files)?;
     eprintln!("--- floor: the minimal Yew app");
     let floor_loaded = floor_files().await?;
