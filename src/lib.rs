@@ -8,5 +8,5 @@ pub mod domain;
 /// Installs the panic banner and renders the app into `<body>`.
 pub fn start() {
     components::banner::install_panic_hook();
-    yew::Renderer::<components::app::Root>::new().render();
+    yew::Renderer::<components::app::App>::new().render();
 }

@@ -39,12 +39,6 @@ const TITLE: &str = "SAP key jobs · CipherTrust Manager";
 const PAGE_SIZE_KEY: &str = "cckm-sap-page-size";
 const SHORTCUTS_KEY: &str = "cckm-sap-shortcuts";
 
-/// The page.
-#[function_component(Root)]
-pub fn root() -> Html {
-    html! { <App /> }
-}
-
 /// The manager's origin from `<meta name="cckm-api-base">`; empty means this page's origin.
 fn api_base() -> String {
     web_sys::window()
