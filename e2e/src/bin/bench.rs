@@ -8,6 +8,11 @@
 //! scenario, default 60000), `CCKM_BENCH_IDLE_S` (idle window after every job ended, default 60)
 //! and `CCKM_BENCH_HIDDEN_S` (hidden-tab window, default 30).
 //!
+//! For looking into a figure: `CCKM_BENCH_ONLY=page` (page timings only) or `=tick` (job-list
+//! ticks only), `CCKM_BENCH_DEBUG=1` (the first key page's API timings and marks) and
+//! `CCKM_BENCH_PROFILE=1` (a CDP CPU profile of the next-page action and of the last two ticks;
+//! function names need a wasm built with `wasm-bindgen --keep-debug`).
+//!
 //! Every time inside the page is read from the page's own `performance` marks (src/perf.rs)
 //! through WebDriver; wall clocks are used only for waiting and for the simulator's load windows.
 use std::io::Write;
@@ -764,9 +769,10 @@ async fn run() -> Res {
     let (ticks, tick_info) = job_tick(runs).await?;
     for (i, t) in ticks.iter().enumerate() {
         eprintln!(
-            "    tick {}: render {:.1} ms · post→rendered {:.1} ms · post→painted {:.1} ms · CDP script {:.1} ms, style+layout {:.1} ms",
+            "    tick {}: render {:.1} ms (merge {:.1}) · post→rendered {:.1} ms · post→painted {:.1} ms · CDP script {:.1} ms, style+layout {:.1} ms",
             i + 1,
             t.render,
+            t.merge,
             t.post_to_rendered,
             t.post_to_painted,
             t.script,
@@ -778,6 +784,7 @@ async fn run() -> Res {
     rows.push(Row { id: "tick_render_layout_ms", what: "tick: render (marks) + style & layout (CDP)".into(), value: median(&budget_fig), unit: "ms", runs: budget_fig, budget: Some(("<=", 8.0)) });
     for (id, what, v) in [
         ("tick_render_ms", "tick: ledger-update → jobs-rendered", tcol(|t| t.render)),
+        ("tick_merge_ms", "tick: of which the merge (ledger-update → ledger-merged)", tcol(|t| t.merge)),
         ("tick_post_rendered_ms", "tick: message posted → jobs-rendered (incl. merge)", tcol(|t| t.post_to_rendered)),
         ("tick_post_painted_ms", "tick: message posted → jobs-painted", tcol(|t| t.post_to_painted)),
         ("tick_cdp_script_ms", "tick: all script in the window (CDP)", tcol(|t| t.script)),
