@@ -169,24 +169,19 @@ pub fn use_poller(
         let ledger = ledger.clone();
         use_effect_with((ledger.version, active), move |(_, active)| {
             let to_verify: Vec<String> = {
-                let mut c = ctx.borrow_mut();
+                let mut guard = ctx.borrow_mut();
+                let c = &mut *guard;
                 c.ledger = ledger.ledger.clone();
                 c.active = *active;
                 let now = now_ms() as u64;
                 let mut verify = Vec::new();
-                let entries: Vec<(String, JobPhase, bool)> = c
-                    .ledger
-                    .entries
-                    .iter()
-                    .map(|e| (e.job_id.clone(), e.phase, e.verification == Verification::NotYet))
-                    .collect();
-                for (job_id, phase, unverified) in entries {
-                    if phase == JobPhase::Running {
-                        c.scheduler.track(&job_id, now);
+                for e in &c.ledger.entries {
+                    if e.phase == JobPhase::Running {
+                        c.scheduler.track(&e.job_id, now);
                     } else {
-                        c.scheduler.untrack(&job_id);
-                        if phase.is_terminal() && phase != JobPhase::UnknownToManager && unverified {
-                            verify.push(job_id);
+                        c.scheduler.untrack(&e.job_id);
+                        if e.phase.is_terminal() && e.phase != JobPhase::UnknownToManager && e.verification == Verification::NotYet {
+                            verify.push(e.job_id.clone());
                         }
                     }
                 }
