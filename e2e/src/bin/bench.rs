@@ -357,11 +357,21 @@ async fn page_run(base: &str) -> Res<PageRun> {
         cdp(&b, "Profiler.start", json!({})).await?;
     }
     let m0 = if profiling { Some(cpu_metrics(&b).await?) } else { None };
+    let all0 = if profiling { Some(cdp(&b, "Performance.getMetrics", json!({})).await?) } else { None };
     b.click("#page-next").await?;
     let requested = mark_after(&b, "cckm:page-requested", before, 10).await?;
     let next = mark_after(&b, "cckm:keys-painted", requested, 30).await?;
     if profiling {
         let m1 = cpu_metrics(&b).await?;
+        let all1 = cdp(&b, "Performance.getMetrics", json!({})).await?;
+        if let (Some(a0), Some(a1)) = (all0.as_ref().and_then(|v| v["metrics"].as_array()), all1["metrics"].as_array()) {
+            for (x, y) in a0.iter().zip(a1) {
+                let d = y["value"].as_f64().unwrap_or(0.0) - x["value"].as_f64().unwrap_or(0.0);
+                if d != 0.0 {
+                    eprintln!("      {} {:+.4}", x["name"].as_str().unwrap_or(""), d);
+                }
+            }
+        }
         if let Some(m0) = m0 {
             eprintln!("      CDP: script {:.1} ms, style {:.1} ms, layout {:.1} ms", m1.0 - m0.0, m1.1 - m0.1, m1.2 - m0.2);
         }
