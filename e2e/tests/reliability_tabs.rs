@@ -1,6 +1,7 @@
 //! Issue #6, double submits and two tabs: a double click, Enter held down and a second tab each
 //! give exactly one `POST /keys/jobs` per key (counted by the simulator's /sim/stats); two tabs
-//! polling and writing one ledger lose and duplicate nothing.
+//! polling and writing one ledger lose and duplicate nothing; ledger messages merge as JSON text
+//! or as objects (an older page), and anything else is ignored.
 use std::time::Duration;
 
 use e2e::reliability::{job_rows, open_and_login, wait_until, LoggedSim, POST_JOBS};
@@ -137,5 +138,33 @@ async fn two_tabs_polling_one_ledger_lose_and_duplicate_nothing() -> e2e::Result
     ids.dedup();
     assert_eq!((entries.len(), ids.len()), (4, 4), "four distinct jobs in the stored ledger: {entries:?}");
     assert_eq!(sim.count(POST_JOBS).await?, 4);
+    b.close().await
+}
+
+/// Another tab's ledger message is merged whether it is JSON text (this page) or an object (as an
+/// older version of the page posted it during an upgrade); a message that is neither is ignored.
+#[tokio::test]
+async fn ledger_messages_from_other_tabs_merge_as_text_or_object() -> e2e::Result {
+    let sim = LoggedSim::start(&["--keys", "10"])?;
+    let b = Browser::start().await?;
+    open_and_login(&b, &sim.base).await?;
+    b.wait_for("#jobs-empty", 10).await?;
+    b.eval(
+        "const ch = new BroadcastChannel(`cckm-sap-ledger:v1:${location.origin}:admin:bc`);
+         const entry = (job_id, key_name) => ({job_id, id: '11111111-2222-4333-8444-555555555555', key_name,
+           operation: 'delete', created_ms: Date.now(), states: [{state: 'COMPLETED', at_ms: Date.now()}],
+           phase: 'succeeded', verification: 'confirmed', last_change_ms: Date.now()});
+         ch.postMessage(42);
+         ch.postMessage('not json');
+         ch.postMessage(JSON.stringify({version: 1, entries: [entry('5db60499-9f4f-4143-b963-370459d3cef1', 'sent-as-text')], cleared: []}));
+         ch.postMessage({version: 1, entries: [entry('6db60499-9f4f-4143-b963-370459d3cef2', 'sent-as-object')], cleared: []});
+         ch.close();
+         return true;",
+    )
+    .await?;
+    b.wait_text("#job-list", "sent-as-object", 10).await?;
+    let list = b.text("#job-list").await?;
+    assert!(list.contains("sent-as-text") && list.contains("sent-as-object"), "{list}");
+    assert_eq!(job_rows(&b).await?.len(), 2);
     b.close().await
 }

@@ -259,7 +259,10 @@ pub fn use_ledger(key: String) -> LedgerHandle {
             let on_message = channel.as_ref().as_ref().map(|ch| {
                 let d = dispatcher.clone();
                 EventListener::new(ch, "message", move |ev| {
-                    let text = ev.dyn_ref::<MessageEvent>().and_then(|ev| ev.data().as_string());
+                    // JSON text; an object (as an older page posted it) is read through its JSON.
+                    let text = ev.dyn_ref::<MessageEvent>().map(|ev| ev.data()).and_then(|data| {
+                        data.as_string().or_else(|| js_sys::JSON::stringify(&data).ok().and_then(|t| t.as_string()))
+                    });
                     if let Some(other) = text.and_then(|t| Ledger::from_json(&t).ok()) {
                         d.dispatch(LedgerAction::Merge(other));
                     }
