@@ -7,7 +7,7 @@ use cckm_sap_admin::domain::ledger::{Ledger, LedgerEntry};
 use cckm_sap_admin::domain::plan::KeyRef;
 
 fn job(id: &str, state: &str) -> Job {
-    cckm_sap_admin::api::read::FromJson::from_json(serde_json::json!({"id": id, "state": state, "cckm_key_id": "x", "operation": "delete", "createdAt": "2021-11-24T09:54:45.962862797Z"})).unwrap()
+    Job::from_value(serde_json::json!({"id": id, "state": state, "cckm_key_id": "x", "operation": "delete", "createdAt": "2021-11-24T09:54:45.962862797Z"})).unwrap()
 }
 
 fn main() {
@@ -15,8 +15,8 @@ fn main() {
     for i in 0..1000 {
         let key = KeyRef { id: format!("k{i}"), name: format!("key-{i}"), group: Some("payroll".into()), sap_key_id: None };
         base.add(LedgerEntry::started(&job(&format!("j{i:04}"), "PENDING"), &key, Operation::Delete, false, "admin", "o", i as f64));
-        let raw = serde_json::to_value(job(&format!("j{i:04}"), "PENDING")).unwrap();
-        base.set_last_job(&format!("j{i:04}"), raw);
+        // A first poll: the entry keeps the job's raw JSON.
+        base.record_job(&job(&format!("j{i:04}"), "PENDING"), i as f64 + 1.0);
     }
     let mut other = base.clone();
     for i in 0..100 {

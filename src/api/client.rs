@@ -10,7 +10,7 @@ use yew::Callback;
 
 use super::error::ApiError;
 use super::read::{FromJson, Obj};
-use super::types::{parse_json, parse_list, parse_value, Job, JobRequest, ListPage, SapGroup, SapKey, TokenRequest, TokenResponse};
+use super::types::{parse_job, parse_json, parse_list, Job, JobRequest, ListPage, SapGroup, SapKey, TokenRequest, TokenResponse};
 use crate::domain::session::{decode_claims, Claims};
 
 /// How long a request may take before the page gives up on it.
@@ -247,13 +247,11 @@ impl Api {
         self.get(&format!("/api/v1/cckm/sap/keys/{id}"), "the key").await
     }
 
-    /// The job's current status, and the raw JSON it came in.
-    pub async fn job(&self, id: &str) -> Result<(Job, serde_json::Value), ApiError> {
+    /// The job's current status, with the raw JSON it came in (`Job::raw`).
+    pub async fn job(&self, id: &str) -> Result<Job, ApiError> {
         let id = valid_id(id)?;
         let text = self.send(Method::GET, &format!("/api/v1/cckm/sap/keys/jobs/{id}"), None).await?;
-        let raw = parse_value(&text).map_err(|e| ApiError::decode(e, "the job"))?;
-        let job = Job::from_value(raw.clone()).map_err(|e| ApiError::decode(e, "the job"))?;
-        Ok((job, raw))
+        parse_job(&text).map_err(|e| ApiError::decode(e, "the job"))
     }
 
     pub async fn create_job(&self, req: &JobRequest) -> Result<Job, ApiError> {

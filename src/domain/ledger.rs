@@ -467,17 +467,6 @@ impl Ledger {
         }
     }
 
-    /// Keeps the raw job JSON last seen (when the caller holds it apart from the [`Job`]).
-    pub fn set_last_job(&mut self, job_id: &str, raw: Value) -> bool {
-        match self.get_mut(job_id) {
-            Some(e) if e.last_job.as_deref() != Some(&raw) => {
-                e.last_job = Some(Rc::new(raw));
-                true
-            }
-            _ => false,
-        }
-    }
-
     /// Jobs still to poll.
     pub fn unfinished(&self) -> impl Iterator<Item = &LedgerEntry> + '_ {
         self.entries.iter().map(|e| &**e).filter(|e| e.phase.needs_polling())

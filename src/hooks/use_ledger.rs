@@ -17,7 +17,8 @@ use crate::domain::ledger::{Ledger, LedgerEntry, Verification};
 #[derive(Clone, Debug)]
 pub enum LedgerAction {
     Add(LedgerEntry),
-    Record { job: Job, raw: serde_json::Value, now_ms: f64 },
+    /// A job as polled; its raw JSON (`Job::raw`) becomes the entry's `last_job`.
+    Record { job: Job, now_ms: f64 },
     MarkUnknown { job_id: String, now_ms: f64 },
     Verify { job_id: String, verification: Verification },
     ClearFinished,
@@ -73,12 +74,8 @@ impl Reducible for LedgerState {
                 ledger.add(entry);
                 (true, true)
             }
-            LedgerAction::Record { job, raw, now_ms } => {
-                let job_id = job.id.clone();
+            LedgerAction::Record { job, now_ms } => {
                 let changed = ledger.record_job(&job, now_ms);
-                if changed {
-                    ledger.set_last_job(&job_id, raw);
-                }
                 (changed, changed)
             }
             LedgerAction::MarkUnknown { job_id, now_ms } => {

@@ -65,10 +65,10 @@ async fn poll_one(ctx: Shared, job_id: String) {
     let outcome = {
         let c = ctx.borrow();
         match result {
-            Ok((job, raw)) => {
+            Ok(job) => {
                 let phase = classify(&job.state);
                 let changed = last_state.as_deref() != Some(job.state.as_str());
-                c.dispatch.dispatch(LedgerAction::Record { job, raw, now_ms: now });
+                c.dispatch.dispatch(LedgerAction::Record { job, now_ms: now });
                 if phase.is_terminal() {
                     PollOutcome::Ended
                 } else if changed {
