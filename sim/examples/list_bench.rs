@@ -20,18 +20,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .json()
         .await?;
     let jwt = tok["jwt"].as_str().ok_or("no jwt")?.to_string();
-    let queries = [
-        "limit=50",
-        "limit=50&sort=name",
-        "limit=50&sort=-createdAt",
-        "limit=50&skip=25000&sort=name",
-        "limit=50&name=payroll",
-        "limit=50&name=KEK&sort=-updatedAt",
-        "limit=50&gone=true&sort=sap_group_name,-name",
-        "limit=50&enabled=false&type=RSA&sort=size",
-        "limit=50&skip=49950&sort=-name",
-        "limit=50&sap_group_name=finance&sort=type,size,name",
-    ];
+    // One query per line, shared by sim/examples/list_bench.rs and the benchmark driver.
+    let queries: Vec<&str> = include_str!("list_queries.txt").lines().filter(|l| !l.is_empty()).collect();
     let mut times = Vec::new();
     let mut per_query: Vec<Vec<f64>> = vec![Vec::new(); queries.len()];
     for i in 0..200 {

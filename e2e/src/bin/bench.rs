@@ -198,22 +198,12 @@ fn delta(before: &Value, after: &Value) -> (u64, Value) {
 }
 
 /// The simulator's own speed: 200 key-list pages of 50 out of 50,000 keys over loopback HTTP
-/// (the queries of sim/examples/list_bench.rs). Returns (median, p95) in ms.
+/// (the queries of sim/examples/list_queries.txt). Returns (median, p95) in ms.
 async fn sim_list_speed(base: &str) -> Res<(f64, f64)> {
     let jwt = http_token(base).await?;
     let http = reqwest::Client::new();
-    let queries = [
-        "limit=50",
-        "limit=50&sort=name",
-        "limit=50&sort=-createdAt",
-        "limit=50&skip=25000&sort=name",
-        "limit=50&name=payroll",
-        "limit=50&name=KEK&sort=-updatedAt",
-        "limit=50&gone=true&sort=sap_group_name,-name",
-        "limit=50&enabled=false&type=RSA&sort=size",
-        "limit=50&skip=49950&sort=-name",
-        "limit=50&sap_group_name=finance&sort=type,size,name",
-    ];
+    // One query per line, shared by sim/examples/list_bench.rs and the benchmark driver.
+    let queries: Vec<&str> = include_str!("../../../sim/examples/list_queries.txt").lines().filter(|l| !l.is_empty()).collect();
     let mut times = Vec::new();
     for i in 0..200 {
         let q = queries[i % queries.len()];
