@@ -502,14 +502,25 @@ async fn job_tick() -> Res<(Vec<TickRun>, Value)> {
         if done != to as u64 {
             return Err(format!("after tick {run} the list shows {done} succeeded jobs, not {to}").into());
         }
-        out.push(TickRun {
+        let t = TickRun {
             render: rendered - update,
             merge: merged - update,
             post_to_rendered: rendered - posted,
             post_to_painted: painted - posted,
             script: cpu1.0 - cpu0.0,
             style_layout: (cpu1.1 - cpu0.1) + (cpu1.2 - cpu0.2),
-        });
+        };
+        eprintln!(
+            "    tick {}: render {:.1} ms (merge {:.1}) · post→rendered {:.1} ms · post→painted {:.1} ms · CDP script {:.1} ms, style+layout {:.1} ms",
+            run + 1,
+            t.render,
+            t.merge,
+            t.post_to_rendered,
+            t.post_to_painted,
+            t.script,
+            t.style_layout
+        );
+        out.push(t);
         tokio::time::sleep(Duration::from_millis(1500)).await;
     }
     let info = json!({"ledger_entries": 1000, "changed_per_tick": 100, "ticks": runs});
@@ -718,9 +729,7 @@ async fn run() -> Res {
     let started = Instant::now();
     let mut rows: Vec<Row> = Vec::new();
     if std::env::var("CCKM_BENCH_ONLY").as_deref() == Ok("tick") {
-        for (i, t) in job_tick().await?.0.iter().enumerate() {
-            eprintln!("    tick {}: render {:.1} ms (merge {:.1}) · post→rendered {:.1} ms · style+layout {:.1} ms", i + 1, t.render, t.merge, t.post_to_rendered, t.style_layout);
-        }
+        job_tick().await?;
         return Ok(());
     }
 
@@ -771,18 +780,6 @@ async fn run() -> Res {
     // --- Job list tick.
     eprintln!("--- job list: 1,000 jobs, 100 change per tick, {TICKS} ticks");
     let (ticks, tick_info) = job_tick().await?;
-    for (i, t) in ticks.iter().enumerate() {
-        eprintln!(
-            "    tick {}: render {:.1} ms (merge {:.1}) · post→rendered {:.1} ms · post→painted {:.1} ms · CDP script {:.1} ms, style+layout {:.1} ms",
-            i + 1,
-            t.render,
-            t.merge,
-            t.post_to_rendered,
-            t.post_to_painted,
-            t.script,
-            t.style_layout
-        );
-    }
     let tcol = |f: fn(&TickRun) -> f64| ticks.iter().map(f).collect::<Vec<_>>();
     let budget_fig = tcol(|t| t.render + t.style_layout);
     rows.push(Row { id: "tick_render_layout_ms", what: "tick: render (marks) + style & layout (CDP)".into(), value: median(&budget_fig), unit: "ms", runs: budget_fig, budget: Some(("<=", 8.0)) });
