@@ -120,6 +120,16 @@ pub async fn open_and_login(b: &Browser, base: &str) -> Result {
     Ok(())
 }
 
+/// Searches `name`, selects it, chooses delete, opens the confirmation and types the phrase,
+/// leaving the post to the caller.
+pub async fn review_delete(b: &Browser, name: &str) -> Result {
+    search(b, name, name).await?;
+    b.select_row(name).await?;
+    b.click("#op-delete").await?;
+    b.click("#review").await?;
+    b.type_into("#confirm-input", name).await
+}
+
 /// Searches `name`, selects it, chooses `op` and posts with the confirmation it needs.
 pub async fn start_job(b: &Browser, name: &str, op: &str) -> Result<String> {
     search(b, name, name).await?;

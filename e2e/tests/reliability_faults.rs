@@ -147,11 +147,7 @@ async fn errors_and_429_while_polling_back_off_and_drop_nothing() -> e2e::Result
 
 /// Posts a delete of `name` and waits until the dialog says what re-reading the key showed.
 async fn post_expecting_unknown(b: &Browser, name: &str, secs: u64) -> e2e::Result<String> {
-    e2e::reliability::search(b, name, name).await?;
-    b.select_row(name).await?;
-    b.click("#op-delete").await?;
-    b.click("#review").await?;
-    b.type_into("#confirm-input", name).await?;
+    e2e::reliability::review_delete(b, name).await?;
     b.click("#confirm-submit").await?;
     let text = b.wait_text("#confirm-dialog", "Check the job list", secs).await?;
     b.screenshot(&format!("reliability-unknown-{name}")).await?;

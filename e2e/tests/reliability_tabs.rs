@@ -11,15 +11,11 @@ use serde_json::json;
 
 /// Selects `name`, chooses delete and opens the confirmation with the phrase typed.
 async fn ready_to_confirm(b: &Browser, name: &str) -> e2e::Result {
-    if let Err(e) = e2e::reliability::search(b, name, name).await {
+    if let Err(e) = e2e::reliability::review_delete(b, name).await {
         b.screenshot("reliability-tabs-debug").await?;
         let search = b.eval("return document.querySelector('#key-search')?.value;").await?;
         return Err(format!("{e}; search box {search}; page: {}", b.text("body").await?).into());
     }
-    b.select_row(name).await?;
-    b.click("#op-delete").await?;
-    b.click("#review").await?;
-    b.type_into("#confirm-input", name).await?;
     Ok(())
 }
 
