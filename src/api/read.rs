@@ -41,16 +41,27 @@ impl Obj {
         }
     }
 
+    /// A string; a number or a boolean as its text.
     pub fn opt_string(&mut self, k: &str) -> Option<String> {
-        opt_string(self.take(k))
+        match self.take(k)? {
+            Value::String(s) => Some(s),
+            Value::Number(n) => Some(n.to_string()),
+            Value::Bool(b) => Some(b.to_string()),
+            _ => None,
+        }
     }
 
     pub fn string(&mut self, k: &str) -> String {
         self.opt_string(k).unwrap_or_default()
     }
 
+    /// A string as is; any other non-null JSON value as its JSON text.
     pub fn opt_text(&mut self, k: &str) -> Option<String> {
-        opt_text(self.take(k))
+        match self.take(k)? {
+            Value::Null => None,
+            Value::String(s) => Some(s),
+            other => Some(other.to_string()),
+        }
     }
 
     pub fn opt_u64(&mut self, k: &str) -> Option<u64> {
@@ -62,15 +73,29 @@ impl Obj {
     }
 
     pub fn opt_i64(&mut self, k: &str) -> Option<i64> {
-        opt_i64(self.take(k))
+        match self.take(k)? {
+            Value::Number(n) => n.as_i64(),
+            Value::String(s) => s.trim().parse().ok(),
+            _ => None,
+        }
     }
 
     pub fn opt_bool(&mut self, k: &str) -> Option<bool> {
-        opt_bool(self.take(k))
+        match self.take(k)? {
+            Value::Bool(b) => Some(b),
+            Value::String(s) if s.eq_ignore_ascii_case("true") => Some(true),
+            Value::String(s) if s.eq_ignore_ascii_case("false") => Some(false),
+            _ => None,
+        }
     }
 
     pub fn opt_f64(&mut self, k: &str) -> Option<f64> {
-        opt_f64(self.take(k))
+        match self.take(k)? {
+            Value::Number(n) => n.as_f64().filter(|f| f.is_finite()),
+            // serde_json's number reader, not `f64::from_str` (whose tables weigh ~15 KB).
+            Value::String(s) => serde_json::from_str::<Value>(&s).ok()?.as_f64().filter(|f| f.is_finite()),
+            _ => None,
+        }
     }
 
     pub fn f64_or_zero(&mut self, k: &str) -> f64 {
@@ -83,25 +108,7 @@ impl Obj {
     }
 }
 
-/// A string; a number or a boolean as its text.
-pub fn opt_string(v: Option<Value>) -> Option<String> {
-    match v? {
-        Value::String(s) => Some(s),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
-        _ => None,
-    }
-}
-
-/// A string as is; any other non-null JSON value as its JSON text.
-pub fn opt_text(v: Option<Value>) -> Option<String> {
-    match v? {
-        Value::Null => None,
-        Value::String(s) => Some(s),
-        other => Some(other.to_string()),
-    }
-}
-
+/// A count: a non-negative number (a float is truncated) or a string of digits.
 pub fn value_u64(v: &Value) -> Option<u64> {
     match v {
         Value::Number(n) => n.as_u64().or_else(|| {
@@ -110,32 +117,6 @@ pub fn value_u64(v: &Value) -> Option<u64> {
                 .map(|f| f as u64)
         }),
         Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    }
-}
-
-pub fn opt_i64(v: Option<Value>) -> Option<i64> {
-    match v? {
-        Value::Number(n) => n.as_i64(),
-        Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    }
-}
-
-pub fn opt_bool(v: Option<Value>) -> Option<bool> {
-    match v? {
-        Value::Bool(b) => Some(b),
-        Value::String(s) if s.eq_ignore_ascii_case("true") => Some(true),
-        Value::String(s) if s.eq_ignore_ascii_case("false") => Some(false),
-        _ => None,
-    }
-}
-
-pub fn opt_f64(v: Option<Value>) -> Option<f64> {
-    match v? {
-        Value::Number(n) => n.as_f64().filter(|f| f.is_finite()),
-        // serde_json's number reader, not `f64::from_str` (whose tables weigh ~15 KB).
-        Value::String(s) => serde_json::from_str::<Value>(&s).ok()?.as_f64().filter(|f| f.is_finite()),
         _ => None,
     }
 }
