@@ -20,8 +20,10 @@ fn write(v: &ViewParams, replace: bool) {
         params.append(k, val);
     }
     let qs = String::from(params.to_string());
-    // An empty query keeps the path alone, so the default view has a bare URL.
-    let url = if qs.is_empty() { w.location().pathname().unwrap_or_default() } else { format!("?{qs}") };
+    // The path is written out: a bare "?…" would resolve against `<base href>`, not this page.
+    // An empty query leaves the path alone, so the default view has a bare URL.
+    let path = w.location().pathname().unwrap_or_default();
+    let url = if qs.is_empty() { path } else { format!("{path}?{qs}") };
     let Ok(history) = w.history() else { return };
     let _ = if replace {
         history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url))
