@@ -8,6 +8,8 @@ use wasm_bindgen::JsCast;
 use yew::platform::spawn_local;
 use yew::prelude::*;
 
+use crate::hooks::fx::use_fx;
+
 use super::confirm_dialog::{ConfirmDialog, KeyOutcome};
 use super::help::Help;
 use super::job_detail::JobDetail;
@@ -200,7 +202,7 @@ fn console(p: &ConsoleProps) -> Html {
 
     {
         let (api, groups, groups_error) = (api.clone(), groups.clone(), groups_error.clone());
-        use_effect_with(p.active, move |active| {
+        use_fx(p.active, move |active| {
             if *active && groups.is_empty() {
                 spawn_local(async move {
                     match api.groups(&groups_query(0, 1000)).await {
@@ -339,7 +341,7 @@ fn console(p: &ConsoleProps) -> Html {
     // `/` searches, `?` opens the help; never while typing or while a dialog is open.
     {
         let help_open = help_open.clone();
-        use_effect_with(*shortcuts_on, move |on| {
+        use_fx(*shortcuts_on, move |on| {
             let listener = on.then(|| {
                 let doc = web_sys::window().and_then(|w| w.document());
                 doc.map(|d| {
@@ -379,7 +381,7 @@ fn console(p: &ConsoleProps) -> Html {
     {
         let (live, unseen, previous_ledger) = (live.clone(), unseen.clone(), previous_ledger.clone());
         let current = ledger.state.ledger.clone();
-        use_effect_with(ledger.state.version, move |_| {
+        use_fx(ledger.state.version, move |_| {
             let before = previous_ledger.borrow_mut().replace(current.clone());
             if let Some(before) = before {
                 let changes = phase_changes(&before, &current);
@@ -403,7 +405,7 @@ fn console(p: &ConsoleProps) -> Html {
     }
     {
         let unseen = unseen.clone();
-        use_effect_with(*unseen, move |(ok, bad)| {
+        use_fx(*unseen, move |(ok, bad)| {
             dom::set_title(&title(TITLE, *ok, *bad));
             let listener = (*ok + *bad > 0)
                 .then(|| web_sys::window().and_then(|w| w.document()))

@@ -3,6 +3,8 @@
 use yew::platform::spawn_local;
 use yew::prelude::*;
 
+use crate::hooks::fx::use_fx;
+
 use crate::api::client::Api;
 use crate::api::types::SapKey;
 use crate::domain::export::curl_commands;
@@ -27,7 +29,7 @@ pub fn job_detail(p: &JobDetailProps) -> Html {
     use_dialog_focus(root.clone(), Some(p.on_close.clone()));
     {
         let (api, key, id) = (p.api.clone(), key.clone(), e.id.clone());
-        use_effect_with(id, move |id| {
+        use_fx(id, move |id| {
             let id = id.clone();
             spawn_local(async move {
                 key.set(Some(api.key(&id).await.map_err(|e| e.user_message())));

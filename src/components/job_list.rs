@@ -1,6 +1,8 @@
 //! The live list of every job this browser started for this manager and user.
 use yew::prelude::*;
 
+use crate::hooks::fx::use_fx;
+
 use crate::api::types::Operation;
 use crate::domain::job_state::JobPhase;
 use crate::domain::ledger::{LedgerEntry, Verification};
@@ -21,7 +23,7 @@ pub struct JobListProps {
 
 #[function_component(JobList)]
 pub fn job_list(p: &JobListProps) -> Html {
-    use_effect_with(p.entries.clone(), |_| {
+    use_fx(p.entries.clone(), |_| {
         crate::perf::mark("cckm:jobs-rendered");
         crate::perf::mark_after_paint("cckm:jobs-painted");
     });

@@ -7,6 +7,8 @@ use gloo_timers::callback::Timeout;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
+use crate::hooks::fx::use_fx;
+
 use crate::api::types::{KeyState, SapGroup, SapKey};
 use crate::domain::key_query::{KeyQuery, SortField, StateFilter, PAGE_SIZES};
 use crate::hooks::dom::local_rfc3339;
@@ -75,7 +77,7 @@ pub fn key_table(props: &KeyTableProps) -> Html {
     let keys: Rc<Vec<SapKey>> = page.map(|p| p.keys.clone()).unwrap_or_default();
     {
         let loaded = matches!(props.fetch, FetchState::Loaded(_));
-        use_effect_with((keys.clone(), loaded), |(_, loaded)| {
+        use_fx((keys.clone(), loaded), |(_, loaded)| {
             if *loaded {
                 crate::perf::mark("cckm:keys-rendered");
                 crate::perf::mark_after_paint("cckm:keys-painted");
@@ -259,7 +261,7 @@ fn search_box(p: &SearchProps) -> Html {
     let input = use_node_ref();
     {
         let input = input.clone();
-        use_effect_with(p.value.clone(), move |v| {
+        use_fx(p.value.clone(), move |v| {
             if let Some(i) = input.cast::<HtmlInputElement>() {
                 if i.value() != *v {
                     i.set_value(v);

@@ -3,6 +3,8 @@ use web_sys::HtmlInputElement;
 use yew::platform::spawn_local;
 use yew::prelude::*;
 
+use crate::hooks::fx::use_fx;
+
 use crate::api::client::{Api, Tokens};
 
 #[derive(Properties, PartialEq)]
@@ -59,7 +61,7 @@ pub fn login(props: &LoginProps) -> Html {
         })
     };
 
-    use_effect_with((), |_| crate::perf::mark("cckm:login-ready"));
+    use_fx((), |_| crate::perf::mark("cckm:login-ready"));
     let expired = props.expired_user.is_some();
     html! {
         <form class={classes!("login", expired.then_some("login-expired"))} {onsubmit} novalidate=true aria-labelledby="login-title">

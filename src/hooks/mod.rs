@@ -9,3 +9,4 @@ pub mod dom;
 pub mod use_dialog;
 pub mod use_theme;
 pub mod use_view;
+pub mod fx;

@@ -4,6 +4,8 @@ use gloo_events::{EventListener, EventListenerOptions};
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
+use crate::hooks::fx::use_fx;
+
 use super::dom::active_element;
 
 const FOCUSABLE: &str = "button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea, a[href], [tabindex]:not([tabindex='-1'])";
@@ -13,7 +15,7 @@ const FOCUSABLE: &str = "button:not([disabled]), input:not([disabled]), select:n
 pub fn use_dialog_focus(root: NodeRef, on_escape: Option<Callback<()>>) {
     let escape = use_mut_ref(|| None::<Callback<()>>);
     *escape.borrow_mut() = on_escape;
-    use_effect_with((), move |_| {
+    use_fx((), move |_| {
         let previous = active_element();
         let container = root.cast::<web_sys::HtmlElement>();
         if let Some(c) = &container {

@@ -5,6 +5,8 @@ use std::rc::Rc;
 use yew::platform::spawn_local;
 use yew::prelude::*;
 
+use crate::hooks::fx::use_fx;
+
 use crate::api::client::Api;
 use crate::api::error::ApiError;
 use crate::api::types::SapKey;
@@ -43,7 +45,7 @@ pub fn use_keys(api: &Api, query: String, reload: u64) -> FetchState<KeyPage> {
     {
         let state = state.clone();
         let api = api.clone();
-        use_effect_with((query, reload), move |(query, _)| {
+        use_fx((query, reload), move |(query, _)| {
             let my = {
                 let mut s = seq.borrow_mut();
                 *s += 1;

@@ -10,6 +10,8 @@ use wasm_bindgen::JsCast;
 use web_sys::{BroadcastChannel, MessageEvent, StorageEvent};
 use yew::prelude::*;
 
+use crate::hooks::fx::use_fx;
+
 use super::storage;
 use crate::api::types::Job;
 use crate::domain::ledger::{Ledger, LedgerEntry, Verification};
@@ -224,7 +226,7 @@ pub fn use_ledger(key: String) -> LedgerHandle {
         let saver = (*saver).clone();
         let state = state.clone();
         let save_failed = save_failed.clone();
-        use_effect_with(state.revision, move |rev| {
+        use_fx(state.revision, move |rev| {
             if *rev > 0 {
                 let on_result = Callback::from(move |ok: bool| {
                     if *save_failed == ok {
@@ -237,7 +239,7 @@ pub fn use_ledger(key: String) -> LedgerHandle {
     }
     {
         let saver = (*saver).clone();
-        use_effect_with((), move |_| {
+        use_fx((), move |_| {
             let listener = web_sys::window().map(|w| {
                 EventListener::new(&w, "pagehide", move |_| {
                     saver.borrow_mut().flush();
@@ -251,7 +253,7 @@ pub fn use_ledger(key: String) -> LedgerHandle {
     {
         let state = state.clone();
         let key2 = key.clone();
-        use_effect_with((key, channel), move |(key, channel)| {
+        use_fx((key, channel), move |(key, channel)| {
             let dispatcher = state.dispatcher();
             let on_message = channel.as_ref().as_ref().map(|ch| {
                 let d = dispatcher.clone();

@@ -1,6 +1,8 @@
 //! A clock that re-renders its component every `period_ms`.
 use yew::prelude::*;
 
+use crate::hooks::fx::use_fx;
+
 use crate::api::client::now_ms;
 
 #[hook]
@@ -8,7 +10,7 @@ pub fn use_now(period_ms: u32) -> f64 {
     let now = use_state(now_ms);
     {
         let now = now.clone();
-        use_effect_with(period_ms, move |p| {
+        use_fx(period_ms, move |p| {
             let iv = gloo_timers::callback::Interval::new(*p, move || now.set(now_ms()));
             move || drop(iv)
         });

@@ -10,6 +10,8 @@ use gloo_timers::callback::Timeout;
 use yew::platform::spawn_local;
 use yew::prelude::*;
 
+use crate::hooks::fx::use_fx;
+
 use super::storage::document_hidden;
 use super::use_ledger::{LedgerAction, LedgerState};
 use crate::api::client::{now_ms, Api};
@@ -167,7 +169,7 @@ pub fn use_poller(
     {
         let ctx = ctx.clone();
         let ledger = ledger.clone();
-        use_effect_with((ledger.version, active), move |(_, active)| {
+        use_fx((ledger.version, active), move |(_, active)| {
             let to_verify: Vec<String> = {
                 let mut guard = ctx.borrow_mut();
                 let c = &mut *guard;
@@ -197,7 +199,7 @@ pub fn use_poller(
     // Hidden tab: nothing is sent; shown again: everything due is polled at once.
     {
         let ctx = ctx.clone();
-        use_effect_with((), move |_| {
+        use_fx((), move |_| {
             let listener = web_sys::window().and_then(|w| w.document()).map(|doc| {
                 EventListener::new(&doc, "visibilitychange", move |_| {
                     if !document_hidden() {

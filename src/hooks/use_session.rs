@@ -3,6 +3,8 @@
 use yew::platform::spawn_local;
 use yew::prelude::*;
 
+use crate::hooks::fx::use_fx;
+
 use super::storage;
 use crate::api::client::{now_ms, Api, AuthEvent, Tokens};
 use crate::domain::session::refresh_delay_ms;
@@ -59,7 +61,7 @@ pub fn use_session(api: &Api) -> SessionHandle {
     {
         let state = state.clone();
         let last_user = last_user.clone();
-        use_effect_with(api.clone(), move |api| {
+        use_fx(api.clone(), move |api| {
             api.set_on_auth(Callback::from(move |ev: AuthEvent| match ev {
                 AuthEvent::Refreshed(t) => {
                     if let Ok(s) = serde_json::to_string(&t) {
@@ -85,7 +87,7 @@ pub fn use_session(api: &Api) -> SessionHandle {
             SessionState::Active(t) => Some((t.clone(), *retry)),
             _ => None,
         };
-        use_effect_with(jwt, move |jwt| {
+        use_fx(jwt, move |jwt| {
             let timer = jwt.as_ref().map(|(t, attempt)| {
                 let delay = if *attempt > 0 {
                     10_000

@@ -1,6 +1,8 @@
 //! Light, dark, or the system's choice; remembered in this browser.
 use yew::prelude::*;
 
+use crate::hooks::fx::use_fx;
+
 use super::storage;
 
 const KEY: &str = "cckm-sap-theme";
@@ -39,7 +41,7 @@ impl Theme {
 #[hook]
 pub fn use_theme() -> (Theme, Callback<()>) {
     let theme = use_state(|| Theme::parse(&storage::local_get(KEY).unwrap_or_default()));
-    use_effect_with(*theme, |t| {
+    use_fx(*theme, |t| {
         if let Some(root) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) {
             let _ = match t {
                 Theme::System => root.remove_attribute("data-theme"),

@@ -5,6 +5,8 @@ use gloo_events::EventListener;
 use web_sys::UrlSearchParams;
 use yew::prelude::*;
 
+use crate::hooks::fx::use_fx;
+
 use crate::domain::view::ViewParams;
 
 fn current() -> ViewParams {
@@ -38,7 +40,7 @@ pub fn use_view() -> (ViewParams, Callback<(ViewParams, bool)>) {
     let view = use_state(current);
     {
         let view = view.clone();
-        use_effect_with((), move |_| {
+        use_fx((), move |_| {
             let listener = web_sys::window().map(|w| EventListener::new(&w, "popstate", move |_| view.set(current())));
             move || drop(listener)
         });
