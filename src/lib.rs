@@ -9,4 +9,7 @@ pub mod domain;
 pub fn start() {
     components::banner::install_panic_hook();
     yew::Renderer::<components::app::App>::new().render();
+    // Building the first `Intl.DateTimeFormat` loads locale data (~30 ms): do it while the user
+    // reads the login form, not while the first key page renders.
+    hooks::dom::after_paint(hooks::dom::warm_up);
 }

@@ -13,6 +13,20 @@ thread_local! {
     };
 }
 
+/// Runs `f` once the next frame has been painted.
+pub fn after_paint(f: fn()) {
+    let Some(w) = web_sys::window() else { return };
+    let cb = wasm_bindgen::closure::Closure::once_into_js(move || {
+        gloo_timers::callback::Timeout::new(0, f).forget();
+    });
+    let _ = w.request_animation_frame(cb.unchecked_ref());
+}
+
+/// Builds the cached formatter now.
+pub fn warm_up() {
+    LOCAL_FORMAT.with(|_| ());
+}
+
 /// A time in the user's locale and time zone.
 pub fn local_time(ms: f64) -> String {
     if !ms.is_finite() || ms <= 0.0 {

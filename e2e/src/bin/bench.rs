@@ -312,8 +312,19 @@ async fn page_run(base: &str) -> Res<PageRun> {
     let login_ready = mark_after(&b, "cckm:login-ready", -1.0, 30).await?;
     let files = loaded_files(&b).await?;
 
+    // `CCKM_BENCH_PROFILE=first` profiles the login and first page instead of the next page.
+    let profile_first = std::env::var("CCKM_BENCH_PROFILE").is_ok_and(|v| v == "first");
+    if profile_first {
+        cdp(&b, "Profiler.enable", json!({})).await?;
+        cdp(&b, "Profiler.setSamplingInterval", json!({"interval": 100})).await?;
+        cdp(&b, "Profiler.start", json!({})).await?;
+    }
     let submit = login(&b).await?;
     let painted = mark_after(&b, "cckm:keys-painted", submit, 30).await?;
+    if profile_first {
+        let p = cdp(&b, "Profiler.stop", json!({})).await?;
+        print_profile(&p["profile"]);
+    }
     let rows = eval_u64(&b, ROWS).await?;
     if std::env::var_os("CCKM_BENCH_DEBUG").is_some() {
         let t = b.eval("return performance.getEntriesByType('resource').filter(e => e.name.includes('/api/')).map(e => `${e.name.replace(/^.*\\/api/, '')} start ${e.startTime.toFixed(1)} reqStart ${e.requestStart.toFixed(1)} respStart ${e.responseStart.toFixed(1)} end ${e.responseEnd.toFixed(1)}`).join('\\n');").await?;
@@ -339,7 +350,7 @@ async fn page_run(base: &str) -> Res<PageRun> {
     }
 
     let before = page_now(&b).await?;
-    let profiling = std::env::var_os("CCKM_BENCH_PROFILE").is_some();
+    let profiling = std::env::var_os("CCKM_BENCH_PROFILE").is_some() && !profile_first;
     if profiling {
         cdp(&b, "Performance.enable", json!({})).await?;
         cdp(&b, "Profiler.enable", json!({})).await?;
