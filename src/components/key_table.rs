@@ -146,10 +146,7 @@ pub fn key_table(props: &KeyTableProps) -> Html {
                     { header(SortField::Updated, "Updated", "col-updated") }
                 </tr></thead>
                 <tbody>
-                    { for keys.iter().map(|k| html! {
-                        <KeyRow key={k.id.clone()} k={k.clone()} selected={props.selected.contains(&k.id)}
-                            running={props.running.contains(&k.id)} on_toggle={props.on_toggle.clone()} />
-                    }) }
+                    { for keys.iter().map(|k| key_row(k, props.selected.contains(&k.id), props.running.contains(&k.id), &props.on_toggle)) }
                 </tbody>
             </table>
         },
@@ -206,21 +203,13 @@ pub fn key_table(props: &KeyTableProps) -> Html {
     }
 }
 
-#[derive(Properties, PartialEq)]
-struct KeyRowProps {
-    k: SapKey,
-    selected: bool,
-    running: bool,
-    on_toggle: Callback<SapKey>,
-}
-
-#[function_component(KeyRow)]
-fn key_row(p: &KeyRowProps) -> Html {
-    let k = &p.k;
+/// A row is plain markup, not a component: a page of rows is created at once and thrown away
+/// at once, and a component per row costs more to set up than the row itself.
+fn key_row(k: &SapKey, selected: bool, running: bool, on_toggle: &Callback<SapKey>) -> Html {
     let state = k.state();
     let name = k.display_name();
     let onchange = {
-        let (cb, k) = (p.on_toggle.clone(), k.clone());
+        let (cb, k) = (on_toggle.clone(), k.clone());
         Callback::from(move |_: Event| cb.emit(k.clone()))
     };
     let state_class = match state {
@@ -230,13 +219,13 @@ fn key_row(p: &KeyRowProps) -> Html {
         KeyState::Unknown => "st-unknown",
     };
     html! {
-        <tr class={classes!(p.selected.then_some("selected"))} data-id={k.id.clone()}>
+        <tr key={k.id.clone()} class={classes!(selected.then_some("selected"))} data-id={k.id.clone()}>
             <td class="col-check">
-                <input type="checkbox" class="row-check" checked={p.selected} {onchange} aria-label={format!("Select key {name}")} />
+                <input type="checkbox" class="row-check" checked={selected} {onchange} aria-label={format!("Select key {name}")} />
             </td>
             <td class="col-name" title={name.clone()}>
                 <bdi class="key-name">{ name.clone() }</bdi>
-                if p.running { <span class="tag running-tag" title="A job started here is running for this key">{"⟳ job running"}</span> }
+                if running { <span class="tag running-tag" title="A job started here is running for this key">{"⟳ job running"}</span> }
             </td>
             <td class="col-group"><bdi>{ k.group_label() }</bdi></td>
             <td class="col-type">{ k.type_size() }</td>

@@ -2,6 +2,7 @@
 //! query is dropped.
 use std::rc::Rc;
 
+use gloo_timers::callback::Timeout;
 use yew::platform::spawn_local;
 use yew::prelude::*;
 
@@ -10,6 +11,9 @@ use crate::hooks::fx::use_fx;
 use crate::api::client::Api;
 use crate::api::error::ApiError;
 use crate::api::types::SapKey;
+
+/// How long a new page may take before the table says it is loading.
+pub const LOADING_DELAY_MS: u32 = 150;
 
 /// A page of keys as the table shows it.
 #[derive(Clone, PartialEq, Debug)]
@@ -42,6 +46,7 @@ impl<T: Clone> FetchState<T> {
 pub fn use_keys(api: &Api, query: String, reload: u64) -> FetchState<KeyPage> {
     let state = use_state(|| FetchState::<KeyPage>::Loading { previous: None });
     let seq = use_mut_ref(|| 0u64);
+    let show_loading = use_mut_ref(|| None::<Timeout>);
     {
         let state = state.clone();
         let api = api.clone();
@@ -52,7 +57,17 @@ pub fn use_keys(api: &Api, query: String, reload: u64) -> FetchState<KeyPage> {
                 *s
             };
             let previous = state.data().cloned();
-            state.set(FetchState::Loading { previous: previous.clone() });
+            // A quick answer replaces the page without a flash of "Loading…" (and without an extra
+            // render and layout before it); a slow one is shown as loading after LOADING_DELAY_MS.
+            // After an error (a retry) the error gives way at once.
+            let at_once = previous.is_none() || matches!(*state, FetchState::Failed { .. });
+            *show_loading.borrow_mut() = (!at_once).then(|| {
+                let (state, previous) = (state.clone(), previous.clone());
+                Timeout::new(LOADING_DELAY_MS, move || state.set(FetchState::Loading { previous }))
+            });
+            if at_once {
+                state.set(FetchState::Loading { previous: previous.clone() });
+            }
             let query = query.clone();
             spawn_local(async move {
                 let result = api.keys(&query).await;
@@ -60,6 +75,7 @@ pub fn use_keys(api: &Api, query: String, reload: u64) -> FetchState<KeyPage> {
                 if *seq.borrow() != my {
                     return;
                 }
+                show_loading.borrow_mut().take();
                 state.set(match result {
                     Ok((page, skipped)) => FetchState::Loaded(KeyPage {
                         keys: Rc::new(page.resources),

@@ -362,6 +362,11 @@ async fn page_run(base: &str) -> Res<PageRun> {
     b.click("#page-next").await?;
     let requested = mark_after(&b, "cckm:page-requested", before, 10).await?;
     let next = mark_after(&b, "cckm:keys-painted", requested, 30).await?;
+    if std::env::var_os("CCKM_BENCH_DEBUG").is_some() {
+        let fetched = mark_after(&b, "cckm:keys-fetched", requested, 1).await?;
+        let rendered = mark_after(&b, "cckm:keys-rendered", requested, 1).await?;
+        eprintln!("next page: requested {requested:.1} fetched {fetched:.1} rendered {rendered:.1} painted {next:.1}");
+    }
     if profiling {
         let m1 = cpu_metrics(&b).await?;
         let all1 = cdp(&b, "Performance.getMetrics", json!({})).await?;
