@@ -1,9 +1,11 @@
 //! Issue #6, faults: the manager killed mid-job and started again; a job the manager no longer
 //! knows (404); 500s and 429 + Retry-After while polling; a POST /keys/jobs that fails with 5xx or
-//! times out is not repeated.
+//! times out is not repeated; a slow key page says so, a quick one does not flash "Loading…".
 use std::time::{Duration, Instant};
 
 use e2e::reliability::{job_rows, ledger_entries, open_and_login, start_job, wait_until, LoggedSim, GET_JOB, GET_KEY, POST_JOBS};
+
+const LIST_KEYS: &str = "GET /api/v1/cckm/sap/keys";
 use e2e::Browser;
 use serde_json::json;
 
@@ -186,5 +188,52 @@ async fn a_failed_or_timed_out_post_is_not_repeated_and_the_key_is_reread() -> e
     // The user decides: the key is there to look at and act on again.
     e2e::reliability::search(&b, "payroll-archive", "payroll-archive").await?;
     b.screenshot("reliability-outcome-unknown").await?;
+    b.close().await
+}
+
+/// The table's first key name and whether it is marked loading (`.busy-note`, `.is-loading`).
+async fn table_now(b: &Browser) -> e2e::Result<(String, bool, bool)> {
+    let v = b
+        .eval("return [document.querySelector('.keys-table tbody .key-name')?.textContent ?? '', !!document.querySelector('.busy-note'), !!document.querySelector('.keys-table.is-loading')];")
+        .await?;
+    Ok((v[0].as_str().unwrap_or("").to_string(), v[1] == json!(true), v[2] == json!(true)))
+}
+
+#[tokio::test]
+async fn a_slow_key_page_says_loading_and_a_quick_one_does_not_flash() -> e2e::Result {
+    let sim = LoggedSim::start(&["--keys", "200"])?;
+    let b = Browser::start().await?;
+    open_and_login(&b, &sim.base).await?;
+    b.wait_text("#range-label", "1–50 of 200", 10).await?;
+    b.eval("window.sawLoading = false; new MutationObserver(() => { if (document.querySelector('.busy-note, .is-loading')) window.sawLoading = true; }).observe(document.body, {subtree: true, childList: true, attributes: true}); return true;")
+        .await?;
+
+    // Quick: the next page replaces this one, with no "Loading…" in between.
+    b.click("#page-next").await?;
+    b.wait_text("#range-label", "51–100", 10).await?;
+    assert_eq!(b.eval("return window.sawLoading;").await?, json!(false), "a quick page flashed Loading");
+
+    // Slow (1.5 s): the rows stay, marked loading, until the new page arrives.
+    sim.set_faults(json!({"latency_ms": 1500, "routes": [LIST_KEYS]})).await?;
+    let (before, ..) = table_now(&b).await?;
+    b.click("#page-next").await?;
+    let (during, busy, dimmed) = wait_until("Loading… on a slow page", 2, || async {
+        let t = table_now(&b).await?;
+        Ok((t.1 && t.2).then_some(t))
+    })
+    .await?;
+    assert!(busy && dimmed);
+    assert_eq!(during, before, "the old rows stay while the new page loads");
+    let label = b.text("#range-label").await?;
+    assert!(label.starts_with("Loading 101–150"), "the pager says the page is on its way: {label}");
+    b.screenshot("keys-slow-page-loading").await?;
+    let (after, busy, dimmed) = wait_until("the slow page", 10, || async {
+        let t = table_now(&b).await?;
+        Ok((t.0 != before).then_some(t))
+    })
+    .await?;
+    assert!(!busy && !dimmed, "Loading… goes with the answer");
+    assert!(b.text("#range-label").await?.starts_with("101–150"), "page 3 shown, {after}");
+    sim.set_faults(json!({})).await?;
     b.close().await
 }

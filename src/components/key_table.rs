@@ -189,7 +189,7 @@ pub fn key_table(props: &KeyTableProps) -> Html {
             }
             <div class="table-wrap">{ body }</div>
             <div class="pager">
-                <span id="range-label" class="range">{ q.range_label(total, keys.len()) }</span>
+                <span id="range-label" class="range">{ if loading { format!("Loading {}…", q.range_label(total, keys.len())) } else { q.range_label(total, keys.len()) } }</span>
                 <label class="field inline">
                     <span>{"Per page"}</span>
                     <select id="page-size" onchange={on_size}>
