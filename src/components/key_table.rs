@@ -145,9 +145,7 @@ pub fn key_table(props: &KeyTableProps) -> Html {
                     { header(SortField::State, "State", "col-state") }
                     { header(SortField::Updated, "Updated", "col-updated") }
                 </tr></thead>
-                <tbody>
-                    { for keys.iter().map(|k| key_row(k, props.selected.contains(&k.id), props.running.contains(&k.id), &props.on_toggle)) }
-                </tbody>
+                <KeyRows keys={keys.clone()} selected={props.selected.clone()} running={props.running.clone()} on_toggle={props.on_toggle.clone()} />
             </table>
         },
         _ => html! {},
@@ -203,8 +201,26 @@ pub fn key_table(props: &KeyTableProps) -> Html {
     }
 }
 
-/// A row is plain markup, not a component: a page of rows is created at once and thrown away
-/// at once, and a component per row costs more to set up than the row itself.
+#[derive(Properties, PartialEq)]
+struct KeyRowsProps {
+    keys: Rc<Vec<SapKey>>,
+    selected: Rc<HashSet<String>>,
+    running: Rc<HashSet<String>>,
+    on_toggle: Callback<SapKey>,
+}
+
+/// The rows, as one component: a new query (paging, sorting) re-renders the toolbar and pager at
+/// once without touching the rows until the new page arrives. A row is plain markup, not a
+/// component: a page of rows is created at once and thrown away at once.
+#[function_component(KeyRows)]
+fn key_rows(p: &KeyRowsProps) -> Html {
+    html! {
+        <tbody>
+            { for p.keys.iter().map(|k| key_row(k, p.selected.contains(&k.id), p.running.contains(&k.id), &p.on_toggle)) }
+        </tbody>
+    }
+}
+
 fn key_row(k: &SapKey, selected: bool, running: bool, on_toggle: &Callback<SapKey>) -> Html {
     let state = k.state();
     let name = k.display_name();
