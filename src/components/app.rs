@@ -8,6 +8,8 @@ use wasm_bindgen::JsCast;
 use yew::platform::spawn_local;
 use yew::prelude::*;
 
+use crate::hooks::state::use_state;
+
 use crate::hooks::fx::use_fx;
 
 use super::confirm_dialog::{ConfirmDialog, KeyOutcome};

@@ -3,6 +3,8 @@
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
+use crate::hooks::state::use_state;
+
 use crate::api::types::Operation;
 use crate::domain::confirm::{required, Confirmation};
 use crate::domain::plan::{KeyRef, SkipReason};

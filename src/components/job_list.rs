@@ -1,6 +1,8 @@
 //! The live list of every job this browser started for this manager and user.
 use yew::prelude::*;
 
+use crate::hooks::state::use_state;
+
 use crate::hooks::fx::use_fx;
 
 use crate::api::types::Operation;

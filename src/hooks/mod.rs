@@ -10,3 +10,4 @@ pub mod use_dialog;
 pub mod use_theme;
 pub mod use_view;
 pub mod fx;
+pub mod state;

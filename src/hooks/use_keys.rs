@@ -6,6 +6,8 @@ use gloo_timers::callback::Timeout;
 use yew::platform::spawn_local;
 use yew::prelude::*;
 
+use crate::hooks::state::use_state;
+
 use crate::hooks::fx::use_fx;
 
 use crate::api::client::Api;

@@ -10,6 +10,8 @@ use wasm_bindgen::JsCast;
 use web_sys::{BroadcastChannel, MessageEvent, StorageEvent};
 use yew::prelude::*;
 
+use crate::hooks::state::use_state;
+
 use crate::hooks::fx::use_fx;
 
 use super::storage;

@@ -10,6 +10,8 @@ use gloo_timers::callback::Timeout;
 use yew::platform::spawn_local;
 use yew::prelude::*;
 
+use crate::hooks::state::use_state;
+
 use crate::hooks::fx::use_fx;
 
 use super::storage::document_hidden;
@@ -135,13 +137,13 @@ pub fn use_poller(
     active: bool,
     on_key_changed: Callback<String>,
 ) -> Option<f64> {
-    let connection = use_state_eq(|| None::<f64>);
+    let connection = use_state(|| None::<f64>);
     let ctx: Shared = {
         let api = api.clone();
         let dispatch = ledger.dispatcher();
         let on_connection = {
             let connection = connection.clone();
-            Callback::from(move |v| connection.set(v))
+            Callback::from(move |v| connection.set_if_changed(v))
         };
         let on_key_changed = on_key_changed.clone();
         (*use_memo((), move |_| {

@@ -5,6 +5,8 @@ use gloo_events::EventListener;
 use web_sys::UrlSearchParams;
 use yew::prelude::*;
 
+use crate::hooks::state::use_state;
+
 use crate::hooks::fx::use_fx;
 
 use crate::domain::view::ViewParams;
