@@ -67,7 +67,8 @@ pub fn use_keys(api: &Api, query: String, reload: u64) -> FetchState<KeyPage> {
                 let (state, previous) = (state.clone(), previous.clone());
                 Timeout::new(LOADING_DELAY_MS, move || state.set(FetchState::Loading { previous }))
             });
-            if at_once {
+            // (On mount it already is Loading: setting it again would only render the console twice.)
+            if at_once && !matches!(*state, FetchState::Loading { previous: None }) {
                 state.set(FetchState::Loading { previous: previous.clone() });
             }
             let query = query.clone();
