@@ -154,7 +154,7 @@ impl Api {
     }
 
     async fn token_call(&self, req: &TokenRequest) -> Result<TokenResponse, ApiError> {
-        let body = serde_json::to_string(req).map_err(|e| ApiError::network(e.to_string()))?;
+        let body = serde_json::to_string(req).map_err(|_| ApiError::network("the request could not be encoded as JSON"))?;
         let text = self.raw(Method::POST, "/api/v1/auth/tokens", Some(body), None).await?;
         parse_json(&text).map_err(|e| ApiError::decode(e, "the login answer"))
     }
@@ -172,7 +172,7 @@ impl Api {
             Some(b) => rb.header("Content-Type", "application/json").body(b),
             None => rb.build(),
         };
-        let req = req.map_err(|e| ApiError::network(e.to_string()))?;
+        let req = req.map_err(|_| ApiError::network("the request could not be encoded as JSON"))?;
         let timer = controller.clone().map(|c| gloo_timers::callback::Timeout::new(TIMEOUT_MS, move || c.abort()));
         let resp = req.send().await;
         let timed_out = signal.as_ref().is_some_and(|s| s.aborted());
@@ -180,13 +180,13 @@ impl Api {
         let resp = match resp {
             Ok(r) => r,
             Err(_) if timed_out => return Err(ApiError::timeout(u64::from(TIMEOUT_MS))),
-            Err(e) => return Err(ApiError::network(e.to_string())),
+            Err(e) => return Err(ApiError::network(net_message(e))),
         };
         let status = resp.status();
         let text = match resp.text().await {
             Ok(t) => t,
             Err(_) if timed_out || signal.as_ref().is_some_and(|s| s.aborted()) => return Err(ApiError::timeout(u64::from(TIMEOUT_MS))),
-            Err(e) => return Err(ApiError::network(e.to_string())),
+            Err(e) => return Err(ApiError::network(net_message(e))),
         };
         if (200..300).contains(&status) {
             Ok(text)
@@ -226,7 +226,7 @@ impl Api {
     }
 
     pub async fn post<B: Serialize, T: FromJson>(&self, path: &str, body: &B, what: &str) -> Result<T, ApiError> {
-        let body = serde_json::to_string(body).map_err(|e| ApiError::network(e.to_string()))?;
+        let body = serde_json::to_string(body).map_err(|_| ApiError::network("the request could not be encoded as JSON"))?;
         let text = self.send(Method::POST, path, Some(body)).await?;
         parse_json(&text).map_err(|e| ApiError::decode(e, what))
     }
@@ -268,4 +268,12 @@ pub fn valid_id(raw: &str) -> Result<String, ApiError> {
 /// What a request says when there is no usable session.
 pub fn session_expired() -> ApiError {
     ApiError::from_response(401, "Unauthorized", "", None)
+}
+
+/// The browser's own words for a failed request (e.g. "Failed to fetch").
+fn net_message(e: gloo_net::Error) -> String {
+    match e {
+        gloo_net::Error::JsError(js) => js.message,
+        gloo_net::Error::GlooError(s) => s,
+    }
 }

@@ -36,7 +36,9 @@ impl DecodeError {
         use serde_json::error::Category;
         match e.classify() {
             Category::Eof => DecodeError::Truncated,
-            Category::Data => DecodeError::WrongShape(excerpt(&e.to_string(), 200)),
+            // Not formatted with `Display`: that would bring serde_json's and std::io's error texts
+            // into the wasm, for a category that JSON parsed as a `Value` does not produce.
+            Category::Data => DecodeError::WrongShape(format!("a value it cannot hold, at line {} column {}", e.line(), e.column())),
             Category::Syntax | Category::Io => DecodeError::NotJson(excerpt(body, 200)),
         }
     }

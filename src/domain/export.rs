@@ -1,5 +1,6 @@
 //! The job ledger as evidence for auditors: JSON and CSV, and a job as a curl command.
 use super::ledger::{Ledger, LedgerEntry, Verification};
+use crate::api::types::JobRequest;
 use super::time_fmt::clock;
 
 /// One line per job; every field quoted, quotes doubled, and cells that a spreadsheet would run
@@ -63,15 +64,14 @@ fn shell_quote(s: &str) -> String {
 /// The request that created the job and the one that reads it, as curl commands. The token is
 /// never included: `$TOKEN` stands for it.
 pub fn curl_commands(origin: &str, e: &LedgerEntry) -> String {
-    let body = serde_json::json!({
-        "id": e.id,
-        "operation": e.operation.as_str(),
-        "delete_if_backup_fails": e.delete_if_backup_fails,
-    });
+    // The very type the page posts (not `json!`, whose `unwrap` brings serde_json's error texts
+    // into the wasm).
+    let req = JobRequest { id: e.id.clone(), operation: e.operation, delete_if_backup_fails: e.delete_if_backup_fails };
+    let body = serde_json::to_string(&req).unwrap_or_default();
     format!(
         "# created with\ncurl -X POST {} \\\n  -H 'Authorization: Bearer $TOKEN' -H 'Content-Type: application/json' \\\n  -d {}\n# status\ncurl {} \\\n  -H 'Authorization: Bearer $TOKEN'\n",
         shell_quote(&format!("{origin}/api/v1/cckm/sap/keys/jobs")),
-        shell_quote(&body.to_string()),
+        shell_quote(&body),
         shell_quote(&format!("{origin}/api/v1/cckm/sap/keys/jobs/{}", e.job_id)),
     )
 }
