@@ -519,7 +519,7 @@ fn pump(ctx: Rc<SubmitCtx>) {
                     let (api, dialog, id, err) = (ctx.api.clone(), ctx.dialog.clone(), key.id.clone(), e.user_message());
                     spawn_local(async move {
                         let now_state = match api.key(&id).await {
-                            Ok(k) => format!("the key is now {}", k.state().label().to_lowercase()),
+                            Ok(k) => format!("the key is now {}", k.state().label().to_ascii_lowercase()),
                             Err(e2) => format!("the key could not be re-read either ({})", e2.user_message()),
                         };
                         dialog.dispatch(DialogAction::Outcome(id, KeyOutcome::Unknown(format!(
