@@ -60,7 +60,7 @@ impl Obj {
         match self.take(k)? {
             Value::Null => None,
             Value::String(s) => Some(s),
-            other => Some(other.to_string()),
+            other => Some(json_text(&other)),
         }
     }
 
@@ -106,6 +106,12 @@ impl Obj {
     pub fn obj(&mut self, k: &str) -> Option<Obj> {
         Obj::new(self.take(k)?)
     }
+}
+
+/// A value as compact JSON text. Not `Value`'s `Display`, whose io adapter brings std's error
+/// and `Debug` machinery (and Unicode tables) into the wasm.
+pub fn json_text(v: &Value) -> String {
+    serde_json::to_string(v).unwrap_or_default()
 }
 
 /// A count: a non-negative number (a float is truncated) or a string of digits.

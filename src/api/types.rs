@@ -170,7 +170,7 @@ pub fn parse_list<T: FromJson>(body: &str) -> Result<(ListPage<T>, usize), Decod
             .iter()
             .map(|m| match m {
                 Value::String(s) => s.clone(),
-                other => other.to_string(),
+                other => super::read::json_text(other),
             })
             .collect(),
         Some(Value::String(s)) => vec![s.clone()],

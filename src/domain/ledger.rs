@@ -286,7 +286,7 @@ fn cmp_opt_key(a: &OptKey, b: &OptKey) -> Ordering {
 }
 
 fn json_text(v: &Option<Rc<Value>>) -> String {
-    v.as_ref().map(|v| v.to_string()).unwrap_or_default()
+    v.as_ref().map(|v| crate::api::read::json_text(v)).unwrap_or_default()
 }
 
 fn max_string(a: &str, b: &str) -> String {
