@@ -3,6 +3,8 @@
 
 use std::cmp::Ordering;
 use std::collections::HashMap;
+
+use super::order::sort_dyn;
 use std::rc::Rc;
 
 use serde::Serialize;
@@ -359,12 +361,6 @@ struct StoredRef<'a> {
     version: u32,
     entries: &'a [Rc<LedgerEntry>],
     cleared: &'a [Tombstone],
-}
-
-/// `sort_unstable_by` with the comparator behind `&dyn Fn`: one sort per element type in the
-/// wasm rather than one per closure (each weighs ~3 KB).
-fn sort_dyn<T>(v: &mut [T], cmp: &dyn Fn(&T, &T) -> Ordering) {
-    v.sort_unstable_by(|a, b| cmp(a, b));
 }
 
 fn cmp_entries(a: &LedgerEntry, b: &LedgerEntry) -> Ordering {

@@ -114,7 +114,7 @@ impl PollScheduler {
             .filter(|(id, t)| t.next_due_ms <= now_ms && !self.in_flight.contains_key(*id))
             .map(|(id, t)| (t.next_due_ms, id))
             .collect();
-        ready.sort_unstable();
+        super::order::sort_dyn(&mut ready, &|a, b| a.cmp(b));
         let picked: Vec<String> = ready
             .into_iter()
             .take(room)
