@@ -1,7 +1,7 @@
 //! The polling schedule of unfinished jobs: when each is due, how many at once, and the
 //! shared backoff while the manager cannot be reached.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 pub const FIRST_DELAY_MS: u64 = 1000;
 pub const MAX_INTERVAL_MS: u64 = 10_000;
@@ -37,7 +37,7 @@ struct Tracked {
 /// with [`PollScheduler::complete`], and sleeps [`PollScheduler::next_wake_ms`].
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct PollScheduler {
-    jobs: BTreeMap<String, Tracked>,
+    jobs: HashMap<String, Tracked>,
     /// Jobs in flight, with the failure count when they were sent (so that several requests
     /// failing together count as one failure).
     in_flight: HashMap<String, u32>,
