@@ -6,12 +6,13 @@ use super::ledger::Ledger;
 /// One sentence per job whose phase changed from `before` to `after`, e.g.
 /// "payroll-master: delete completed".
 pub fn phase_changes(before: &Ledger, after: &Ledger) -> Vec<(JobPhase, String)> {
-    let old: std::collections::HashMap<&str, JobPhase> = before.entries.iter().map(|e| (e.job_id.as_str(), e.phase)).collect();
+    // Positions, not phases: the ledger's own index has this type, so the wasm holds one map.
+    let old: std::collections::HashMap<&str, usize> = before.entries.iter().enumerate().map(|(i, e)| (e.job_id.as_str(), i)).collect();
     after
         .entries
         .iter()
         .filter_map(|e| {
-            let old = old.get(e.job_id.as_str()).copied();
+            let old = old.get(e.job_id.as_str()).and_then(|i| before.entries.get(*i)).map(|b| b.phase);
             if old == Some(e.phase) || (old.is_none() && e.phase == JobPhase::Running) {
                 return None;
             }
