@@ -9,9 +9,10 @@
 //! and `CCKM_BENCH_HIDDEN_S` (hidden-tab window, default 30).
 //!
 //! For looking into a figure: `CCKM_BENCH_ONLY=page` (page timings only) or `=tick` (job-list
-//! ticks only), `CCKM_BENCH_DEBUG=1` (the first key page's API timings and marks) and
-//! `CCKM_BENCH_PROFILE=1` (a CDP CPU profile of the next-page action and of the last two ticks;
-//! function names need a wasm built with `wasm-bindgen --keep-debug`).
+//! ticks only), `CCKM_BENCH_DEBUG=1` (the first key page's API timings and marks, and the next
+//! page's marks) and `CCKM_BENCH_PROFILE=1` (a CDP CPU profile of the next-page action and of the
+//! last two ticks; `=first`: of login → first key page instead; function names need a wasm built
+//! with `wasm-bindgen --keep-debug`).
 //!
 //! Every time inside the page is read from the page's own `performance` marks (src/perf.rs)
 //! through WebDriver; wall clocks are used only for waiting and for the simulator's load windows.
@@ -315,15 +316,12 @@ async fn page_run(base: &str) -> Res<PageRun> {
     // `CCKM_BENCH_PROFILE=first` profiles the login and first page instead of the next page.
     let profile_first = std::env::var("CCKM_BENCH_PROFILE").is_ok_and(|v| v == "first");
     if profile_first {
-        cdp(&b, "Profiler.enable", json!({})).await?;
-        cdp(&b, "Profiler.setSamplingInterval", json!({"interval": 100})).await?;
-        cdp(&b, "Profiler.start", json!({})).await?;
+        start_profile(&b, 100).await?;
     }
     let submit = login(&b).await?;
     let painted = mark_after(&b, "cckm:keys-painted", submit, 30).await?;
     if profile_first {
-        let p = cdp(&b, "Profiler.stop", json!({})).await?;
-        print_profile(&p["profile"]);
+        stop_profile(&b).await?;
     }
     let rows = eval_u64(&b, ROWS).await?;
     if std::env::var_os("CCKM_BENCH_DEBUG").is_some() {
@@ -353,9 +351,7 @@ async fn page_run(base: &str) -> Res<PageRun> {
     let profiling = std::env::var_os("CCKM_BENCH_PROFILE").is_some() && !profile_first;
     if profiling {
         cdp(&b, "Performance.enable", json!({})).await?;
-        cdp(&b, "Profiler.enable", json!({})).await?;
-        cdp(&b, "Profiler.setSamplingInterval", json!({"interval": 100})).await?;
-        cdp(&b, "Profiler.start", json!({})).await?;
+        start_profile(&b, 100).await?;
     }
     let m0 = if profiling { Some(cpu_metrics(&b).await?) } else { None };
     let all0 = if profiling { Some(cdp(&b, "Performance.getMetrics", json!({})).await?) } else { None };
@@ -381,8 +377,7 @@ async fn page_run(base: &str) -> Res<PageRun> {
         if let Some(m0) = m0 {
             eprintln!("      CDP: script {:.1} ms, style {:.1} ms, layout {:.1} ms", m1.0 - m0.0, m1.1 - m0.1, m1.2 - m0.2);
         }
-        let p = cdp(&b, "Profiler.stop", json!({})).await?;
-        print_profile(&p["profile"]);
+        stop_profile(&b).await?;
     }
     let label = b.text("#range-label").await?;
     if !label.contains("51") {
@@ -392,7 +387,22 @@ async fn page_run(base: &str) -> Res<PageRun> {
     Ok(PageRun { login_ready, first_page: painted - submit, search: found - sent, next_page: next - requested, files })
 }
 
-/// Self time by function of a CDP CPU profile (a debugging aid: `CCKM_BENCH_PROFILE=1`).
+/// Starts a CDP CPU profile, sampling every `interval_us` µs (a debugging aid: `CCKM_BENCH_PROFILE`).
+async fn start_profile(b: &Browser, interval_us: u32) -> Res {
+    cdp(b, "Profiler.enable", json!({})).await?;
+    cdp(b, "Profiler.setSamplingInterval", json!({"interval": interval_us})).await?;
+    cdp(b, "Profiler.start", json!({})).await?;
+    Ok(())
+}
+
+/// Stops the CPU profile and prints its self time by function.
+async fn stop_profile(b: &Browser) -> Res {
+    let p = cdp(b, "Profiler.stop", json!({})).await?;
+    print_profile(&p["profile"]);
+    Ok(())
+}
+
+/// Self time by function of a CDP CPU profile.
 fn print_profile(p: &Value) {
     let nodes = p["nodes"].as_array().cloned().unwrap_or_default();
     let samples = p["samples"].as_array().cloned().unwrap_or_default();
@@ -478,9 +488,7 @@ async fn job_tick() -> Res<(Vec<TickRun>, Value)> {
         let cpu0 = cpu_metrics(&b).await?;
         let profiling = std::env::var_os("CCKM_BENCH_PROFILE").is_some() && run + 2 >= runs;
         if profiling {
-            cdp(&b, "Profiler.enable", json!({})).await?;
-            cdp(&b, "Profiler.setSamplingInterval", json!({"interval": 50})).await?;
-            cdp(&b, "Profiler.start", json!({})).await?;
+            start_profile(&b, 50).await?;
         }
         let posted = b
             .client
@@ -510,9 +518,8 @@ async fn job_tick() -> Res<(Vec<TickRun>, Value)> {
         let painted = mark_after(&b, "cckm:jobs-painted", rendered, 10).await?;
         let cpu1 = cpu_metrics(&b).await?;
         if profiling {
-            let p = cdp(&b, "Profiler.stop", json!({})).await?;
             eprintln!("    profile of tick {}:", run + 1);
-            print_profile(&p["profile"]);
+            stop_profile(&b).await?;
         }
         let done = eval_u64(&b, SUCCEEDED).await?;
         if done != to as u64 {
