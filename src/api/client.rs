@@ -154,8 +154,7 @@ impl Api {
     }
 
     async fn token_call(&self, req: &TokenRequest) -> Result<TokenResponse, ApiError> {
-        let body = serde_json::to_string(req).map_err(|_| ApiError::network("the request could not be encoded as JSON"))?;
-        let text = self.raw(Method::POST, "/api/v1/auth/tokens", Some(body), None).await?;
+        let text = self.raw(Method::POST, "/api/v1/auth/tokens", Some(json_body(req)?), None).await?;
         parse_json(&text).map_err(|e| ApiError::decode(e, "the login answer"))
     }
 
@@ -172,7 +171,7 @@ impl Api {
             Some(b) => rb.header("Content-Type", "application/json").body(b),
             None => rb.build(),
         };
-        let req = req.map_err(|_| ApiError::network("the request could not be encoded as JSON"))?;
+        let req = req.map_err(|e| ApiError::network(net_message(e)))?;
         let timer = controller.clone().map(|c| gloo_timers::callback::Timeout::new(TIMEOUT_MS, move || c.abort()));
         let resp = req.send().await;
         let timed_out = signal.as_ref().is_some_and(|s| s.aborted());
@@ -226,8 +225,7 @@ impl Api {
     }
 
     pub async fn post<B: Serialize, T: FromJson>(&self, path: &str, body: &B, what: &str) -> Result<T, ApiError> {
-        let body = serde_json::to_string(body).map_err(|_| ApiError::network("the request could not be encoded as JSON"))?;
-        let text = self.send(Method::POST, path, Some(body)).await?;
+        let text = self.send(Method::POST, path, Some(json_body(body)?)).await?;
         parse_json(&text).map_err(|e| ApiError::decode(e, what))
     }
 
@@ -268,6 +266,11 @@ pub fn valid_id(raw: &str) -> Result<String, ApiError> {
 /// What a request says when there is no usable session.
 pub fn session_expired() -> ApiError {
     ApiError::from_response(401, "Unauthorized", "", None)
+}
+
+/// A request body as JSON text.
+fn json_body<B: Serialize>(body: &B) -> Result<String, ApiError> {
+    serde_json::to_string(body).map_err(|_| ApiError::network("the request could not be encoded as JSON"))
 }
 
 /// The browser's own words for a failed request (e.g. "Failed to fetch").
