@@ -8,10 +8,6 @@ use wasm_bindgen::JsCast;
 use yew::platform::spawn_local;
 use yew::prelude::*;
 
-use crate::hooks::state::use_state;
-
-use crate::hooks::fx::use_fx;
-
 use super::confirm_dialog::{ConfirmDialog, KeyOutcome};
 use super::help::Help;
 use super::job_detail::JobDetail;
@@ -38,6 +34,7 @@ use crate::hooks::use_poller::use_poller;
 use crate::hooks::use_session::{use_session, SessionState};
 use crate::hooks::use_theme::use_theme;
 use crate::hooks::use_view::use_view;
+use crate::hooks::{fx::use_fx, state::use_state};
 
 const TITLE: &str = "SAP key jobs · CipherTrust Manager";
 const PAGE_SIZE_KEY: &str = "cckm-sap-page-size";

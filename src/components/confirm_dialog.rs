@@ -3,11 +3,10 @@
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-use crate::hooks::state::use_state;
-
 use crate::api::types::Operation;
 use crate::domain::confirm::{required, Confirmation};
 use crate::domain::plan::{KeyRef, SkipReason};
+use crate::hooks::state::use_state;
 
 /// One key's result, as the dialog shows it.
 #[derive(Clone, PartialEq, Debug)]

@@ -3,16 +3,13 @@
 use yew::platform::spawn_local;
 use yew::prelude::*;
 
-use crate::hooks::state::use_state;
-
-use crate::hooks::fx::use_fx;
-
 use crate::api::client::Api;
 use crate::api::types::SapKey;
 use crate::domain::export::curl_commands;
 use crate::hooks::dom::{copy_to_clipboard, local_rfc3339, local_time};
 use crate::hooks::use_dialog::use_dialog_focus;
 use crate::hooks::use_ledger::EntryRef;
+use crate::hooks::{fx::use_fx, state::use_state};
 
 #[derive(Properties, PartialEq)]
 pub struct JobDetailProps {

@@ -4,11 +4,10 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
-use crate::hooks::state::use_state;
-
 use crate::api::types::{Operation, SapKey};
 use crate::domain::ledger::Ledger;
 use crate::domain::plan::plan;
+use crate::hooks::state::use_state;
 
 #[derive(Properties, PartialEq)]
 pub struct JobFormProps {

@@ -1,15 +1,12 @@
 //! The live list of every job this browser started for this manager and user.
 use yew::prelude::*;
 
-use crate::hooks::state::use_state;
-
-use crate::hooks::fx::use_fx;
-
 use crate::api::types::Operation;
 use crate::domain::job_state::JobPhase;
 use crate::domain::ledger::{LedgerEntry, Verification};
 use crate::domain::time_fmt::ago;
 use crate::hooks::use_ledger::EntryRef;
+use crate::hooks::{fx::use_fx, state::use_state};
 
 /// Rows rendered at first and added per "Show more": the newest jobs; all of them are polled.
 pub const JOBS_SHOWN: usize = 50;

@@ -7,12 +7,11 @@ use gloo_timers::callback::Timeout;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
-use crate::hooks::fx::use_fx;
-
 use crate::api::types::{KeyState, SapGroup, SapKey};
 use crate::domain::key_query::{KeyQuery, SortField, StateFilter, PAGE_SIZES};
 use crate::hooks::dom::local_rfc3339;
 use crate::hooks::use_keys::{FetchState, KeyPage};
+use crate::hooks::fx::use_fx;
 
 /// How long typing must pause before the search is sent.
 pub const SEARCH_DEBOUNCE_MS: u32 = 250;

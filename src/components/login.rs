@@ -3,11 +3,8 @@ use web_sys::HtmlInputElement;
 use yew::platform::spawn_local;
 use yew::prelude::*;
 
-use crate::hooks::state::use_state;
-
-use crate::hooks::fx::use_fx;
-
 use crate::api::client::{Api, Tokens};
+use crate::hooks::{fx::use_fx, state::use_state};
 
 #[derive(Properties, PartialEq)]
 pub struct LoginProps {

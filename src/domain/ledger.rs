@@ -3,8 +3,6 @@
 
 use std::cmp::Ordering;
 use std::collections::HashMap;
-
-use super::order::sort_dyn;
 use std::rc::Rc;
 
 use serde::Serialize;
@@ -13,6 +11,7 @@ use serde_json::Value;
 use crate::api::read::{FromJson, Obj};
 use crate::api::types::{parse_value, DecodeError, Job, Operation};
 use crate::domain::job_state::{classify, JobPhase};
+use crate::domain::order::sort_dyn;
 use crate::domain::plan::KeyRef;
 
 /// Version of the stored form written by [`Ledger::to_json`].

@@ -22,7 +22,7 @@ impl<T: PartialEq + 'static> Dep for T {
 
 /// Type-erased dependencies, compared by their own `PartialEq`.
 #[derive(Clone)]
-pub struct Deps(Rc<dyn Dep>);
+struct Deps(Rc<dyn Dep>);
 
 impl PartialEq for Deps {
     fn eq(&self, other: &Self) -> bool {

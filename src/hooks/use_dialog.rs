@@ -4,9 +4,8 @@ use gloo_events::{EventListener, EventListenerOptions};
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
-use crate::hooks::fx::use_fx;
-
 use super::dom::active_element;
+use crate::hooks::fx::use_fx;
 
 const FOCUSABLE: &str = "button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea, a[href], [tabindex]:not([tabindex='-1'])";
 

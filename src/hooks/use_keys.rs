@@ -6,13 +6,10 @@ use gloo_timers::callback::Timeout;
 use yew::platform::spawn_local;
 use yew::prelude::*;
 
-use crate::hooks::state::use_state;
-
-use crate::hooks::fx::use_fx;
-
 use crate::api::client::Api;
 use crate::api::error::ApiError;
 use crate::api::types::SapKey;
+use crate::hooks::{fx::use_fx, state::use_state};
 
 /// How long a new page may take before the table says it is loading.
 pub const LOADING_DELAY_MS: u32 = 150;

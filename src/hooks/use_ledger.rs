@@ -10,13 +10,10 @@ use wasm_bindgen::JsCast;
 use web_sys::{BroadcastChannel, MessageEvent, StorageEvent};
 use yew::prelude::*;
 
-use crate::hooks::state::use_state;
-
-use crate::hooks::fx::use_fx;
-
 use super::storage;
 use crate::api::types::Job;
 use crate::domain::ledger::{Ledger, LedgerEntry, Verification};
+use crate::hooks::{fx::use_fx, state::use_state};
 
 #[derive(Clone, Debug)]
 pub enum LedgerAction {

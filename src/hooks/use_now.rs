@@ -1,11 +1,8 @@
 //! A clock that re-renders its component every `period_ms`.
 use yew::prelude::*;
 
-use crate::hooks::state::use_state;
-
-use crate::hooks::fx::use_fx;
-
 use crate::api::client::now_ms;
+use crate::hooks::{fx::use_fx, state::use_state};
 
 #[hook]
 pub fn use_now(period_ms: u32) -> f64 {

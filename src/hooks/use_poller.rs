@@ -10,16 +10,13 @@ use gloo_timers::callback::Timeout;
 use yew::platform::spawn_local;
 use yew::prelude::*;
 
-use crate::hooks::state::use_state;
-
-use crate::hooks::fx::use_fx;
-
 use super::storage::document_hidden;
 use super::use_ledger::{LedgerAction, LedgerState};
 use crate::api::client::{now_ms, Api};
 use crate::domain::job_state::{classify, JobPhase};
 use crate::domain::ledger::{Ledger, Verification};
 use crate::domain::poll::{PollOutcome, PollScheduler};
+use crate::hooks::{fx::use_fx, state::use_state};
 
 struct Ctx {
     scheduler: PollScheduler,

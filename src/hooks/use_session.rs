@@ -3,13 +3,10 @@
 use yew::platform::spawn_local;
 use yew::prelude::*;
 
-use crate::hooks::state::use_state;
-
-use crate::hooks::fx::use_fx;
-
 use super::storage;
 use crate::api::client::{now_ms, Api, AuthEvent, Tokens};
 use crate::domain::session::refresh_delay_ms;
+use crate::hooks::{fx::use_fx, state::use_state};
 
 const SESSION_KEY: &str = "cckm-sap-session";
 

@@ -1,11 +1,8 @@
 //! Light, dark, or the system's choice; remembered in this browser.
 use yew::prelude::*;
 
-use crate::hooks::state::use_state;
-
-use crate::hooks::fx::use_fx;
-
 use super::storage;
+use crate::hooks::{fx::use_fx, state::use_state};
 
 const KEY: &str = "cckm-sap-theme";
 

@@ -5,11 +5,8 @@ use gloo_events::EventListener;
 use web_sys::UrlSearchParams;
 use yew::prelude::*;
 
-use crate::hooks::state::use_state;
-
-use crate::hooks::fx::use_fx;
-
 use crate::domain::view::ViewParams;
+use crate::hooks::{fx::use_fx, state::use_state};
 
 fn current() -> ViewParams {
     let search = web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default();
