@@ -204,8 +204,12 @@ async fn keyboard_flow_detail_panel_exports_and_live_region() -> e2e::Result {
         let names: Vec<_> = std::fs::read_dir(downloads.path())?.filter_map(|e| e.ok()).map(|e| e.path()).collect();
         let j = names.iter().find(|p| p.extension().is_some_and(|x| x == "json")).cloned();
         let c = names.iter().find(|p| p.extension().is_some_and(|x| x == "csv")).cloned();
+        // Chrome may show the file under its final name before its bytes are written.
+        let written = |p: &std::path::PathBuf| std::fs::metadata(p).is_ok_and(|m| m.len() > 0);
         if let (Some(j), Some(c)) = (j, c) {
-            break (j, c);
+            if written(&j) && written(&c) {
+                break (j, c);
+            }
         }
         assert!(Instant::now() < deadline, "downloads never appeared: {names:?}");
         tokio::time::sleep(Duration::from_millis(200)).await;
