@@ -11,5 +11,5 @@ pub fn start() {
     yew::Renderer::<components::app::App>::new().render();
     // Building the first `Intl.DateTimeFormat` loads locale data (~30 ms): do it while the user
     // reads the login form, not while the first key page renders.
-    hooks::dom::after_paint(hooks::dom::warm_up);
+    hooks::dom::after_paint(Box::new(hooks::dom::warm_up));
 }

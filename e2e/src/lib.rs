@@ -237,6 +237,11 @@ impl Browser {
             "goog:loggingPrefs": {"browser": "ALL"}
         });
         let mut caps = caps;
+        // `CCKM_CHROME_ARGS`: more Chromium arguments, space-separated (e.g. `--trace-startup=…` to
+        // trace a bench run).
+        if let (Ok(extra), Some(args)) = (std::env::var("CCKM_CHROME_ARGS"), caps["goog:chromeOptions"]["args"].as_array_mut()) {
+            args.extend(extra.split_whitespace().map(Value::from));
+        }
         tweak(&mut caps);
         let caps = match caps {
             Value::Object(m) => m,

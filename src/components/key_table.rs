@@ -79,7 +79,6 @@ pub fn key_table(props: &KeyTableProps) -> Html {
         use_fx((keys.clone(), loaded), |(_, loaded)| {
             if *loaded {
                 crate::perf::mark("cckm:keys-rendered");
-                crate::perf::mark_after_paint("cckm:keys-painted");
             }
         });
     }
@@ -213,6 +212,8 @@ struct KeyRowsProps {
 /// component: a page of rows is created at once and thrown away at once.
 #[function_component(KeyRows)]
 fn key_rows(p: &KeyRowsProps) -> Html {
+    // From the render, not an effect: Yew may run effects a frame later than it patches the DOM.
+    crate::perf::mark_after_paint("cckm:keys-painted");
     html! {
         <tbody>
             { for p.keys.iter().map(|k| key_row(k, p.selected.contains(&k.id), p.running.contains(&k.id), &p.on_toggle)) }

@@ -13,8 +13,9 @@ thread_local! {
     };
 }
 
-/// Runs `f` once the next frame has been painted.
-pub fn after_paint(f: fn()) {
+/// Runs `f` once the next frame has been painted: the animation frame comes before that frame's
+/// style, layout and paint; a task queued from it runs after them.
+pub fn after_paint(f: Box<dyn FnOnce()>) {
     let Some(w) = web_sys::window() else { return };
     let cb = wasm_bindgen::closure::Closure::once_into_js(move || {
         gloo_timers::callback::Timeout::new(0, f).forget();

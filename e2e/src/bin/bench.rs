@@ -9,10 +9,12 @@
 //! and `CCKM_BENCH_HIDDEN_S` (hidden-tab window, default 30).
 //!
 //! For looking into a figure: `CCKM_BENCH_ONLY=page` (page timings only) or `=tick` (job-list
-//! ticks only), `CCKM_BENCH_DEBUG=1` (the first key page's API timings and marks, and the next
-//! page's marks) and `CCKM_BENCH_PROFILE=1` (a CDP CPU profile of the next-page action and of the
-//! last two ticks; `=first`: of login → first key page instead; function names need a wasm built
-//! with `wasm-bindgen --keep-debug`).
+//! ticks only), `CCKM_BENCH_DEBUG=1` (the first key page's API timings, marks and long animation
+//! frames, and the next page's marks), `CCKM_BENCH_PROFILE=1` (a CDP CPU profile and CDP script /
+//! style / layout times of the next-page action and of the last two ticks; `=first`: of the login
+//! submit → first key page instead; function names need a wasm built with
+//! `wasm-bindgen --keep-debug`) and `CCKM_CHROME_ARGS` (more Chromium arguments, e.g. a startup
+//! trace).
 //!
 //! Every time inside the page is read from the page's own `performance` marks (src/perf.rs)
 //! through WebDriver; wall clocks are used only for waiting and for the simulator's load windows.
@@ -290,8 +292,19 @@ async fn store_ledger(b: &Browser, entries: &[Value]) -> Res {
 }
 
 async fn login(b: &Browser) -> Res<f64> {
+    fill_login(b).await?;
+    submit_login(b).await
+}
+
+async fn fill_login(b: &Browser) -> Res {
     b.wait_for("#login-username", 30).await?;
-    e2e::login(b, "admin", "admin").await?;
+    b.type_into("#login-username", "admin").await?;
+    b.type_into("#login-password", "admin").await?;
+    Ok(())
+}
+
+async fn submit_login(b: &Browser) -> Res<f64> {
+    b.click("#login-submit").await?;
     mark_after(b, "cckm:login-submit", -1.0, 10).await
 }
 
@@ -315,12 +328,29 @@ async fn page_run(base: &str) -> Res<PageRun> {
 
     // `CCKM_BENCH_PROFILE=first` profiles the login and first page instead of the next page.
     let profile_first = std::env::var("CCKM_BENCH_PROFILE").is_ok_and(|v| v == "first");
-    if profile_first {
-        start_profile(&b, 100).await?;
+    let debug = std::env::var_os("CCKM_BENCH_DEBUG").is_some();
+    if debug {
+        b.eval(LOAF_OBSERVE).await?;
     }
-    let submit = login(&b).await?;
+    fill_login(&b).await?;
+    let m0 = if profile_first {
+        cdp(&b, "Performance.enable", json!({})).await?;
+        start_profile(&b, 100).await?;
+        Some(cpu_metrics(&b).await?)
+    } else {
+        None
+    };
+    let submit = submit_login(&b).await?;
     let painted = mark_after(&b, "cckm:keys-painted", submit, 30).await?;
-    if profile_first {
+    if debug {
+        let t = b.eval(&format!("{LOAF_REPORT}; return report({submit});")).await?;
+        if let Some(t) = t.as_str().filter(|t| !t.is_empty()) {
+            eprintln!("{t}");
+        }
+    }
+    if let Some(m0) = m0 {
+        let m1 = cpu_metrics(&b).await?;
+        eprintln!("      CDP: script {:.1} ms, style {:.1} ms, layout {:.1} ms", m1.0 - m0.0, m1.1 - m0.1, m1.2 - m0.2);
         stop_profile(&b).await?;
     }
     let rows = eval_u64(&b, ROWS).await?;
@@ -386,6 +416,12 @@ async fn page_run(base: &str) -> Res<PageRun> {
     b.close().await?;
     Ok(PageRun { login_ready, first_page: painted - submit, search: found - sent, next_page: next - requested, files })
 }
+
+/// Collects long animation frames (over 50 ms) for `CCKM_BENCH_DEBUG`.
+const LOAF_OBSERVE: &str = "window.__loaf = []; new PerformanceObserver(l => window.__loaf.push(...l.getEntries())).observe({type: 'long-animation-frame', buffered: true});";
+
+/// The long frames since `from`: when each started and how its time splits.
+const LOAF_REPORT: &str = "function report(from) { return window.__loaf.filter(f => f.startTime + f.duration >= from).map(f => `  long frame at ${(f.startTime - from).toFixed(0)} ms: ${f.duration.toFixed(0)} ms, render at ${f.renderStart ? (f.renderStart - from).toFixed(0) : '-'}, style+layout at ${f.styleAndLayoutStart ? (f.styleAndLayoutStart - from).toFixed(0) : '-'}` + f.scripts.map(s => `\\n    script ${s.invokerType} ${s.invoker} at ${(s.startTime - from).toFixed(0)}: ${s.duration.toFixed(0)} ms, forced style+layout ${s.forcedStyleAndLayoutDuration.toFixed(0)} ms`).join('')).join('\\n'); }";
 
 /// Starts a CDP CPU profile, sampling every `interval_us` µs (a debugging aid: `CCKM_BENCH_PROFILE`).
 async fn start_profile(b: &Browser, interval_us: u32) -> Res {
