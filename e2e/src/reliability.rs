@@ -11,6 +11,7 @@ use serde_json::{json, Value};
 use crate::{Browser, Result};
 
 pub const POST_JOBS: &str = "POST /api/v1/cckm/sap/keys/jobs";
+pub const LIST_KEYS: &str = "GET /api/v1/cckm/sap/keys";
 pub const GET_JOB: &str = "GET /api/v1/cckm/sap/keys/jobs/{id}";
 pub const GET_KEY: &str = "GET /api/v1/cckm/sap/keys/{id}";
 pub const TOKENS: &str = "POST /api/v1/auth/tokens";

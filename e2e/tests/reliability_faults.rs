@@ -3,9 +3,7 @@
 //! times out is not repeated; a slow key page says so, a quick one does not flash "Loading…".
 use std::time::{Duration, Instant};
 
-use e2e::reliability::{job_rows, ledger_entries, open_and_login, start_job, wait_until, LoggedSim, GET_JOB, GET_KEY, POST_JOBS};
-
-const LIST_KEYS: &str = "GET /api/v1/cckm/sap/keys";
+use e2e::reliability::{job_rows, ledger_entries, open_and_login, start_job, wait_until, LoggedSim, GET_JOB, GET_KEY, LIST_KEYS, POST_JOBS};
 use e2e::Browser;
 use serde_json::json;
 

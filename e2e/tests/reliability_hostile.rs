@@ -2,7 +2,7 @@
 //! answers that are not JSON, cut short, of the wrong shape, with unknown job states or missing
 //! fields give a clear message and the page keeps working; the page runs under the simulator's
 //! strict Content-Security-Policy with no violation in the console.
-use e2e::reliability::{console_problems, job_rows, open_and_login, open_dialog, trap_sinks, trapped_calls, wait_until, LoggedSim};
+use e2e::reliability::{console_problems, job_rows, open_and_login, open_dialog, trap_sinks, trapped_calls, wait_until, LoggedSim, LIST_KEYS};
 use e2e::Browser;
 use serde_json::{json, Value};
 
@@ -144,7 +144,7 @@ async fn broken_answers_give_a_message_and_the_page_keeps_working() -> e2e::Resu
     // The simulator's own faults on the key list: an HTML error page, then a body cut in half.
     for (fault, needle) in [(json!({"garbage_rate": 1.0}), "not JSON"), (json!({"truncate_rate": 1.0}), "cut short")] {
         let mut f = fault.clone();
-        f["routes"] = json!(["GET /api/v1/cckm/sap/keys"]);
+        f["routes"] = json!([LIST_KEYS]);
         sim.set_faults(f).await?;
         let input = e2e::reliability::clear_search(&b).await?;
         input.send_keys(&format!("payroll-{tried}\u{E007}")).await?;
