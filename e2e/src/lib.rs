@@ -349,9 +349,15 @@ impl Drop for Browser {
 
 /// Logs in through the page's form.
 pub async fn login(b: &Browser, user: &str, password: &str) -> Result {
+    fill_login(b, user, password).await?;
+    b.click("#login-submit").await?;
+    Ok(())
+}
+
+/// Types the login form's fields without sending it.
+pub async fn fill_login(b: &Browser, user: &str, password: &str) -> Result {
     b.type_into("#login-username", user).await?;
     b.type_into("#login-password", password).await?;
-    b.click("#login-submit").await?;
     Ok(())
 }
 

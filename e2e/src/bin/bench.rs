@@ -298,8 +298,7 @@ async fn login(b: &Browser) -> Res<f64> {
 
 async fn fill_login(b: &Browser) -> Res {
     b.wait_for("#login-username", 30).await?;
-    b.type_into("#login-username", "admin").await?;
-    b.type_into("#login-password", "admin").await?;
+    e2e::fill_login(b, "admin", "admin").await?;
     Ok(())
 }
 
