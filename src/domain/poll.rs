@@ -3,6 +3,8 @@
 
 use std::collections::HashMap;
 
+use super::order::sort_dyn;
+
 pub const FIRST_DELAY_MS: u64 = 1000;
 pub const MAX_INTERVAL_MS: u64 = 10_000;
 pub const MAX_IN_FLIGHT: usize = 4;
@@ -114,7 +116,7 @@ impl PollScheduler {
             .filter(|(id, t)| t.next_due_ms <= now_ms && !self.in_flight.contains_key(*id))
             .map(|(id, t)| (t.next_due_ms, id))
             .collect();
-        super::order::sort_dyn(&mut ready, &|a, b| a.cmp(b));
+        sort_dyn(&mut ready, &|a, b| a.cmp(b));
         let picked: Vec<String> = ready
             .into_iter()
             .take(room)
