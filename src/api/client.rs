@@ -12,6 +12,7 @@ use super::error::ApiError;
 use super::read::{FromJson, Obj};
 use super::types::{parse_job, parse_json, parse_list, Job, JobRequest, ListPage, SapGroup, SapKey, TokenRequest, TokenResponse};
 use crate::domain::session::{decode_claims, Claims};
+use crate::domain::sign_in::{SignIn, LOCAL_ACCOUNT};
 
 /// How long a request may take before the page gives up on it.
 const TIMEOUT_MS: u32 = 20_000;
@@ -22,6 +23,9 @@ pub struct Tokens {
     pub jwt: String,
     pub refresh_token: Option<String>,
     pub user: String,
+    /// The domain logged into ("" is the root domain) and the authentication source.
+    pub domain: String,
+    pub connection: String,
     pub duration_s: Option<u64>,
     pub received_ms: f64,
 }
@@ -34,6 +38,8 @@ impl FromJson for Tokens {
             jwt: o.req_string("jwt")?,
             refresh_token: o.opt_string("refresh_token"),
             user: o.req_string("user")?,
+            domain: o.opt_string("domain").unwrap_or_default(),
+            connection: o.opt_string("connection").unwrap_or_else(|| LOCAL_ACCOUNT.to_string()),
             duration_s: o.opt_u64("duration_s"),
             received_ms: o.opt_f64("received_ms")?,
         })
@@ -43,6 +49,11 @@ impl FromJson for Tokens {
 impl Tokens {
     pub fn claims(&self) -> Option<Claims> {
         decode_claims(&self.jwt)
+    }
+
+    /// Who holds these tokens, and where.
+    pub fn sign_in(&self) -> SignIn {
+        SignIn { user: self.user.clone(), domain: self.domain.clone(), connection: self.connection.clone() }
     }
 }
 
@@ -107,12 +118,17 @@ impl Api {
         format!("{}{}", self.0.base, path)
     }
 
-    /// Password grant.
-    pub async fn login(&self, user: &str, password: &str) -> Result<Tokens, ApiError> {
-        let req = TokenRequest::Password { username: user.to_string(), password: password.to_string() };
+    /// Password grant, into the user's domain through their authentication source.
+    pub async fn login(&self, who: &SignIn, password: &str) -> Result<Tokens, ApiError> {
+        let req = TokenRequest::Password {
+            username: who.user.clone(),
+            password: password.to_string(),
+            domain: who.domain_param(),
+            connection: who.connection_param(),
+        };
         match self.token_call(&req).await {
             Ok(t) => {
-                let tokens = self.tokens_from(t, user);
+                let tokens = self.tokens_from(t, who);
                 self.set_tokens(Some(tokens.clone()));
                 Ok(tokens)
             }
@@ -126,7 +142,7 @@ impl Api {
         let Some(rt) = current.refresh_token.clone() else { return Err(session_expired()) };
         match self.token_call(&TokenRequest::RefreshToken { refresh_token: rt }).await {
             Ok(t) => {
-                let mut tokens = self.tokens_from(t, &current.user);
+                let mut tokens = self.tokens_from(t, &current.sign_in());
                 if tokens.refresh_token.is_none() {
                     tokens.refresh_token = current.refresh_token.clone();
                 }
@@ -142,12 +158,14 @@ impl Api {
         }
     }
 
-    fn tokens_from(&self, t: TokenResponse, user: &str) -> Tokens {
+    fn tokens_from(&self, t: TokenResponse, who: &SignIn) -> Tokens {
         let claimed = decode_claims(&t.jwt).and_then(|c| c.preferred_username);
         Tokens {
             jwt: t.jwt,
             refresh_token: t.refresh_token,
-            user: claimed.unwrap_or_else(|| user.to_string()),
+            user: claimed.unwrap_or_else(|| who.user.clone()),
+            domain: who.domain.clone(),
+            connection: who.connection.clone(),
             duration_s: t.duration,
             received_ms: now_ms(),
         }

@@ -61,16 +61,27 @@ pub fn parse_value(body: &str) -> Result<Value, DecodeError> {
 #[derive(Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "grant_type", rename_all = "snake_case")]
 pub enum TokenRequest {
-    Password { username: String, password: String },
+    Password {
+        username: String,
+        password: String,
+        /// The CipherTrust domain to log into; absent means the root domain.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        domain: Option<String>,
+        /// The authentication source: `local_account` or an LDAP/OIDC connection's name.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        connection: Option<String>,
+    },
     RefreshToken { refresh_token: String },
 }
 
 impl fmt::Debug for TokenRequest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            TokenRequest::Password { username, .. } => f
+            TokenRequest::Password { username, domain, connection, .. } => f
                 .debug_struct("Password")
                 .field("username", username)
+                .field("domain", domain)
+                .field("connection", connection)
                 .field("password", &"<hidden>")
                 .finish(),
             TokenRequest::RefreshToken { .. } => f
@@ -483,13 +494,16 @@ pub fn parse_job(body: &str) -> Result<Job, DecodeError> {
     Job::from_value(parse_value(body)?)
 }
 
-/// The manager's error body: `{"code":404,"codeDesc":"NCERR…","message":"…"}`.
+/// The manager's error body: `{"code":16,"codeDesc":"NCERR…","message":"…","requestID":"…"}`.
+/// `code` is the manager's own number, not the HTTP status: never branch on it.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct ManagerErrorBody {
     pub code: Option<i64>,
     #[serde(rename = "codeDesc")]
     pub code_desc: Option<String>,
     pub message: Option<String>,
+    #[serde(rename = "requestID")]
+    pub request_id: Option<String>,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -642,6 +656,7 @@ impl FromJson for ManagerErrorBody {
             code: o.opt_i64("code"),
             code_desc: o.opt_text("codeDesc"),
             message: o.opt_text("message"),
+            request_id: o.opt_string("requestID").or_else(|| o.opt_string("requestId")).or_else(|| o.opt_string("request_id")),
         })
     }
 }
@@ -696,10 +711,22 @@ mod tests {
         let p = TokenRequest::Password {
             username: "admin".into(),
             password: "pw".into(),
+            domain: None,
+            connection: None,
         };
         assert_eq!(
             serde_json::to_value(&p).unwrap(),
             json!({"grant_type":"password","username":"admin","password":"pw"})
+        );
+        let d = TokenRequest::Password {
+            username: "ana".into(),
+            password: "pw".into(),
+            domain: Some("eu-payments".into()),
+            connection: Some("corp-ldap".into()),
+        };
+        assert_eq!(
+            serde_json::to_value(&d).unwrap(),
+            json!({"grant_type":"password","username":"ana","password":"pw","domain":"eu-payments","connection":"corp-ldap"})
         );
         let r = TokenRequest::RefreshToken {
             refresh_token: "rt".into(),
@@ -715,6 +742,8 @@ mod tests {
         let p = TokenRequest::Password {
             username: "admin".into(),
             password: "s3cret".into(),
+            domain: None,
+            connection: Some("corp-ldap".into()),
         };
         assert!(!format!("{p:?}").contains("s3cret"));
         let r = TokenRequest::RefreshToken {
@@ -1021,8 +1050,14 @@ mod tests {
             Some("NCERRResourceNotFound: Resource not found")
         );
         assert_eq!(e.message.as_deref(), Some("key 'b707' not found"));
+        assert_eq!(e.request_id, None);
         let e: ManagerErrorBody = parse_json(r#"{"code":"409"}"#).unwrap();
         assert_eq!(e.code, Some(409));
+        let e: ManagerErrorBody =
+            parse_json(r#"{"code":5,"codeDesc":"NCERRUnauthorizedAccess","requestID":"3f0c-1"}"#).unwrap();
+        assert_eq!(e.request_id.as_deref(), Some("3f0c-1"));
+        let e: ManagerErrorBody = parse_json(r#"{"requestId":42}"#).unwrap();
+        assert_eq!(e.request_id.as_deref(), Some("42"));
     }
 
     #[test]

@@ -24,7 +24,9 @@ use crate::domain::key_query::{groups_query, KeyQuery};
 use crate::domain::ledger::{storage_key, Ledger, LedgerEntry};
 use crate::domain::view::ViewParams;
 use crate::hooks::dom;
+use crate::domain::permissions::{Learned, Refusals};
 use crate::domain::plan::{plan, KeyRef, SkipReason};
+use crate::domain::sign_in::SignIn;
 use crate::domain::submit::{SubmitOutcome, SubmitQueue};
 use crate::hooks::storage;
 use crate::hooks::use_keys::use_keys;
@@ -63,8 +65,8 @@ pub fn app(props: &AppProps) -> Html {
         (*use_memo((), move |_| Api::new(&base))).clone()
     };
     let session = use_session(&api);
-    let user = session.state.user().map(str::to_string);
-    let expired = matches!(session.state, SessionState::Expired { .. });
+    let who = session.state.sign_in();
+    let expired = matches!(session.state, SessionState::Expired(_));
     let (theme, cycle_theme) = use_theme();
 
     html! {
@@ -81,21 +83,26 @@ pub fn app(props: &AppProps) -> Html {
                 <div class="who">
                     <button type="button" id="theme-toggle" title="Switch between the system's theme, light and dark"
                         onclick={cycle_theme.reform(|_| ())}>{ format!("Theme: {}", theme.as_str()) }</button>
-                if let Some(u) = &user {
-                        <span class="user">{"Signed in as "}<bdi id="current-user">{ u.clone() }</bdi></span>
+                if let Some(w) = &who {
+                        <span class="user">{"Signed in as "}<bdi id="current-user">{ w.user.clone() }</bdi>
+                            {" · "}<bdi id="current-domain">{ w.domain_label() }</bdi>
+                            if w.connection != crate::domain::sign_in::LOCAL_ACCOUNT {
+                                {" · via "}<bdi id="current-connection">{ w.connection.clone() }</bdi>
+                            }
+                        </span>
                         <button type="button" id="logout" onclick={session.logout.reform(|_| ())}>{"Log out"}</button>
                 }
                 </div>
             </header>
-            if let Some(u) = &user {
-                <Console key={u.clone()} api={api.clone()} user={u.clone()} active={!expired} />
+            if let Some(w) = &who {
+                <Console key={w.owner_key()} api={api.clone()} who={w.clone()} active={!expired} />
             } else {
                 <main class="login-page"><Login api={api.clone()} on_logged_in={session.logged_in.clone()} /></main>
             }
-            if let SessionState::Expired { user } = &session.state {
+            if let SessionState::Expired(w) = &session.state {
                 <div class="modal-backdrop" id="relogin">
                     <div class="modal narrow" role="dialog" aria-modal="true" aria-labelledby="login-title">
-                        <Login api={api.clone()} on_logged_in={session.logged_in.clone()} expired_user={Some(user.clone())} />
+                        <Login api={api.clone()} on_logged_in={session.logged_in.clone()} expired={Some(w.clone())} />
                     </div>
                 </div>
             }
@@ -154,7 +161,7 @@ impl Reducible for Dialog {
 #[derive(Properties, PartialEq)]
 struct ConsoleProps {
     api: Api,
-    user: String,
+    who: SignIn,
     /// False while the session is expired: nothing is sent until the user logs in again.
     active: bool,
 }
@@ -163,7 +170,7 @@ struct ConsoleProps {
 fn console(p: &ConsoleProps) -> Html {
     let api = &p.api;
     let origin = storage::origin();
-    let ledger = use_ledger(storage_key(&origin, &p.user));
+    let ledger = use_ledger(storage_key(&origin, &p.who.domain, &p.who.user));
     let (params, set_view) = use_view();
     let remembered_size = storage::local_get(PAGE_SIZE_KEY).and_then(|s| s.parse().ok());
     let query = params.key_query(remembered_size);
@@ -191,6 +198,7 @@ fn console(p: &ConsoleProps) -> Html {
     let selected = use_state(|| Rc::new(Vec::<SapKey>::new()));
     let dialog = use_reducer(Dialog::default);
     let queue = use_mut_ref(SubmitQueue::default);
+    let refusals = use_reducer(Refusals::default);
     let now = use_now(1000);
 
     let bump_reload = {
@@ -253,9 +261,9 @@ fn console(p: &ConsoleProps) -> Html {
         })
     };
     let on_review = {
-        let (selected, dialog, ledger_state) = (selected.clone(), dialog.clone(), ledger.state.clone());
+        let (selected, dialog, ledger_state, refusals) = (selected.clone(), dialog.clone(), ledger.state.clone(), refusals.clone());
         Callback::from(move |(operation, flag): (Operation, bool)| {
-            let pl = plan(operation, &selected, &ledger_state.ledger);
+            let pl = plan(operation, &selected, &ledger_state.ledger, &refusals);
             if !pl.eligible.is_empty() {
                 dialog.dispatch(DialogAction::Open(DialogData { operation, flag, keys: pl.eligible, skipped: pl.skipped, outcomes: None }));
             }
@@ -264,7 +272,7 @@ fn console(p: &ConsoleProps) -> Html {
     let on_confirm = {
         let (dialog, queue, api) = (dialog.clone(), queue.clone(), api.clone());
         let ledger_dispatch = ledger.state.dispatcher();
-        let (user, origin) = (p.user.clone(), origin.clone());
+        let (user, origin, refusals) = (p.who.user.clone(), origin.clone(), refusals.dispatcher());
         Callback::from(move |_| {
             let Some(d) = dialog.open.clone() else { return };
             if d.outcomes.is_some() {
@@ -281,6 +289,7 @@ fn console(p: &ConsoleProps) -> Html {
                 api: api.clone(),
                 dialog: dialog.dispatcher(),
                 ledger: ledger_dispatch.clone(),
+                refusals: refusals.clone(),
                 user: user.clone(),
                 origin: origin.clone(),
                 operation: d.operation,
@@ -445,7 +454,7 @@ fn console(p: &ConsoleProps) -> Html {
                 <aside class="side">
                     <section class="panel selection" aria-labelledby="action-title">
                         <h2 id="action-title">{"Delete or restore"}</h2>
-                        <JobForm selected={(*selected).clone()} ledger={ledger.state.ledger.clone()} on_review={on_review} on_clear={on_clear_selection} />
+                        <JobForm selected={(*selected).clone()} ledger={ledger.state.ledger.clone()} refusals={(*refusals).clone()} on_review={on_review} on_clear={on_clear_selection} />
                     </section>
                     <section class="panel jobs" aria-labelledby="jobs-title">
                         <h2 id="jobs-title">{"Jobs started here"}
@@ -486,6 +495,7 @@ struct SubmitCtx {
     api: Api,
     dialog: UseReducerDispatcher<Dialog>,
     ledger: UseReducerDispatcher<crate::hooks::use_ledger::LedgerState>,
+    refusals: UseReducerDispatcher<Refusals>,
     user: String,
     origin: String,
     operation: Operation,
@@ -524,6 +534,19 @@ fn pump(ctx: Rc<SubmitCtx>) {
                         ))));
                     });
                     SubmitOutcome::Unknown(e)
+                }
+                Err(e) if e.status == Some(403) => {
+                    // Permissions are per group: the rest of this group is not posted, and the
+                    // form marks the group as refused for this operation from now on.
+                    let scope = key.scope();
+                    let sentence = SkipReason::NotPermitted.describe(ctx.operation, &key);
+                    ctx.dialog.dispatch(DialogAction::Outcome(key.id.clone(), KeyOutcome::NotPermitted(sentence, Some(e.clone()))));
+                    for k in ctx.queue.borrow_mut().withhold(&scope) {
+                        let sentence = format!("{} — not posted", SkipReason::NotPermitted.describe(ctx.operation, &k));
+                        ctx.dialog.dispatch(DialogAction::Outcome(k.id.clone(), KeyOutcome::NotPermitted(sentence, None)));
+                    }
+                    ctx.refusals.dispatch(Learned(scope, ctx.operation, Some(e.user_message())));
+                    SubmitOutcome::Refused(e)
                 }
                 Err(e) => {
                     ctx.dialog.dispatch(DialogAction::Outcome(key.id.clone(), KeyOutcome::Refused(e.user_message())));

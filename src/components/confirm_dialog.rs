@@ -3,6 +3,7 @@
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
+use crate::api::error::ApiError;
 use crate::api::types::Operation;
 use crate::domain::confirm::{required, Confirmation};
 use crate::domain::plan::{KeyRef, SkipReason};
@@ -15,6 +16,8 @@ pub enum KeyOutcome {
     Posting,
     Created { state: String },
     Refused(String),
+    /// The manager refused this operation in the key's group (403): said plainly, not as a failure.
+    NotPermitted(String, Option<ApiError>),
     /// The request failed in a way that leaves it unknown whether the job exists.
     Unknown(String),
 }
@@ -97,7 +100,7 @@ pub fn confirm_dialog(p: &ConfirmProps) -> Html {
                     </div>
                     if !p.skipped.is_empty() {
                         <p class="skipped-note">{ format!("Skipped ({}): ", p.skipped.len()) }
-                            { for p.skipped.iter().take(10).map(|(k, why)| html! { <span class="skip"><bdi>{ k.name.clone() }</bdi>{ format!(" — {}; ", why.sentence()) }</span> }) }
+                            { for p.skipped.iter().take(10).map(|(k, why)| html! { <span class="skip"><bdi>{ k.name.clone() }</bdi>{ format!(" — {}; ", why.describe(p.operation, k)) }</span> }) }
                         </p>
                     }
                     if !submitted {
@@ -131,6 +134,7 @@ fn render_outcome(o: &KeyOutcome) -> Html {
         KeyOutcome::Posting => html! { <span class="muted"><span class="spinner" aria-hidden="true"></span>{"posting…"}</span> },
         KeyOutcome::Created { state } => html! { <span class="ok">{"✓ job created ("}{ state.clone() }{")"}</span> },
         KeyOutcome::Refused(m) => html! { <span class="bad">{"✗ "}{ m.clone() }</span> },
+        KeyOutcome::NotPermitted(m, _) => html! { <span class="not-permitted">{"⊘ "}{ m.clone() }</span> },
         KeyOutcome::Unknown(m) => html! { <span class="unk">{"? "}{ m.clone() }</span> },
     }
 }

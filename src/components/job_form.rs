@@ -6,6 +6,7 @@ use yew::prelude::*;
 
 use crate::api::types::{Operation, SapKey};
 use crate::domain::ledger::Ledger;
+use crate::domain::permissions::{summary, Refusals};
 use crate::domain::plan::plan;
 use crate::hooks::state::use_state;
 
@@ -13,6 +14,8 @@ use crate::hooks::state::use_state;
 pub struct JobFormProps {
     pub selected: Rc<Vec<SapKey>>,
     pub ledger: Ledger,
+    /// What the manager refused this session; those keys are marked before anyone clicks.
+    pub refusals: Refusals,
     pub on_review: Callback<(Operation, bool)>,
     pub on_clear: Callback<()>,
 }
@@ -21,8 +24,8 @@ pub struct JobFormProps {
 pub fn job_form(p: &JobFormProps) -> Html {
     let op = use_state(|| Operation::Delete);
     let flag = use_state(|| false);
-    let deletes = plan(Operation::Delete, &p.selected, &p.ledger);
-    let restores = plan(Operation::Restore, &p.selected, &p.ledger);
+    let deletes = plan(Operation::Delete, &p.selected, &p.ledger, &p.refusals);
+    let restores = plan(Operation::Restore, &p.selected, &p.ledger, &p.refusals);
     // Offer what fits: when only one operation applies to the selection, pick it.
     let current = match (*op, deletes.eligible.is_empty(), restores.eligible.is_empty()) {
         (Operation::Delete, true, false) => Operation::Restore,
@@ -31,10 +34,16 @@ pub fn job_form(p: &JobFormProps) -> Html {
     };
     let chosen = if current == Operation::Delete { &deletes } else { &restores };
 
+    let refused_note = (!p.refusals.is_empty()).then(|| html! {
+        <p class="note not-permitted" id="refusals-note" role="note">
+            {"ⓘ The manager does not let you "}{ summary(&p.refusals) }{". Keys there are marked and not posted; an administrator can change the group's permissions."}
+        </p>
+    });
     if p.selected.is_empty() {
         return html! {
             <div class="job-form empty" id="job-form">
                 <p class="hint">{"Select keys in the table to delete them from SAP or restore them from their backup."}</p>
+                { refused_note }
             </div>
         };
     }
@@ -84,11 +93,12 @@ pub fn job_form(p: &JobFormProps) -> Html {
                 <div class="skipped" id="skipped-list">
                     <p>{ format!("{} selected key(s) will be skipped:", chosen.skipped.len()) }</p>
                     <ul>
-                        { for chosen.skipped.iter().take(20).map(|(k, why)| html! { <li><bdi>{ k.name.clone() }</bdi>{" — "}{ why.sentence() }</li> }) }
+                        { for chosen.skipped.iter().take(20).map(|(k, why)| html! { <li><bdi>{ k.name.clone() }</bdi>{" — "}{ why.describe(current, k) }</li> }) }
                         if chosen.skipped.len() > 20 { <li>{ format!("… and {} more", chosen.skipped.len() - 20) }</li> }
                     </ul>
                 </div>
             }
+            { refused_note }
             <button type="button" id="review" class={classes!(if current == Operation::Delete { "danger" } else { "primary" })}
                 disabled={chosen.eligible.is_empty()} onclick={on_review}>
                 { format!("{} {} key{}…", current.label(), chosen.eligible.len(), if chosen.eligible.len() == 1 { "" } else { "s" }) }

@@ -1,42 +1,56 @@
-//! The login form; also shown in place, over the page, when the session has expired.
+//! The login form; also shown in place, over the page, when the session has expired. Domain and
+//! sign-in source sit under a disclosure and are remembered per browser (never the password).
 use web_sys::HtmlInputElement;
 use yew::platform::spawn_local;
 use yew::prelude::*;
 
 use crate::api::client::{Api, Tokens};
+use crate::domain::sign_in::{SignIn, LOCAL_ACCOUNT};
+use crate::hooks::storage;
 use crate::hooks::{fx::use_fx, state::use_state};
+
+const DOMAIN_KEY: &str = "cckm-sap-login-domain";
+const CONNECTION_KEY: &str = "cckm-sap-login-connection";
 
 #[derive(Properties, PartialEq)]
 pub struct LoginProps {
     pub api: Api,
     pub on_logged_in: Callback<Tokens>,
-    /// Set when the session expired: the name is kept and the form explains why it is back.
+    /// Set when the session expired: who and where are kept and the form explains why it is back.
     #[prop_or_default]
-    pub expired_user: Option<String>,
+    pub expired: Option<SignIn>,
+}
+
+fn value(r: &NodeRef) -> String {
+    r.cast::<HtmlInputElement>().map(|i| i.value()).unwrap_or_default()
 }
 
 #[function_component(Login)]
 pub fn login(props: &LoginProps) -> Html {
     let user_ref = use_node_ref();
     let pass_ref = use_node_ref();
+    let domain_ref = use_node_ref();
+    let connection_ref = use_node_ref();
     let busy = use_state(|| false);
     let error = use_state(|| None::<String>);
+    let remembered = use_memo((), |_| {
+        SignIn::new("", &storage::local_get(DOMAIN_KEY).unwrap_or_default(), &storage::local_get(CONNECTION_KEY).unwrap_or_default())
+    });
+    let shown = props.expired.clone().unwrap_or_else(|| (*remembered).clone());
 
     let onsubmit = {
         let (api, cb, busy, error) = (props.api.clone(), props.on_logged_in.clone(), busy.clone(), error.clone());
-        let (user_ref, pass_ref) = (user_ref.clone(), pass_ref.clone());
-        let fixed_user = props.expired_user.clone();
+        let refs = (user_ref.clone(), pass_ref.clone(), domain_ref.clone(), connection_ref.clone());
+        let fixed = props.expired.clone();
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             if *busy {
                 return;
             }
-            let user = fixed_user
-                .clone()
-                .or_else(|| user_ref.cast::<HtmlInputElement>().map(|i| i.value()))
-                .unwrap_or_default();
-            let password = pass_ref.cast::<HtmlInputElement>().map(|i| i.value()).unwrap_or_default();
-            if user.trim().is_empty() || password.is_empty() {
+            let (user_ref, pass_ref, domain_ref, connection_ref) = &refs;
+            let who = fixed.clone().unwrap_or_else(|| SignIn::new(&value(user_ref), &value(domain_ref), &value(connection_ref)));
+            let password = value(pass_ref);
+            if who.user.is_empty() || password.is_empty() {
                 error.set(Some("Enter your username and password.".into()));
                 return;
             }
@@ -45,13 +59,15 @@ pub fn login(props: &LoginProps) -> Html {
             crate::perf::mark("cckm:login-submit");
             let (api, cb, busy, error, pass_ref) = (api.clone(), cb.clone(), busy.clone(), error.clone(), pass_ref.clone());
             spawn_local(async move {
-                let result = api.login(user.trim(), &password).await;
+                let result = api.login(&who, &password).await;
                 busy.set(false);
                 match result {
                     Ok(t) => {
                         if let Some(i) = pass_ref.cast::<HtmlInputElement>() {
                             i.set_value("");
                         }
+                        storage::local_set(DOMAIN_KEY, &who.domain);
+                        storage::local_set(CONNECTION_KEY, &who.connection);
                         cb.emit(t)
                     }
                     Err(e) => error.set(Some(e.login_message())),
@@ -61,7 +77,9 @@ pub fn login(props: &LoginProps) -> Html {
     };
 
     use_fx((), |_| crate::perf::mark("cckm:login-ready"));
-    let expired = props.expired_user.is_some();
+    let expired = props.expired.is_some();
+    // Open the disclosure when it holds something other than the defaults, so nothing is hidden.
+    let non_default = !shown.is_root_domain() || shown.connection != LOCAL_ACCOUNT;
     html! {
         <form class={classes!("login", expired.then_some("login-expired"))} {onsubmit} novalidate=true aria-labelledby="login-title">
             <h2 id="login-title">{ if expired { "Your session has expired" } else { "Log in to CipherTrust Manager" } }</h2>
@@ -70,9 +88,24 @@ pub fn login(props: &LoginProps) -> Html {
             }
             <label for="login-username">{"Username"}</label>
             <input id="login-username" ref={user_ref} name="username" autocomplete="username" required=true
-                value={props.expired_user.clone()} disabled={expired} />
+                value={props.expired.as_ref().map(|w| w.user.clone())} disabled={expired} />
             <label for="login-password">{"Password"}</label>
             <input id="login-password" ref={pass_ref} name="password" type="password" autocomplete="current-password" required=true />
+            <details class="sign-in-source" id="login-more" open={non_default}>
+                <summary>{"Domain and sign-in source"}
+                    if non_default {
+                        <span class="muted">{ format!(" — {}, {}", shown.domain_label(), shown.connection) }</span>
+                    }
+                </summary>
+                <label for="login-domain">{"Domain"}</label>
+                <input id="login-domain" ref={domain_ref} name="domain" placeholder="root" autocomplete="off" spellcheck="false"
+                    value={shown.domain.clone()} disabled={expired} aria-describedby="login-domain-hint" />
+                <p class="hint" id="login-domain-hint">{"The CipherTrust domain you work in. Leave empty for the root domain."}</p>
+                <label for="login-connection">{"Sign-in source (connection)"}</label>
+                <input id="login-connection" ref={connection_ref} name="connection" autocomplete="off" spellcheck="false"
+                    value={shown.connection.clone()} disabled={expired} aria-describedby="login-connection-hint" />
+                <p class="hint" id="login-connection-hint">{"local_account for users of the manager itself, or the name of the LDAP or OIDC connection your administrator set up."}</p>
+            </details>
             if let Some(msg) = &*error {
                 <p class="form-error" role="alert" id="login-error">{"⚠ "}{msg}</p>
             }

@@ -1,7 +1,9 @@
 //! Which of the selected keys a job operation applies to, and why the others are skipped.
 
-use crate::api::types::{KeyState, Operation, SapKey};
+use crate::api::types::{Operation, SapKey};
+use crate::domain::job_state::JobPhase;
 use crate::domain::ledger::Ledger;
+use crate::domain::permissions::{refusal_sentence, Refusals, Scope};
 
 /// What the page keeps of a key once it is chosen for a job.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -15,6 +17,11 @@ pub struct KeyRef {
 }
 
 impl KeyRef {
+    /// What a permission of the manager covers for this key: its group, or the key alone.
+    pub fn scope(&self) -> Scope {
+        Scope::of(&self.id, self.group.as_deref())
+    }
+
     /// The name, or "(unnamed key <id>)".
     pub fn display_name(&self) -> String {
         if self.name.trim().is_empty() {
@@ -46,6 +53,8 @@ pub enum SkipReason {
     InvalidId,
     /// The same key was selected twice.
     Duplicate,
+    /// The manager refused this operation in the key's group earlier this session.
+    NotPermitted,
 }
 
 impl SkipReason {
@@ -56,6 +65,15 @@ impl SkipReason {
             SkipReason::JobRunning => "a job is already running for this key",
             SkipReason::InvalidId => "its id is not a valid UUID",
             SkipReason::Duplicate => "selected twice",
+            SkipReason::NotPermitted => "not permitted (the manager refused)",
+        }
+    }
+
+    /// The sentence for this key and operation; a refusal names the group.
+    pub fn describe(self, op: Operation, key: &KeyRef) -> String {
+        match self {
+            SkipReason::NotPermitted => refusal_sentence(op, &key.scope()),
+            other => other.sentence().to_string(),
         }
     }
 }
@@ -74,8 +92,9 @@ impl Plan {
 }
 
 /// Splits `keys` for `op`: delete applies to keys not gone, restore to gone keys; a key with a
-/// running job in the ledger or an id that is not a UUID is skipped. Selection order is kept.
-pub fn plan(op: Operation, keys: &[SapKey], ledger: &Ledger) -> Plan {
+/// running job in the ledger, an id that is not a UUID, or a group where the manager refused `op`
+/// this session is skipped. Selection order is kept.
+pub fn plan(op: Operation, keys: &[SapKey], ledger: &Ledger, refusals: &Refusals) -> Plan {
     let mut out = Plan::default();
     let mut seen = std::collections::HashSet::new();
     for k in keys {
@@ -86,10 +105,12 @@ pub fn plan(op: Operation, keys: &[SapKey], ledger: &Ledger) -> Plan {
             Some(SkipReason::InvalidId)
         } else if ledger.running_for_key(&k.id) {
             Some(SkipReason::JobRunning)
+        } else if refusals.refused(&r.scope(), op).is_some() {
+            Some(SkipReason::NotPermitted)
         } else {
-            match (op, k.state()) {
-                (Operation::Delete, KeyState::Gone) => Some(SkipReason::AlreadyGone),
-                (Operation::Restore, s) if s != KeyState::Gone => Some(SkipReason::NotGone),
+            match (op, known_gone(k, ledger)) {
+                (Operation::Delete, Some(true)) => Some(SkipReason::AlreadyGone),
+                (Operation::Restore, Some(false)) => Some(SkipReason::NotGone),
                 _ => None,
             }
         };
@@ -101,10 +122,25 @@ pub fn plan(op: Operation, keys: &[SapKey], ledger: &Ledger) -> Plan {
     out
 }
 
+/// Whether the key is deleted from SAP: its `gone` when the manager says, else what the newest
+/// succeeded job of this browser on it left, else unknown (then both operations are offered and
+/// the manager decides).
+pub fn known_gone(k: &SapKey, ledger: &Ledger) -> Option<bool> {
+    k.gone.or_else(|| {
+        ledger
+            .entries
+            .iter()
+            .filter(|e| e.id == k.id && e.phase == JobPhase::Succeeded)
+            .max_by(|a, b| a.last_change_ms.total_cmp(&b.last_change_ms))
+            .map(|e| Ledger::expected_gone(e.operation))
+    })
+}
+
 /// (how many keys a delete could apply to, how many a restore could), ignoring running jobs.
 pub fn offered_operations(keys: &[SapKey]) -> (usize, usize) {
-    let gone = keys.iter().filter(|k| k.state() == KeyState::Gone).count();
-    (keys.len() - gone, gone)
+    let gone = keys.iter().filter(|k| k.gone == Some(true)).count();
+    let unknown = keys.iter().filter(|k| k.gone.is_none()).count();
+    (keys.len() - gone, gone + unknown)
 }
 
 #[cfg(test)]
@@ -151,7 +187,7 @@ mod tests {
             key(U3, Some("c"), None, None),
             key("not-a-uuid", Some("d"), Some(false), Some(false)),
         ];
-        let p = plan(Operation::Delete, &keys, &Ledger::new());
+        let p = plan(Operation::Delete, &keys, &Ledger::new(), &Refusals::default());
         let ok: Vec<_> = p.eligible.iter().map(|k| k.id.as_str()).collect();
         assert_eq!(ok, [U1, U3]);
         let why: Vec<_> = p.skipped.iter().map(|(k, r)| (k.id.as_str(), *r)).collect();
@@ -171,10 +207,45 @@ mod tests {
             key(U2, Some("b"), Some(true), Some(false)),
             key(U3, Some("c"), None, Some(false)),
         ];
-        let p = plan(Operation::Restore, &keys, &Ledger::new());
-        assert_eq!(p.eligible.len(), 1);
-        assert_eq!(p.eligible[0].id, U2);
+        let p = plan(Operation::Restore, &keys, &Ledger::new(), &Refusals::default());
+        // U3 does not say whether it is gone: restore is offered and the manager decides.
+        let ok: Vec<_> = p.eligible.iter().map(|k| k.id.as_str()).collect();
+        assert_eq!(ok, [U2, U3]);
         assert!(p.skipped.iter().all(|(_, r)| *r == SkipReason::NotGone));
+    }
+
+    #[test]
+    fn a_key_without_gone_takes_its_state_from_the_newest_succeeded_job() {
+        let k = key(U1, Some("a"), None, Some(true));
+        let mut ledger = Ledger::new();
+        let job = |id: &str, state: &str| Job { id: id.into(), state: state.into(), ..Default::default() };
+        ledger.add(LedgerEntry::started(&job("j1", "PENDING"), &KeyRef::from(&k), Operation::Delete, false, "u", "m", 1.0));
+        ledger.record_job(&job("j1", "COMPLETED"), 2.0);
+        assert_eq!(known_gone(&k, &ledger), Some(true));
+        let none = Refusals::default();
+        assert_eq!(plan(Operation::Delete, &[k.clone()], &ledger, &none).skipped[0].1, SkipReason::AlreadyGone);
+        assert_eq!(plan(Operation::Restore, &[k.clone()], &ledger, &none).eligible.len(), 1);
+        ledger.add(LedgerEntry::started(&job("j2", "PENDING"), &KeyRef::from(&k), Operation::Restore, false, "u", "m", 3.0));
+        ledger.record_job(&job("j2", "COMPLETED"), 4.0);
+        assert_eq!(known_gone(&k, &ledger), Some(false));
+        // The manager's own word wins over the ledger.
+        let said = key(U1, Some("a"), Some(true), Some(true));
+        assert_eq!(known_gone(&said, &ledger), Some(true));
+    }
+
+    #[test]
+    fn a_refused_group_is_skipped_for_that_operation() {
+        let keys = [key(U1, Some("a"), Some(false), Some(true)), key(U2, Some("b"), Some(true), Some(true))];
+        let mut refusals = Refusals::default();
+        refusals.learn(KeyRef::from(&keys[0]).scope(), Operation::Delete, Some("no"));
+        let p = plan(Operation::Delete, &keys, &Ledger::new(), &refusals);
+        assert!(p.eligible.is_empty());
+        assert_eq!(p.skipped[0].1, SkipReason::NotPermitted);
+        assert_eq!(
+            p.skipped[0].1.describe(Operation::Delete, &p.skipped[0].0),
+            "not permitted: you may not delete keys of group payroll (the manager refused)"
+        );
+        assert_eq!(plan(Operation::Restore, &keys[1..], &Ledger::new(), &refusals).eligible.len(), 1);
     }
 
     #[test]
@@ -200,7 +271,7 @@ mod tests {
             key(U2, Some("b"), Some(false), None),
             key(U2, Some("b"), Some(false), None),
         ];
-        let p = plan(Operation::Delete, &keys, &ledger);
+        let p = plan(Operation::Delete, &keys, &ledger, &Refusals::default());
         assert_eq!(p.eligible.len(), 1);
         assert_eq!(p.skipped[0].1, SkipReason::JobRunning);
         assert_eq!(p.skipped[1].1, SkipReason::Duplicate);
@@ -214,14 +285,14 @@ mod tests {
             2.0,
         );
         assert_eq!(
-            plan(Operation::Delete, &keys[..1], &ledger).eligible.len(),
+            plan(Operation::Delete, &keys[..1], &ledger, &Refusals::default()).eligible.len(),
             1
         );
-        assert!(!plan(Operation::Delete, &[], &ledger)
+        assert!(!plan(Operation::Delete, &[], &ledger, &Refusals::default())
             .eligible
             .iter()
             .any(|_| true));
-        assert!(plan(Operation::Delete, &[], &ledger).is_empty());
+        assert!(plan(Operation::Delete, &[], &ledger, &Refusals::default()).is_empty());
     }
 
     #[test]
@@ -251,7 +322,7 @@ mod tests {
             key(U2, None, Some(true), None),
             key(U3, None, None, None),
         ];
-        assert_eq!(offered_operations(&keys), (2, 1));
+        assert_eq!(offered_operations(&keys), (2, 2));
         assert_eq!(offered_operations(&[]), (0, 0));
     }
 }

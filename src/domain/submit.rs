@@ -4,6 +4,7 @@ use std::collections::{HashSet, VecDeque};
 
 use crate::api::error::ApiError;
 use crate::api::types::{Job, JobRequest, Operation};
+use crate::domain::permissions::Scope;
 use crate::domain::plan::KeyRef;
 
 /// At most this many job requests are under way at once.
@@ -18,6 +19,8 @@ pub enum SubmitOutcome {
     Refused(ApiError),
     /// No clear answer (timeout, 5xx, network): a job may or may not exist. Never retried.
     Unknown(ApiError),
+    /// Not posted: the manager had just refused this operation for another key of its group.
+    Withheld,
 }
 
 impl SubmitOutcome {
@@ -99,6 +102,16 @@ impl SubmitQueue {
         n
     }
 
+    /// The manager refused the operation in `scope`: its keys still waiting are not posted.
+    /// Returns them, each recorded as [`SubmitOutcome::Withheld`].
+    pub fn withhold(&mut self, scope: &Scope) -> Vec<KeyRef> {
+        let (out, keep): (VecDeque<_>, VecDeque<_>) = self.waiting.drain(..).partition(|(k, _)| &k.scope() == scope);
+        self.waiting = keep;
+        let keys: Vec<KeyRef> = out.into_iter().map(|(k, _)| k).collect();
+        self.outcomes.extend(keys.iter().map(|k| (k.clone(), SubmitOutcome::Withheld)));
+        keys
+    }
+
     /// Outcomes in the order they arrived.
     pub fn outcomes(&self) -> &[(KeyRef, SubmitOutcome)] {
         &self.outcomes
@@ -122,7 +135,7 @@ impl SubmitQueue {
             .iter()
             .fold((0, 0, 0), |(c, r, u), (_, o)| match o {
                 SubmitOutcome::Created(_) => (c + 1, r, u),
-                SubmitOutcome::Refused(_) => (c, r + 1, u),
+                SubmitOutcome::Refused(_) | SubmitOutcome::Withheld => (c, r + 1, u),
                 SubmitOutcome::Unknown(_) => (c, r, u + 1),
             })
     }
@@ -263,5 +276,21 @@ mod tests {
         assert_eq!(q.cancel_waiting(), 5);
         assert_eq!(q.in_flight(), 1);
         assert_eq!(q.enqueue(keys(6), Operation::Delete, false), 5);
+    }
+
+    #[test]
+    fn a_refusal_withholds_the_waiting_keys_of_that_group_only() {
+        let in_group = |id: &str, g: &str| KeyRef { group: Some(g.into()), ..k(id) };
+        let mut q = SubmitQueue::new();
+        let ks = vec![in_group("a", "hr"), in_group("b", "hr"), in_group("c", "pay"), in_group("d", "hr"), in_group("e", "hr"), in_group("f", "pay")];
+        q.enqueue(ks, Operation::Delete, false);
+        let first: Vec<_> = std::iter::from_fn(|| q.next_ready()).map(|(k, _)| k.id).collect();
+        assert_eq!(first, ["a", "b", "c", "d"]);
+        q.finish("a", SubmitOutcome::from_error(ApiError::from_response(403, "Forbidden", "{}", None)));
+        let withheld: Vec<_> = q.withhold(&in_group("a", "hr").scope()).into_iter().map(|k| k.id).collect();
+        assert_eq!(withheld, ["e"], "in flight keys are not withdrawn, only waiting ones");
+        assert_eq!(q.next_ready().map(|(k, _)| k.id).as_deref(), Some("f"));
+        assert_eq!(q.counts(), (0, 2, 0));
+        assert!(q.outcomes().iter().any(|(k, o)| k.id == "e" && *o == SubmitOutcome::Withheld));
     }
 }

@@ -6,6 +6,7 @@ use yew::prelude::*;
 use super::storage;
 use crate::api::client::{now_ms, Api, AuthEvent, Tokens};
 use crate::domain::session::refresh_delay_ms;
+use crate::domain::sign_in::SignIn;
 use crate::hooks::{fx::use_fx, state::use_state};
 
 const SESSION_KEY: &str = "cckm-sap-session";
@@ -15,15 +16,16 @@ pub enum SessionState {
     LoggedOut,
     Active(Tokens),
     /// The session ended under the user's feet: ask for the password again, keep the page.
-    Expired { user: String },
+    Expired(SignIn),
 }
 
 impl SessionState {
-    pub fn user(&self) -> Option<&str> {
+    /// Who is (or was, while expired) signed in, and where.
+    pub fn sign_in(&self) -> Option<SignIn> {
         match self {
             SessionState::LoggedOut => None,
-            SessionState::Active(t) => Some(&t.user),
-            SessionState::Expired { user } => Some(user),
+            SessionState::Active(t) => Some(t.sign_in()),
+            SessionState::Expired(who) => Some(who.clone()),
         }
     }
 }
@@ -52,9 +54,9 @@ pub fn use_session(api: &Api) -> SessionHandle {
     };
     // A failed refresh for a reason other than refusal (network) is tried again later.
     let retry = use_state(|| 0u32);
-    let last_user = use_mut_ref(String::new);
-    if let Some(u) = state.user() {
-        *last_user.borrow_mut() = u.to_string();
+    let last_user = use_mut_ref(|| None::<SignIn>);
+    if let Some(who) = state.sign_in() {
+        *last_user.borrow_mut() = Some(who);
     }
 
     {
@@ -70,9 +72,9 @@ pub fn use_session(api: &Api) -> SessionHandle {
                 }
                 AuthEvent::Expired => {
                     storage::session_remove(SESSION_KEY);
-                    let user = last_user.borrow().clone();
-                    if !user.is_empty() {
-                        state.set(SessionState::Expired { user });
+                    let who = last_user.borrow().clone();
+                    if let Some(who) = who.filter(|w| !w.user.is_empty()) {
+                        state.set(SessionState::Expired(who));
                     }
                 }
             }));
