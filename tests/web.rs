@@ -160,7 +160,7 @@ async fn login_form_reports_a_401_in_words() {
         panic!("CCKM_SIM_URL is not set: run the wasm tests through `cargo xtask test`");
     };
     let root = root();
-    let props = LoginProps { api: Api::new(sim), on_logged_in: Callback::noop(), expired_user: None };
+    let props = LoginProps { api: Api::new(sim), on_logged_in: Callback::noop(), expired: None };
     yew::Renderer::<Login>::with_root_and_props(root.clone(), props).render();
     settle().await;
     let user: HtmlInputElement = root.query_selector("#login-username").unwrap().unwrap().dyn_into().unwrap();

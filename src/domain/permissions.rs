@@ -41,9 +41,15 @@ pub struct Refusals {
 impl Refusals {
     /// Records that the manager refused `op` on `key`. Returns false if it was known already.
     pub fn learn(&mut self, scope: Scope, op: Operation, manager_message: Option<&str>) -> bool {
-        let message = manager_message.map(str::trim).filter(|m| !m.is_empty()).map(str::to_string);
-        let entry = Refusal { scope: scope.clone(), operation: op, manager_message: message };
-        self.learned.insert((scope, op), entry).is_none()
+        use std::collections::btree_map::Entry;
+        match self.learned.entry((scope.clone(), op)) {
+            Entry::Occupied(_) => false,
+            Entry::Vacant(v) => {
+                let message = manager_message.map(str::trim).filter(|m| !m.is_empty()).map(str::to_string);
+                v.insert(Refusal { scope, operation: op, manager_message: message });
+                true
+            }
+        }
     }
 
     pub fn refused(&self, scope: &Scope, op: Operation) -> Option<&Refusal> {
