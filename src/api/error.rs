@@ -29,12 +29,15 @@ pub struct ApiError {
     pub kind: ErrorKind,
     pub status: Option<u16>,
     pub message: Rc<str>,
-    /// The manager's `codeDesc` (e.g. "NCERRConflict: …") when it sent one.
+    /// The manager's `codeDesc` (e.g. "NCERRConflict: …" or a bare "NCERRConflict") when it sent one.
     pub code_desc: Option<Rc<str>>,
+    /// The manager's `requestID`: what its administrator looks up in the logs.
+    pub request_id: Option<Rc<str>>,
     pub retry_after_s: Option<u32>,
 }
 
 const EXCERPT_CHARS: usize = 200;
+const REQUEST_ID_CHARS: usize = 100;
 /// Retry-After values above this are capped (a hostile or broken header must not stall the page).
 const MAX_RETRY_AFTER_S: u32 = 600;
 
@@ -133,6 +136,24 @@ fn blank_to_none(s: Option<String>) -> Option<String> {
     s.map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
 }
 
+/// Splits a `codeDesc` into its `NCERR…` name (only when it really starts with one) and the
+/// text after it: "NCERRResourceNotFound: Resource not found" → (Some(name), "Resource not found").
+pub fn split_code_desc(code_desc: &str) -> (Option<&str>, &str) {
+    let cd = code_desc.trim();
+    let end = cd
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(cd.len());
+    let (name, rest) = cd.split_at(end);
+    let named = name.len() > "NCERR".len()
+        && name.starts_with("NCERR")
+        && (rest.is_empty() || rest.starts_with(':') || rest.starts_with(char::is_whitespace));
+    if !named {
+        return (None, cd);
+    }
+    let rest = rest.trim_start();
+    (Some(name), rest.strip_prefix(':').unwrap_or(rest).trim())
+}
+
 /// Ends a sentence with a period unless it already ends with punctuation.
 fn sentence(s: String) -> String {
     if s.ends_with(['.', '!', '?', '…']) {
@@ -149,6 +170,7 @@ impl ApiError {
             status,
             message: Rc::from(excerpt(message, 500)),
             code_desc: None,
+            request_id: None,
             retry_after_s: None,
         }
     }
@@ -171,8 +193,9 @@ impl ApiError {
         ApiError::new(ErrorKind::Other, None, sentence.as_ref())
     }
 
-    /// A non-2xx answer. Shows the manager's `message`, else its `codeDesc`, else
-    /// "HTTP <status> <status_text>" with a short excerpt of the body.
+    /// A non-2xx answer. Shows the manager's `message`, else the text of its `codeDesc` (the
+    /// bare name when there is no text), else "HTTP <status> <status_text>" with a short excerpt
+    /// of the body. The manager's `code` is its own number: it is never read.
     pub fn from_response(
         status: u16,
         status_text: &str,
@@ -180,13 +203,21 @@ impl ApiError {
         retry_after_header: Option<&str>,
     ) -> ApiError {
         let parsed = crate::api::types::parse_json::<ManagerErrorBody>(body).ok();
-        let (msg, code_desc) = match parsed {
-            Some(b) => (blank_to_none(b.message), blank_to_none(b.code_desc)),
-            None => (None, None),
+        let (msg, code_desc, request_id) = match parsed {
+            Some(b) => (
+                blank_to_none(b.message),
+                blank_to_none(b.code_desc),
+                blank_to_none(b.request_id),
+            ),
+            None => (None, None, None),
         };
-        let detail = match (&msg, &code_desc) {
-            (Some(m), _) => m.clone(),
-            (None, Some(c)) => c.clone(),
+        let code_text = code_desc.as_deref().map(|c| match split_code_desc(c) {
+            (Some(name), "") => name.to_string(),
+            (_, text) => text.to_string(),
+        });
+        let detail = match (msg, code_text) {
+            (Some(m), _) => m,
+            (None, Some(c)) => c,
             (None, None) => {
                 let mut d = format!("HTTP {status}");
                 let st = excerpt(status_text, 60);
@@ -204,6 +235,10 @@ impl ApiError {
         };
         let mut e = ApiError::new(ErrorKind::Http, Some(status), &detail);
         e.code_desc = code_desc.map(|c| Rc::from(excerpt(&c, 300)));
+        e.request_id = request_id
+            .map(|r| excerpt(&r, REQUEST_ID_CHARS))
+            .filter(|r| !r.is_empty())
+            .map(Rc::from);
         e.retry_after_s = retry_after_header.and_then(parse_retry_after);
         e
     }
@@ -279,6 +314,23 @@ impl ApiError {
         }
     }
 
+    /// The manager's `NCERR…` name, only when its `codeDesc` really starts with one.
+    pub fn ncerr(&self) -> Option<&str> {
+        split_code_desc(self.code_desc.as_deref()?).0
+    }
+
+    /// The manager's `requestID`, for its administrator.
+    pub fn request_id(&self) -> Option<&str> {
+        self.request_id.as_deref()
+    }
+
+    /// Whether the manager itself answered (with an error status), as opposed to no answer,
+    /// an unreadable one, or a request the page did not send.
+    pub fn is_manager_answer(&self) -> bool {
+        self.kind == ErrorKind::Http
+    }
+
+    /// By HTTP status only: whatever the body says (e.g. "Wrong username or password.").
     pub fn is_unauthorized(&self) -> bool {
         self.kind == ErrorKind::Http && self.status == Some(401)
     }
@@ -322,213 +374,4 @@ impl fmt::Display for ApiError {
 impl std::error::Error for ApiError {}
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    const NOT_FOUND: &str = r#"{"code":404,"codeDesc":"NCERRResourceNotFound: Resource not found","message":"key 'x' not found"}"#;
-
-    #[test]
-    fn manager_message_is_shown() {
-        let e = ApiError::from_response(404, "Not Found", NOT_FOUND, None);
-        assert_eq!(
-            e.user_message(),
-            "The manager refused the request: key 'x' not found (HTTP 404)."
-        );
-        assert!(e.is_not_found());
-        assert!(!e.is_transient());
-        assert_eq!(
-            e.code_desc.as_deref(),
-            Some("NCERRResourceNotFound: Resource not found")
-        );
-        assert_eq!(e.to_string(), e.user_message());
-    }
-
-    #[test]
-    fn code_desc_when_no_message() {
-        let e = ApiError::from_response(
-            409,
-            "Conflict",
-            r#"{"codeDesc":"NCERRConflict: busy","message":""}"#,
-            None,
-        );
-        assert_eq!(
-            e.user_message(),
-            "The manager refused the request: NCERRConflict: busy (HTTP 409)."
-        );
-        assert!(e.is_conflict());
-    }
-
-    #[test]
-    fn non_json_body_gives_status_and_excerpt() {
-        let body = format!(
-            "<html>\n<body>Bad\tGateway\u{1b}[31m {}</body></html>",
-            "z".repeat(1000)
-        );
-        let e = ApiError::from_response(502, "Bad Gateway", &body, None);
-        let m = e.user_message();
-        assert!(
-            m.starts_with("The manager failed: HTTP 502 Bad Gateway: <html> <body>Bad Gateway"),
-            "{m}"
-        );
-        assert!(!m.chars().any(char::is_control), "{m}");
-        assert!(m.chars().count() < 300, "{m}");
-        assert!(e.is_transient());
-    }
-
-    #[test]
-    fn empty_body_and_empty_status_text() {
-        let e = ApiError::from_response(500, "", "", None);
-        assert_eq!(e.user_message(), "The manager failed: HTTP 500.");
-        let e = ApiError::from_response(418, "I'm a teapot", "{}", None);
-        assert_eq!(
-            e.user_message(),
-            "The manager refused the request: HTTP 418 I'm a teapot: {}."
-        );
-    }
-
-    #[test]
-    fn unauthorized_is_session_expired() {
-        let e = ApiError::from_response(
-            401,
-            "Unauthorized",
-            r#"{"code":401,"codeDesc":"NCERRUnauthorized"}"#,
-            None,
-        );
-        assert!(e.is_unauthorized());
-        assert_eq!(
-            e.user_message(),
-            "Your session has expired; please log in again."
-        );
-        assert_eq!(
-            e.login_message(),
-            "The manager refused the username or password."
-        );
-        let other = ApiError::network("offline");
-        assert_eq!(other.login_message(), other.user_message());
-    }
-
-    #[test]
-    fn network_and_timeout() {
-        let e = ApiError::network("TypeError: Failed to fetch");
-        assert_eq!(
-            e.user_message(),
-            "Cannot reach the manager: TypeError: Failed to fetch."
-        );
-        assert!(e.is_transient());
-        assert_eq!(e.status, None);
-        assert_eq!(
-            ApiError::network("  ").user_message(),
-            "Cannot reach the manager: no answer."
-        );
-        let t = ApiError::timeout(30_000);
-        assert!(t.is_transient());
-        assert_eq!(
-            t.user_message(),
-            "The manager did not answer: no answer within 30 s."
-        );
-    }
-
-    #[test]
-    fn decode_errors() {
-        let e = ApiError::decode(DecodeError::NotJson("<html>".into()), "");
-        assert_eq!(
-            e.user_message(),
-            "The manager's answer could not be read: it is not JSON."
-        );
-        assert!(!e.is_transient());
-        let e = ApiError::decode(DecodeError::Truncated, "the key list");
-        assert_eq!(
-            e.user_message(),
-            "The manager's answer could not be read: the key list was cut short."
-        );
-        assert!(e.is_transient());
-        let e = ApiError::decode(
-            DecodeError::WrongShape("missing field `id`".into()),
-            "the job",
-        );
-        assert!(e
-            .user_message()
-            .contains("the job has an unexpected shape (missing field `id`)"));
-    }
-
-    #[test]
-    fn invalid_id() {
-        let e = ApiError::invalid_id("not-a-uuid");
-        assert_eq!(e.kind, ErrorKind::InvalidId);
-        assert_eq!(
-            e.user_message(),
-            "The request was not sent: 'not-a-uuid' is not a valid id (a UUID was expected)."
-        );
-        let long = ApiError::invalid_id(&"\u{202e}x".repeat(500));
-        assert!(long.user_message().chars().count() < 200);
-    }
-
-    #[test]
-    fn transient_statuses() {
-        for s in [408, 429, 500, 502, 503, 504] {
-            assert!(
-                ApiError::from_response(s, "", "", None).is_transient(),
-                "{s}"
-            );
-        }
-        for s in [400, 401, 403, 404, 409, 422] {
-            assert!(
-                !ApiError::from_response(s, "", "", None).is_transient(),
-                "{s}"
-            );
-        }
-        assert!(!ApiError::invalid_id("x").is_transient());
-    }
-
-    #[test]
-    fn retry_after() {
-        let e = ApiError::from_response(429, "Too Many Requests", "{}", Some(" 7 "));
-        assert_eq!(e.retry_after_s, Some(7));
-        assert_eq!(e.retry_after_ms(), Some(7000));
-        let e = ApiError::from_response(429, "", "", Some("Wed, 21 Oct 2015 07:28:00 GMT"));
-        assert_eq!(e.retry_after_ms(), None);
-        let e = ApiError::from_response(503, "", "", Some("99999999999"));
-        assert_eq!(e.retry_after_s, Some(600));
-        assert!(
-            ApiError::from_response(429, "", r#"{"message":"slow down"}"#, None)
-                .user_message()
-                .starts_with("The manager is busy: slow down")
-        );
-    }
-
-    #[test]
-    fn tokens_never_leak() {
-        let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJsb2NhbHwxIn0.c2lnbmF0dXJlc2lnbmF0dXJl";
-        let e = ApiError::from_response(400, "Bad", &format!("token {jwt} rejected"), None);
-        assert!(!e.user_message().contains("eyJ"), "{}", e.user_message());
-        let e =
-            ApiError::from_response(400, "Bad", r#"{"message":"bad Bearer abc123secret"}"#, None);
-        assert!(
-            !e.user_message().contains("abc123secret"),
-            "{}",
-            e.user_message()
-        );
-        let e = ApiError::network(format!("Authorization: bearer {jwt}"));
-        assert!(!e.user_message().contains("eyJ"));
-        // Short "eyJ" words are not tokens.
-        assert_eq!(redact_tokens("heyJo eyJ"), "heyJo eyJ");
-    }
-
-    #[test]
-    fn excerpt_limits() {
-        assert_eq!(excerpt("  a \n\n b  ", 200), "a b");
-        let x = excerpt(&"é".repeat(300), 200);
-        assert_eq!(x.chars().count(), 200);
-        assert!(x.ends_with('…'));
-        assert_eq!(excerpt("abc", 3), "abc");
-        assert_eq!(excerpt("", 10), "");
-    }
-
-    #[test]
-    fn clone_is_cheap_and_equal() {
-        let e = ApiError::from_response(404, "Not Found", NOT_FOUND, None);
-        let c = e.clone();
-        assert!(Rc::ptr_eq(&e.message, &c.message));
-        assert_eq!(e, c);
-    }
-}
+mod tests;

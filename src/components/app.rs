@@ -9,6 +9,7 @@ use yew::platform::spawn_local;
 use yew::prelude::*;
 
 use super::confirm_dialog::{ConfirmDialog, KeyOutcome};
+use super::error_detail::ErrorDetail;
 use super::help::Help;
 use super::job_detail::JobDetail;
 use super::job_form::JobForm;
@@ -22,6 +23,7 @@ use crate::domain::announce::{phase_changes, title};
 use crate::domain::export::{to_csv, to_json};
 use crate::domain::key_query::{groups_query, KeyQuery};
 use crate::domain::ledger::{storage_key, Ledger, LedgerEntry};
+use crate::domain::manager_error::ManagerError;
 use crate::domain::view::ViewParams;
 use crate::hooks::dom;
 use crate::domain::permissions::{Learned, Refusals};
@@ -194,7 +196,7 @@ fn console(p: &ConsoleProps) -> Html {
     let previous_ledger = use_mut_ref(|| None::<Ledger>);
     let notify_permission = use_state(|| dom::notifications_supported().then(dom::notification_permission));
     let groups = use_state(|| Rc::new(Vec::<SapGroup>::new()));
-    let groups_error = use_state(|| None::<String>);
+    let groups_error = use_state(|| None::<ManagerError>);
     let selected = use_state(|| Rc::new(Vec::<SapKey>::new()));
     let dialog = use_reducer(Dialog::default);
     let queue = use_mut_ref(SubmitQueue::default);
@@ -217,7 +219,7 @@ fn console(p: &ConsoleProps) -> Html {
                             groups.set(Rc::new(page.resources));
                             groups_error.set(None);
                         }
-                        Err(e) => groups_error.set(Some(format!("The group filter is unavailable: {}", e.user_message()))),
+                        Err(e) => groups_error.set(Some(ManagerError::from(&e).with_message(format!("The group filter is unavailable: {}", e.user_message())))),
                     }
                 });
             }
@@ -442,7 +444,7 @@ fn console(p: &ConsoleProps) -> Html {
                 </div>
             }
             if let Some(w) = &ledger.warning { <div class="banner warn" role="alert">{ "⚠ " }{ w.clone() }</div> }
-            if let Some(w) = &*groups_error { <div class="banner info">{ "ℹ " }{ w.clone() }</div> }
+            if let Some(w) = &*groups_error { <div class="banner info">{ "ℹ " }<ErrorDetail error={w.clone()} /></div> }
             <main class="layout">
                 <section class="panel keys" aria-labelledby="keys-title">
                     <h2 id="keys-title">{"SAP keys"}</h2>
@@ -522,16 +524,16 @@ fn pump(ctx: Rc<SubmitCtx>) {
                 Err(e) if e.is_transient() || matches!(e.kind, crate::api::error::ErrorKind::Decode { .. }) => {
                     // Not idempotent: never retried. Say so, and find out what the key looks like now.
                     let msg = format!("Outcome unknown: {} The request was not repeated; re-reading the key…", e.user_message());
-                    ctx.dialog.dispatch(DialogAction::Outcome(key.id.clone(), KeyOutcome::Unknown(msg)));
-                    let (api, dialog, id, err) = (ctx.api.clone(), ctx.dialog.clone(), key.id.clone(), e.user_message());
+                    ctx.dialog.dispatch(DialogAction::Outcome(key.id.clone(), KeyOutcome::Unknown(ManagerError::from(&e).with_message(msg))));
+                    let (api, dialog, id, err, shown) = (ctx.api.clone(), ctx.dialog.clone(), key.id.clone(), e.user_message(), ManagerError::from(&e));
                     spawn_local(async move {
                         let now_state = match api.key(&id).await {
                             Ok(k) => format!("the key is now {}", k.state().label().to_ascii_lowercase()),
                             Err(e2) => format!("the key could not be re-read either ({})", e2.user_message()),
                         };
-                        dialog.dispatch(DialogAction::Outcome(id, KeyOutcome::Unknown(format!(
+                        dialog.dispatch(DialogAction::Outcome(id, KeyOutcome::Unknown(shown.with_message(format!(
                             "Outcome unknown: {err} The request was not repeated; {now_state}. Check the job list and the manager before trying again."
-                        ))));
+                        )))));
                     });
                     SubmitOutcome::Unknown(e)
                 }
@@ -549,7 +551,7 @@ fn pump(ctx: Rc<SubmitCtx>) {
                     SubmitOutcome::Refused(e)
                 }
                 Err(e) => {
-                    ctx.dialog.dispatch(DialogAction::Outcome(key.id.clone(), KeyOutcome::Refused(e.user_message())));
+                    ctx.dialog.dispatch(DialogAction::Outcome(key.id.clone(), KeyOutcome::Refused(ManagerError::from(&e))));
                     SubmitOutcome::Refused(e)
                 }
             };

@@ -5,7 +5,9 @@ use yew::prelude::*;
 
 use crate::api::error::ApiError;
 use crate::api::types::Operation;
+use crate::components::error_detail::ErrorDetail;
 use crate::domain::confirm::{required, Confirmation};
+use crate::domain::manager_error::ManagerError;
 use crate::domain::plan::{KeyRef, SkipReason};
 use crate::hooks::state::use_state;
 
@@ -15,11 +17,11 @@ pub enum KeyOutcome {
     Waiting,
     Posting,
     Created { state: String },
-    Refused(String),
+    Refused(ManagerError),
     /// The manager refused this operation in the key's group (403): said plainly, not as a failure.
     NotPermitted(String, Option<ApiError>),
     /// The request failed in a way that leaves it unknown whether the job exists.
-    Unknown(String),
+    Unknown(ManagerError),
 }
 
 #[derive(Properties, PartialEq)]
@@ -133,8 +135,8 @@ fn render_outcome(o: &KeyOutcome) -> Html {
         KeyOutcome::Waiting => html! { <span class="muted">{"waiting"}</span> },
         KeyOutcome::Posting => html! { <span class="muted"><span class="spinner" aria-hidden="true"></span>{"posting…"}</span> },
         KeyOutcome::Created { state } => html! { <span class="ok">{"✓ job created ("}{ state.clone() }{")"}</span> },
-        KeyOutcome::Refused(m) => html! { <span class="bad">{"✗ "}{ m.clone() }</span> },
-        KeyOutcome::NotPermitted(m, _) => html! { <span class="not-permitted">{"⊘ "}{ m.clone() }</span> },
-        KeyOutcome::Unknown(m) => html! { <span class="unk">{"? "}{ m.clone() }</span> },
+        KeyOutcome::Refused(m) => html! { <span class="bad">{"✗ "}<ErrorDetail error={m.clone()} /></span> },
+        KeyOutcome::NotPermitted(m, e) => html! { <span class="not-permitted">{"⊘ "}<ErrorDetail error={e.as_ref().map_or_else(|| ManagerError::from(m.as_str()), |e| ManagerError::from(e).with_message(m.clone()))} /></span> },
+        KeyOutcome::Unknown(m) => html! { <span class="unk">{"? "}<ErrorDetail error={m.clone()} /></span> },
     }
 }

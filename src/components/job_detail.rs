@@ -5,7 +5,9 @@ use yew::prelude::*;
 
 use crate::api::client::Api;
 use crate::api::types::SapKey;
+use crate::components::error_detail::ErrorDetail;
 use crate::domain::export::curl_commands;
+use crate::domain::manager_error::ManagerError;
 use crate::hooks::dom::{copy_to_clipboard, local_rfc3339, local_time};
 use crate::hooks::use_dialog::use_dialog_focus;
 use crate::hooks::use_ledger::EntryRef;
@@ -22,7 +24,7 @@ pub struct JobDetailProps {
 #[function_component(JobDetail)]
 pub fn job_detail(p: &JobDetailProps) -> Html {
     let e = &p.entry.0;
-    let key = use_state(|| None::<Result<SapKey, String>>);
+    let key = use_state(|| None::<Result<SapKey, ManagerError>>);
     let copied = use_state(|| false);
     let root = use_node_ref();
     use_dialog_focus(root.clone(), Some(p.on_close.clone()));
@@ -31,7 +33,7 @@ pub fn job_detail(p: &JobDetailProps) -> Html {
         use_fx(id, move |id| {
             let id = id.clone();
             spawn_local(async move {
-                key.set(Some(api.key(&id).await.map_err(|e| e.user_message())));
+                key.set(Some(api.key(&id).await.map_err(|e| ManagerError::from(&e))));
             });
         });
     }
@@ -58,6 +60,12 @@ pub fn job_detail(p: &JobDetailProps) -> Html {
                     <dt>{"Status"}</dt><dd>{ e.status_label() }</dd>
                     <dt>{"delete_if_backup_fails"}</dt><dd>{ e.delete_if_backup_fails.to_string() }</dd>
                     <dt>{"Started by"}</dt><dd><bdi>{ e.user.clone() }</bdi>{ format!(", {}", local_time(e.created_ms)) }</dd>
+                    if let Some(err) = &e.last_error {
+                        <dt>{"Last manager error"}</dt>
+                        <dd id="job-last-error"><ErrorDetail error={err.clone()} />
+                            if err.at_ms > 0.0 { <span class="muted">{ format!(" ({})", local_time(err.at_ms)) }</span> }
+                        </dd>
+                    }
                 </dl>
                 <h3>{"Timeline"}</h3>
                 <ol class="timeline" id="job-timeline">
@@ -67,7 +75,7 @@ pub fn job_detail(p: &JobDetailProps) -> Html {
                 <h3>{"Key now"}</h3>
                 { match &*key {
                     None => html! { <p class="muted"><span class="spinner" aria-hidden="true"></span>{"Reading the key…"}</p> },
-                    Some(Err(m)) => html! { <p class="bad">{ m.clone() }</p> },
+                    Some(Err(m)) => html! { <p class="bad"><ErrorDetail error={m.clone()} /></p> },
                     Some(Ok(k)) => html! {
                         <dl class="facts" id="job-key">
                             <dt>{"Name"}</dt><dd><bdi>{ k.display_name() }</bdi></dd>

@@ -8,6 +8,8 @@ use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
 use crate::api::types::{KeyState, SapGroup, SapKey};
+use crate::components::error_detail::ErrorDetail;
+use crate::domain::manager_error::ManagerError;
 use crate::domain::key_query::{KeyQuery, SortField, StateFilter, PAGE_SIZES};
 use crate::hooks::dom::local_rfc3339;
 use crate::hooks::use_keys::{FetchState, KeyPage};
@@ -115,7 +117,7 @@ pub fn key_table(props: &KeyTableProps) -> Html {
     let body = match (&props.fetch, page) {
         (FetchState::Failed { error, .. }, _) => html! {
             <div class="state-view error-view" role="alert" id="keys-error">
-                <p>{"⚠ The key list could not be loaded. "}{error.user_message()}</p>
+                <p>{"⚠ The key list could not be loaded. "}<ErrorDetail error={ManagerError::from(error)} /></p>
                 <button type="button" onclick={props.on_retry.reform(|_| ())}>{"Try again"}</button>
             </div>
         },

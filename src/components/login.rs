@@ -5,6 +5,8 @@ use yew::platform::spawn_local;
 use yew::prelude::*;
 
 use crate::api::client::{Api, Tokens};
+use crate::components::error_detail::ErrorDetail;
+use crate::domain::manager_error::ManagerError;
 use crate::domain::sign_in::{SignIn, LOCAL_ACCOUNT};
 use crate::hooks::storage;
 use crate::hooks::{fx::use_fx, state::use_state};
@@ -32,7 +34,7 @@ pub fn login(props: &LoginProps) -> Html {
     let domain_ref = use_node_ref();
     let connection_ref = use_node_ref();
     let busy = use_state(|| false);
-    let error = use_state(|| None::<String>);
+    let error = use_state(|| None::<ManagerError>);
     let remembered = use_memo((), |_| {
         SignIn::new("", &storage::local_get(DOMAIN_KEY).unwrap_or_default(), &storage::local_get(CONNECTION_KEY).unwrap_or_default())
     });
@@ -70,7 +72,7 @@ pub fn login(props: &LoginProps) -> Html {
                         storage::local_set(CONNECTION_KEY, &who.connection);
                         cb.emit(t)
                     }
-                    Err(e) => error.set(Some(e.login_message())),
+                    Err(e) => error.set(Some(ManagerError::from(&e).with_message(e.login_message()))),
                 }
             });
         })
@@ -107,7 +109,7 @@ pub fn login(props: &LoginProps) -> Html {
                 <p class="hint" id="login-connection-hint">{"local_account for users of the manager itself, or the name of the LDAP or OIDC connection your administrator set up."}</p>
             </details>
             if let Some(msg) = &*error {
-                <p class="form-error" role="alert" id="login-error">{"⚠ "}{msg}</p>
+                <p class="form-error" role="alert" id="login-error">{"⚠ "}<ErrorDetail error={msg.clone()} /></p>
             }
             <button id="login-submit" type="submit" class="primary" disabled={*busy}>
                 { if *busy { "Logging in…" } else { "Log in" } }

@@ -8,3 +8,4 @@ pub mod key_table;
 pub mod login;
 pub mod help;
 pub mod job_detail;
+pub mod error_detail;

@@ -7,7 +7,7 @@ use super::time_fmt::clock;
 /// as a formula (`=`, `+`, `-`, `@`, tab, CR) prefixed with `'`.
 pub fn to_csv(ledger: &Ledger) -> String {
     let mut out = String::from(
-        "job_id,key_id,key_name,group,sap_key_id,operation,delete_if_backup_fails,user,manager,created_utc,phase,last_state,states_seen,failure,key_check\r\n",
+        "job_id,key_id,key_name,group,sap_key_id,operation,delete_if_backup_fails,user,manager,created_utc,phase,last_state,states_seen,failure,key_check,error_name,request_id\r\n",
     );
     for e in &ledger.entries {
         let states: Vec<String> = e.states.iter().map(|s| format!("{}@{}", s.state, clock(s.at_ms))).collect();
@@ -27,6 +27,8 @@ pub fn to_csv(ledger: &Ledger) -> String {
             states.join(" > "),
             e.failure_text.clone().unwrap_or_default(),
             key_check(e),
+            e.last_error.as_ref().and_then(|x| x.name.clone()).unwrap_or_default(),
+            e.last_error.as_ref().and_then(|x| x.request_id.clone()).unwrap_or_default(),
         ];
         let cells: Vec<String> = row.iter().map(|c| cell(c)).collect();
         out.push_str(&cells.join(","));
@@ -120,5 +122,29 @@ mod tests {
         assert!(c.contains("\"operation\":\"delete\""));
         assert!(c.contains("\"delete_if_backup_fails\":true"));
         assert!(c.contains("jobs/5db60499-9f4f-4143-b963-370459d3cef1'"));
+    }
+
+    #[test]
+    fn exports_carry_the_last_manager_error() {
+        use crate::api::error::ApiError;
+        use crate::domain::manager_error::ManagerError;
+        let mut l = Ledger::new();
+        l.add(entry("a"));
+        let csv = to_csv(&l);
+        assert!(csv.starts_with("job_id,") && csv.contains(",key_check,error_name,request_id\r\n"), "{csv}");
+        assert!(csv.split("\r\n").nth(1).unwrap().ends_with(r#","","""#), "empty cells without an error");
+        let body = r#"{"code":14,"codeDesc":"NCERRInternalServerError: unexpected error","requestID":"=3f0c\"1"}"#;
+        let api = ApiError::from_response(500, "", body, None);
+        l.record_error("5db60499-9f4f-4143-b963-370459d3cef1", ManagerError::from_api(&api, 1.0));
+        let csv = to_csv(&l);
+        let row = csv.split("\r\n").nth(1).unwrap();
+        assert!(row.ends_with(r#","NCERRInternalServerError","'=3f0c""1""#), "{row}");
+        let header_cells = csv.split("\r\n").next().unwrap().split(',').count();
+        assert_eq!(header_cells, 17);
+        let v: serde_json::Value = serde_json::from_str(&to_json(&l)).unwrap();
+        let e = &v["entries"][0]["last_error"];
+        assert_eq!(e["name"], "NCERRInternalServerError");
+        assert_eq!(e["request_id"], "=3f0c\"1");
+        assert_eq!(e["message"], "The manager failed: unexpected error (HTTP 500).");
     }
 }

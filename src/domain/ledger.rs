@@ -11,6 +11,7 @@ use serde_json::Value;
 use crate::api::read::{FromJson, Obj};
 use crate::api::types::{parse_value, DecodeError, Job, Operation};
 use crate::domain::job_state::{classify, JobPhase};
+use crate::domain::manager_error::ManagerError;
 use crate::domain::order::sort_dyn;
 use crate::domain::plan::KeyRef;
 
@@ -109,6 +110,9 @@ pub struct LedgerEntry {
     pub last_change_ms: f64,
     /// The raw job JSON last seen; shared, so copying an entry does not copy it.
     pub last_job: Option<Rc<Value>>,
+    /// The last error the manager answered while this job was polled or its key re-read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<ManagerError>,
 }
 
 impl LedgerEntry {
@@ -141,6 +145,7 @@ impl LedgerEntry {
             last_polled_ms: None,
             last_change_ms: now_ms,
             last_job: None,
+            last_error: None,
         };
         e.record(job, now_ms);
         e
@@ -273,6 +278,7 @@ impl LedgerEntry {
         if other.last_change_ms.total_cmp(&self.last_change_ms) == Ordering::Greater {
             self.last_change_ms = other.last_change_ms;
         }
+        self.last_error = ManagerError::later(&self.last_error, &other.last_error);
     }
 }
 
@@ -433,6 +439,23 @@ impl Ledger {
                 true
             }
             _ => false,
+        }
+    }
+
+    /// Keeps `error` as the job's last manager error, unless a later one is already kept.
+    /// Not a change of the job: `last_change_ms` stays. Returns whether the entry changed.
+    pub fn record_error(&mut self, job_id: &str, error: ManagerError) -> bool {
+        let Some(e) = self.get(job_id) else { return false };
+        let later = ManagerError::later(&e.last_error, &Some(error));
+        if later == e.last_error {
+            return false;
+        }
+        match self.get_mut(job_id) {
+            Some(e) => {
+                e.last_error = later;
+                true
+            }
+            None => false,
         }
     }
 
@@ -745,6 +768,7 @@ impl FromJson for LedgerEntry {
             last_polled_ms: o.opt_f64("last_polled_ms"),
             last_change_ms: o.f64_or_zero("last_change_ms"),
             last_job: o.take("last_job").filter(|v| !v.is_null()).map(Rc::new),
+            last_error: o.take("last_error").and_then(ManagerError::from_json),
         })
     }
 }
@@ -1325,5 +1349,85 @@ mod sharing_tests {
         assert_eq!(fresh, 1, "merging a one-job delta changes one entry");
         assert!(!merged.clone().merge(&delta), "merging it again changes nothing");
         assert_eq!(merged.get("j0007").map(|e| e.phase), Some(JobPhase::Succeeded));
+    }
+}
+
+/// The last manager error a job met: kept, merged and stored leniently.
+#[cfg(test)]
+mod last_error_tests {
+    use super::*;
+    use crate::api::error::ApiError;
+
+    fn ledger() -> Ledger {
+        let job = Job { id: "j".into(), state: "PENDING".into(), ..Default::default() };
+        let key = KeyRef { id: "k".into(), name: "payroll".into(), group: None, sap_key_id: None };
+        let mut l = Ledger::new();
+        l.add(LedgerEntry::started(&job, &key, Operation::Delete, false, "admin", "o", 1000.0));
+        l
+    }
+
+    fn error(at: f64, rid: &str) -> ManagerError {
+        let body = format!(r#"{{"code":14,"codeDesc":"NCERRInternalServerError: unexpected error","requestID":"{rid}"}}"#);
+        ManagerError::from_api(&ApiError::from_response(500, "", &body, None), at)
+    }
+
+    #[test]
+    fn the_last_error_is_kept_and_is_not_a_change_of_the_job() {
+        let mut l = ledger();
+        let before = l.get("j").unwrap().last_change_ms;
+        assert!(l.record_error("j", error(2000.0, "r1")));
+        assert!(!l.record_error("j", error(2000.0, "r1")), "the same error again");
+        assert!(!l.record_error("j", error(1500.0, "r0")), "an older one does not replace it");
+        assert!(l.record_error("j", error(3000.0, "r2")));
+        assert!(!l.record_error("nope", error(4000.0, "r3")));
+        let e = l.get("j").unwrap();
+        let last = e.last_error.as_ref().unwrap();
+        assert_eq!((last.name.as_deref(), last.request_id.as_deref()), (Some("NCERRInternalServerError"), Some("r2")));
+        assert_eq!(e.last_change_ms, before);
+        assert_eq!(e.phase, JobPhase::Running);
+    }
+
+    #[test]
+    fn merged_in_any_order_the_later_error_wins() {
+        let (mut a, mut b) = (ledger(), ledger());
+        a.record_error("j", error(2000.0, "ra"));
+        b.record_error("j", error(3000.0, "rb"));
+        let none = ledger();
+        for (x, y) in [(&a, &b), (&b, &a), (&a, &none), (&none, &b)] {
+            let mut m = x.clone();
+            m.merge(y);
+            let mut n = y.clone();
+            n.merge(x);
+            assert_eq!(m, n);
+        }
+        let mut m = a.clone();
+        m.merge(&b);
+        assert_eq!(m.get("j").unwrap().last_error.as_ref().and_then(|e| e.request_id.as_deref()), Some("rb"));
+        let mut m = none.clone();
+        m.merge(&a);
+        assert_eq!(m.get("j").unwrap().last_error.as_ref().and_then(|e| e.request_id.as_deref()), Some("ra"));
+    }
+
+    #[test]
+    fn stored_round_trip_and_old_ledgers_still_load() {
+        let mut l = ledger();
+        assert!(!l.to_json().contains("last_error"), "absent until an error is met");
+        l.record_error("j", error(2000.0, "3f0c"));
+        let text = l.to_json();
+        assert!(text.contains(r#""last_error":{"name":"NCERRInternalServerError""#), "{text}");
+        assert!(text.contains(r#""request_id":"3f0c""#), "{text}");
+        assert_eq!(Ledger::from_json(&text).unwrap(), l);
+        let old = r#"{"version":1,"entries":[
+            {"job_id":"a","id":"k","operation":"delete","phase":"running"},
+            {"job_id":"b","id":"k","operation":"delete","last_error":"boom"},
+            {"job_id":"c","id":"k","operation":"delete","last_error":{"name":["x"],"request_id":7,"at_ms":"?"}},
+            {"job_id":"d","id":"k","operation":"delete","last_error":null}]}"#;
+        let (l, skipped) = Ledger::from_json_lossy(old).unwrap();
+        assert_eq!((l.entries.len(), skipped), (4, 0));
+        assert_eq!(l.get("a").unwrap().last_error, None);
+        assert_eq!(l.get("b").unwrap().last_error, None);
+        assert_eq!(l.get("d").unwrap().last_error, None);
+        let c = l.get("c").unwrap().last_error.clone().unwrap();
+        assert_eq!((c.name, c.request_id.as_deref(), c.at_ms), (None, Some("7"), 0.0));
     }
 }

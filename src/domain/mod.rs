@@ -3,6 +3,7 @@ pub mod confirm;
 pub mod job_state;
 pub mod key_query;
 pub mod ledger;
+pub mod manager_error;
 pub mod order;
 pub mod plan;
 pub mod poll;

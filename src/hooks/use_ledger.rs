@@ -13,6 +13,7 @@ use yew::prelude::*;
 use super::storage;
 use crate::api::types::Job;
 use crate::domain::ledger::{Ledger, LedgerEntry, Verification};
+use crate::domain::manager_error::ManagerError;
 use crate::hooks::{fx::use_fx, state::use_state};
 
 #[derive(Clone, Debug)]
@@ -22,6 +23,8 @@ pub enum LedgerAction {
     Record { job: Job, now_ms: f64 },
     MarkUnknown { job_id: String, now_ms: f64 },
     Verify { job_id: String, verification: Verification },
+    /// An error the manager answered while polling the job or re-reading its key.
+    Error { job_id: String, error: ManagerError },
     ClearFinished,
     /// What another tab saved or sent; does not echo back to the other tabs.
     Merge(Ledger),
@@ -85,6 +88,10 @@ impl Reducible for LedgerState {
             }
             LedgerAction::Verify { job_id, verification } => {
                 let c = ledger.set_verification(&job_id, verification);
+                (c, c)
+            }
+            LedgerAction::Error { job_id, error } => {
+                let c = ledger.record_error(&job_id, error);
                 (c, c)
             }
             LedgerAction::ClearFinished => {

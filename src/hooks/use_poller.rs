@@ -13,8 +13,10 @@ use yew::prelude::*;
 use super::storage::document_hidden;
 use super::use_ledger::{LedgerAction, LedgerState};
 use crate::api::client::{now_ms, Api};
+use crate::api::error::ApiError;
 use crate::domain::job_state::{classify, JobPhase};
 use crate::domain::ledger::{Ledger, Verification};
+use crate::domain::manager_error::ManagerError;
 use crate::domain::poll::{PollOutcome, PollScheduler};
 use crate::hooks::{fx::use_fx, state::use_state};
 
@@ -63,6 +65,9 @@ async fn poll_one(ctx: Shared, job_id: String) {
     };
     let result = api.job(&job_id).await;
     let now = now_ms();
+    if let Err(e) = &result {
+        keep_error(&ctx, &job_id, e, now);
+    }
     let outcome = {
         let c = ctx.borrow();
         match result {
@@ -97,6 +102,14 @@ async fn poll_one(ctx: Shared, job_id: String) {
     wake(&ctx);
 }
 
+/// Keeps an error the manager answered (its `NCERR…` name and request id) in the job's entry.
+fn keep_error(ctx: &Shared, job_id: &str, e: &ApiError, now: f64) {
+    if let Some(error) = ManagerError::for_job(e, now) {
+        let dispatch = ctx.borrow().dispatch.clone();
+        dispatch.dispatch(LedgerAction::Error { job_id: job_id.to_string(), error });
+    }
+}
+
 /// Re-reads the key of a job that ended and records whether it changed as the job says.
 fn verify(ctx: &Shared, job_id: String) {
     let (api, entry) = {
@@ -109,7 +122,11 @@ fn verify(ctx: &Shared, job_id: String) {
     let Some(entry) = entry else { return };
     let ctx = ctx.clone();
     spawn_local(async move {
-        let verification = match api.key(&entry.id).await {
+        let read = api.key(&entry.id).await;
+        if let Err(e) = &read {
+            keep_error(&ctx, &job_id, e, now_ms());
+        }
+        let verification = match read {
             Ok(key) => Verification::for_key(entry.operation, entry.phase, key.gone),
             Err(e) if e.is_unauthorized() => {
                 ctx.borrow_mut().verifying.remove(&job_id);
