@@ -402,7 +402,7 @@ fn console(p: &ConsoleProps) -> Html {
                         for (phase, msg) in &changes {
                             match phase {
                                 JobPhase::Succeeded => ok += 1,
-                                JobPhase::Failed | JobPhase::UnknownToManager => bad += 1,
+                                JobPhase::Failed | JobPhase::UnknownToManager | JobPhase::NoLongerWatched => bad += 1,
                                 JobPhase::Running => {}
                             }
                             dom::notify("SAP key jobs", msg);

@@ -73,7 +73,9 @@ fn job_row(p: &JobRowProps) -> Html {
     let (badge_class, badge, icon) = match (e.phase, drift) {
         (JobPhase::Succeeded, true) => ("badge drift", "finished, key unchanged", "⚠"),
         (JobPhase::Running, _) => ("badge running", "running", "⟳"),
+        (JobPhase::Succeeded, false) if e.inferred => ("badge succeeded", "succeeded (inferred from the key)", "✓"),
         (JobPhase::Succeeded, false) => ("badge succeeded", "succeeded", "✓"),
+        (JobPhase::NoLongerWatched, _) => ("badge unknown", "no longer watched — check the manager", "⏸"),
         (JobPhase::Failed, _) => ("badge failed", "failed", "✗"),
         (JobPhase::UnknownToManager, _) => ("badge unknown", "unknown to manager", "?"),
     };
@@ -82,7 +84,7 @@ fn job_row(p: &JobRowProps) -> Html {
         Operation::Restore => "restore",
     };
     html! {
-        <li class={classes!("job", format!("phase-{}", e.phase.label().replace(' ', "-")))} data-job-id={e.job_id.clone()}>
+        <li class={classes!("job", phase_class(e.phase))} data-job-id={e.job_id.clone()}>
             <div class="job-main">
                 <span class={badge_class}><span aria-hidden="true">{icon}</span>{" "}{badge}</span>
                 <span class="job-op">{op}</span>
@@ -101,8 +103,33 @@ fn job_row(p: &JobRowProps) -> Html {
             if let Some(t) = &e.failure_text {
                 <p class="job-error">{"✗ "}<bdi>{ t.clone() }</bdi></p>
             }
+            { watch_note(e) }
             { verification_note(e) }
         </li>
+    }
+}
+
+fn phase_class(phase: JobPhase) -> &'static str {
+    match phase {
+        JobPhase::Running => "phase-running",
+        JobPhase::NoLongerWatched => "phase-no-longer-watched",
+        JobPhase::UnknownToManager => "phase-unknown-to-manager",
+        JobPhase::Succeeded => "phase-succeeded",
+        JobPhase::Failed => "phase-failed",
+    }
+}
+
+/// Why a job the manager gave an unlisted word for ended, or stopped being watched.
+fn watch_note(e: &LedgerEntry) -> Html {
+    let word = e.last_state();
+    match e.phase {
+        JobPhase::Succeeded if e.inferred => html! {
+            <p class="job-note job-inferred">{ format!("The manager's last word, “{word}”, is not one this page knows; the key shows the {} happened, so the job is counted as succeeded.", e.operation.as_str()) }</p>
+        },
+        JobPhase::NoLongerWatched => html! {
+            <p class="job-note job-unwatched">{ format!("⏸ No longer watched — check the manager: its word “{word}” is not one this page knows, and the key did not change within a day of the job's start, so the page stopped asking.") }</p>
+        },
+        _ => html! {},
     }
 }
 

@@ -19,12 +19,14 @@ pub fn phase_changes(before: &Ledger, after: &Ledger) -> Vec<(JobPhase, String)>
             let name = if e.key_name.is_empty() { "a key" } else { e.key_name.as_str() };
             let what = match e.phase {
                 JobPhase::Running => "started".to_string(),
+                JobPhase::Succeeded if e.inferred => "completed (inferred from the key)".to_string(),
                 JobPhase::Succeeded => "completed".to_string(),
                 JobPhase::Failed => match &e.failure_text {
                     Some(t) => format!("failed: {t}"),
                     None => "failed".to_string(),
                 },
                 JobPhase::UnknownToManager => "is unknown to the manager".to_string(),
+                JobPhase::NoLongerWatched => "is no longer watched — check the manager".to_string(),
             };
             Some((e.phase, format!("{name}: {} {what}", e.operation.as_str())))
         })
@@ -65,6 +67,20 @@ mod tests {
         let mut c = a.clone();
         c.record_job(&job("FAILED"), 2.0);
         assert_eq!(phase_changes(&a, &c)[0].1, "payroll-master: delete failed: no backup");
+    }
+
+    #[test]
+    fn inferred_successes_are_successes() {
+        let key = KeyRef { id: "b707ea86-37bb-4212-ad09-2635698dbe4a".into(), name: "payroll-master".into(), group: None, sap_key_id: None };
+        let mut a = Ledger::new();
+        a.add(LedgerEntry::started(&job("IN_PROGRESS"), &key, Operation::Delete, false, "admin", "o", 1.0));
+        a.record_job(&job("DELETED"), 2.0);
+        let mut b = a.clone();
+        b.set_verification_at("5db60499-9f4f-4143-b963-370459d3cef1", crate::domain::ledger::Verification::Confirmed, 3.0);
+        assert_eq!(phase_changes(&a, &b), vec![(JobPhase::Succeeded, "payroll-master: delete completed (inferred from the key)".to_string())]);
+        let mut c = a.clone();
+        c.record_job(&job("DELETED"), 2.0 + crate::domain::poll::UNWATCHED_AFTER_MS);
+        assert_eq!(phase_changes(&a, &c), vec![(JobPhase::NoLongerWatched, "payroll-master: delete is no longer watched — check the manager".to_string())]);
     }
 
     #[test]

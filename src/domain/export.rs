@@ -1,4 +1,5 @@
 //! The job ledger as evidence for auditors: JSON and CSV, and a job as a curl command.
+use super::job_state::JobPhase;
 use super::ledger::{Ledger, LedgerEntry, Verification};
 use crate::api::types::JobRequest;
 use super::time_fmt::clock;
@@ -22,7 +23,7 @@ pub fn to_csv(ledger: &Ledger) -> String {
             e.user.clone(),
             e.manager.clone(),
             clock(e.created_ms),
-            e.phase.label().to_string(),
+            phase_text(e).to_string(),
             e.last_state().to_string(),
             states.join(" > "),
             e.failure_text.clone().unwrap_or_default(),
@@ -35,6 +36,14 @@ pub fn to_csv(ledger: &Ledger) -> String {
         out.push_str("\r\n");
     }
     out
+}
+
+/// The phase, saying when a success was inferred from the key rather than said by the manager.
+fn phase_text(e: &LedgerEntry) -> &'static str {
+    match e.phase {
+        JobPhase::Succeeded if e.inferred => "succeeded (inferred from the key)",
+        p => p.label(),
+    }
 }
 
 fn key_check(e: &LedgerEntry) -> String {
@@ -101,6 +110,30 @@ mod tests {
         assert!(lines[1].contains("\"delete\",\"true\",\"admin\""));
         assert!(lines[1].contains("PENDING@"));
         assert_eq!(lines.len(), 3, "header, one row, trailing empty");
+    }
+
+    #[test]
+    fn inferred_and_unwatched_jobs_are_exported() {
+        let mut l = Ledger::new();
+        let mut a = entry("a");
+        a.job_id = "job-a".into();
+        l.add(a);
+        let mut b = entry("b");
+        b.job_id = "job-b".into();
+        l.add(b);
+        let word = |id: &str, state: &str| -> Job { crate::api::read::FromJson::from_json(serde_json::json!({"id": id, "state": state})).unwrap() };
+        l.record_job(&word("job-a", "DELETED"), 1_700_000_001_000.0);
+        l.set_verification_at("job-a", Verification::Confirmed, 1_700_000_002_000.0);
+        l.record_job(&word("job-b", "DELETED"), 1_700_000_000_000.0 + crate::domain::poll::UNWATCHED_AFTER_MS);
+        let csv = to_csv(&l);
+        let row = |name: &str| csv.lines().find(|r| r.contains(&format!("\"{name}\""))).unwrap().to_string();
+        assert!(row("a").contains("\"succeeded (inferred from the key)\",\"DELETED\""), "{csv}");
+        assert!(row("a").contains("\"confirmed\""), "{csv}");
+        assert!(row("b").contains("\"no longer watched — check the manager\",\"DELETED\""), "{csv}");
+        let v: serde_json::Value = serde_json::from_str(&to_json(&l)).unwrap();
+        let phases: Vec<_> = v["entries"].as_array().unwrap().iter().map(|e| (e["phase"].clone(), e["inferred"].clone())).collect();
+        assert!(phases.contains(&(serde_json::json!("succeeded"), serde_json::json!(true))), "{phases:?}");
+        assert!(phases.contains(&(serde_json::json!("no_longer_watched"), serde_json::Value::Null)), "{phases:?}");
     }
 
     #[test]

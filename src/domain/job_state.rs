@@ -1,4 +1,5 @@
-//! The page's reading of a job's raw manager `state`: a [`JobPhase`].
+//! The page's reading of a job's raw manager `state`: a [`Word`] (running, unrecognised,
+//! succeeded, failed) and the [`JobPhase`] it gives.
 
 use serde::Serialize;
 use serde_json::Value;
@@ -12,6 +13,9 @@ pub enum JobPhase {
     /// Still running, or a state the page does not know (shown raw).
     #[default]
     Running,
+    /// Its word stayed unrecognised and its key unchanged for a day: no longer polled; the
+    /// user is told to check the manager. Kept, never dropped.
+    NoLongerWatched,
     /// The manager answered 404 for this job: it no longer knows it.
     UnknownToManager,
     Succeeded,
@@ -26,6 +30,7 @@ impl FromJson for JobPhase {
             Some("succeeded") => JobPhase::Succeeded,
             Some("failed") => JobPhase::Failed,
             Some("unknown_to_manager") => JobPhase::UnknownToManager,
+            Some("no_longer_watched") => JobPhase::NoLongerWatched,
             _ => JobPhase::Running,
         })
     }
@@ -37,7 +42,7 @@ impl JobPhase {
         matches!(self, JobPhase::Succeeded | JobPhase::Failed)
     }
 
-    /// Only running jobs are polled; a job unknown to the manager is not.
+    /// Only running jobs are polled; a job unknown to the manager or no longer watched is not.
     pub fn needs_polling(self) -> bool {
         self == JobPhase::Running
     }
@@ -48,22 +53,70 @@ impl JobPhase {
             JobPhase::Succeeded => "succeeded",
             JobPhase::Failed => "failed",
             JobPhase::UnknownToManager => "unknown to manager",
+            JobPhase::NoLongerWatched => "no longer watched — check the manager",
         }
     }
 }
 
-/// Case-insensitive substring match on the manager's raw state. Failure words win over
-/// success words ("COMPLETED_WITH_ERRORS" is a failure).
-pub fn classify(state: &str) -> JobPhase {
-    let s = state.to_ascii_uppercase();
-    let has = |words: &[&str]| words.iter().any(|w| s.contains(w));
-    if has(&["FAIL", "ERROR", "ABORT", "CANCEL"]) {
-        JobPhase::Failed
-    } else if has(&["COMPLETE", "SUCCE", "DONE", "FINISH"]) {
-        JobPhase::Succeeded
-    } else {
-        JobPhase::Running
+/// What the manager's word for a job says, before the key is consulted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Word {
+    /// A word the page knows as "still running" (`PENDING`, `IN_PROGRESS`, `RUNNING`, …).
+    Running,
+    /// A word nobody listed (`DELETED`, `RESTORED`, an empty state, …): the job may have ended;
+    /// the key tells.
+    Unrecognised,
+    Succeeded,
+    Failed,
+}
+
+impl Word {
+    /// The phase the word alone gives: an unrecognised word is still running until the key
+    /// shows otherwise.
+    pub fn phase(self) -> JobPhase {
+        match self {
+            Word::Running | Word::Unrecognised => JobPhase::Running,
+            Word::Succeeded => JobPhase::Succeeded,
+            Word::Failed => JobPhase::Failed,
+        }
     }
+}
+
+/// Substrings of a failure word; they win over everything ("COMPLETED_WITH_ERRORS" failed).
+pub const FAILURE_WORDS: &[&str] = &["FAIL", "ERROR", "ABORT", "CANCEL", "REJECT", "DENIED", "TIMEOUT"];
+/// Substrings of a success word.
+pub const SUCCESS_WORDS: &[&str] = &["COMPLETE", "SUCCE", "DONE", "FINISH"];
+/// Substrings of a word that means the job is still under way (present tense or not yet
+/// begun: `EXECUTING` is running, `EXECUTED` is not listed).
+pub const RUNNING_WORDS: &[&str] = &[
+    "PENDING", "QUEUE", "PROGRESS", "RUNNING", "START", "PROCESSING", "SUBMIT", "SCHEDULE",
+    "WAIT", "INITIA", "EXECUTING", "ACCEPT", "CREATED", "DELETING", "RESTORING", "RETRY",
+    "ONGOING",
+];
+/// Whole words (between `_`, `-` or spaces) that mean still running.
+pub const RUNNING_TOKENS: &[&str] = &["NEW", "ACTIVE", "BUSY", "OPEN"];
+
+/// Reads the manager's raw state, case-insensitively: failure words first, then success
+/// words, then running words; anything else is [`Word::Unrecognised`].
+pub fn read_word(state: &str) -> Word {
+    let s = state.trim().to_ascii_uppercase();
+    let has = |words: &[&str]| words.iter().any(|w| s.contains(w));
+    if has(FAILURE_WORDS) {
+        Word::Failed
+    } else if has(SUCCESS_WORDS) {
+        Word::Succeeded
+    } else if has(RUNNING_WORDS)
+        || s.split(['_', '-', ' ']).any(|t| RUNNING_TOKENS.contains(&t))
+    {
+        Word::Running
+    } else {
+        Word::Unrecognised
+    }
+}
+
+/// The phase the manager's word alone gives (an unrecognised word reads as running).
+pub fn classify(state: &str) -> JobPhase {
+    read_word(state).phase()
 }
 
 #[cfg(test)]
@@ -101,6 +154,38 @@ mod tests {
     }
 
     #[test]
+    fn words_the_page_knows_and_the_others() {
+        let running = [
+            "PENDING", "pending", "Queued", "QUEUED", "IN_PROGRESS", "in progress", "In-Progress",
+            "INPROGRESS", "RUNNING", "running", "STARTED", "STARTING", "PROCESSING", "SUBMITTED",
+            "SCHEDULED", "WAITING", "WAITING_FOR_SAP", "INITIALIZING", "EXECUTING", "ACCEPTED",
+            "CREATED", "DELETING", "RESTORING", "RETRYING", "NEW", "ACTIVE", "busy", " pending ",
+        ];
+        for w in running {
+            assert_eq!(read_word(w), Word::Running, "{w:?}");
+            assert_eq!(classify(w), JobPhase::Running, "{w:?}");
+        }
+        let unrecognised = [
+            "DELETED", "RESTORED", "deleted", "Restored", "", "  ", "EXECUTED", "PROCESSED",
+            "GONE", "PAUSED", "état inconnu", "KEY_REMOVED", "RENEWED",
+        ];
+        for w in unrecognised {
+            assert_eq!(read_word(w), Word::Unrecognised, "{w:?}");
+            assert_eq!(classify(w), JobPhase::Running, "{w:?} still reads as running");
+        }
+        for w in ["FAILED", "ERROR", "error", "ABORTED", "CANCELLED", "REJECTED", "DELETE_FAILED", "RESTORED_WITH_ERRORS", "TIMEOUT"] {
+            assert_eq!(read_word(w), Word::Failed, "{w:?}");
+        }
+        for w in ["COMPLETED", "SUCCEEDED", "success", "DONE", "FINISHED", "IN_PROGRESS_DONE"] {
+            assert_eq!(read_word(w), Word::Succeeded, "{w:?}");
+        }
+        assert_eq!(Word::Unrecognised.phase(), JobPhase::Running);
+        assert_eq!(Word::Running.phase(), JobPhase::Running);
+        assert_eq!(Word::Failed.phase(), JobPhase::Failed);
+        assert_eq!(Word::Succeeded.phase(), JobPhase::Succeeded);
+    }
+
+    #[test]
     fn terminal_and_labels() {
         assert!(!JobPhase::Running.is_terminal());
         assert!(JobPhase::Succeeded.is_terminal());
@@ -109,6 +194,9 @@ mod tests {
         assert!(JobPhase::Running.needs_polling());
         assert!(!JobPhase::UnknownToManager.needs_polling());
         assert!(!JobPhase::Failed.needs_polling());
+        assert!(!JobPhase::NoLongerWatched.needs_polling());
+        assert!(!JobPhase::NoLongerWatched.is_terminal());
+        assert_eq!(JobPhase::NoLongerWatched.label(), "no longer watched — check the manager");
         assert_eq!(JobPhase::Running.label(), "running");
         assert_eq!(JobPhase::Succeeded.label(), "succeeded");
         assert_eq!(JobPhase::Failed.label(), "failed");
@@ -117,7 +205,8 @@ mod tests {
 
     #[test]
     fn order_is_advancement() {
-        assert!(JobPhase::Running < JobPhase::UnknownToManager);
+        assert!(JobPhase::Running < JobPhase::NoLongerWatched);
+        assert!(JobPhase::NoLongerWatched < JobPhase::UnknownToManager);
         assert!(JobPhase::UnknownToManager < JobPhase::Succeeded);
         assert!(JobPhase::Succeeded < JobPhase::Failed);
     }
@@ -130,6 +219,9 @@ mod tests {
         );
         let p = JobPhase::from_json(serde_json::json!("succeeded")).unwrap();
         assert_eq!(p, JobPhase::Succeeded);
+        let p = JobPhase::from_json(serde_json::json!("no_longer_watched")).unwrap();
+        assert_eq!(p, JobPhase::NoLongerWatched);
+        assert_eq!(serde_json::to_string(&p).unwrap(), "\"no_longer_watched\"");
         let p = JobPhase::from_json(serde_json::json!("something_new")).unwrap();
         assert_eq!(p, JobPhase::Running);
     }

@@ -10,10 +10,11 @@ use serde_json::Value;
 
 use crate::api::read::{FromJson, Obj};
 use crate::api::types::{parse_value, DecodeError, Job, Operation};
-use crate::domain::job_state::{classify, JobPhase};
+use crate::domain::job_state::{read_word, JobPhase, Word};
 use crate::domain::manager_error::ManagerError;
 use crate::domain::order::sort_dyn;
 use crate::domain::plan::KeyRef;
+use crate::domain::poll::past_watching;
 
 /// Version of the stored form written by [`Ledger::to_json`].
 pub const LEDGER_VERSION: u32 = 1;
@@ -55,7 +56,7 @@ impl Verification {
     /// A key that does not say whether it is gone cannot be verified; a running job is not yet.
     pub fn for_key(op: Operation, phase: JobPhase, gone: Option<bool>) -> Verification {
         let expected = match phase {
-            JobPhase::Running => return Verification::NotYet,
+            JobPhase::Running | JobPhase::NoLongerWatched => return Verification::NotYet,
             JobPhase::Failed => !Ledger::expected_gone(op),
             JobPhase::Succeeded | JobPhase::UnknownToManager => Ledger::expected_gone(op),
         };
@@ -103,6 +104,10 @@ pub struct LedgerEntry {
     pub states: Vec<StateSeen>,
     pub failure_text: Option<String>,
     pub phase: JobPhase,
+    /// Succeeded because the key changed as the operation should, not because the manager
+    /// said so (its word was unrecognised). Only meaningful with `Succeeded`.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub inferred: bool,
     pub verification: Verification,
     /// When `verification` was set.
     pub verified_ms: Option<f64>,
@@ -140,6 +145,7 @@ impl LedgerEntry {
             states: Vec::new(),
             failure_text: None,
             phase: JobPhase::Running,
+            inferred: false,
             verification: Verification::NotYet,
             verified_ms: None,
             last_polled_ms: None,
@@ -180,6 +186,8 @@ impl LedgerEntry {
                 s => format!("running ({s})"),
             },
             JobPhase::UnknownToManager => "unknown to manager".to_string(),
+            JobPhase::NoLongerWatched => JobPhase::NoLongerWatched.label().to_string(),
+            JobPhase::Succeeded if self.inferred => "succeeded (inferred from the key)".to_string(),
             JobPhase::Failed => {
                 let mut s = match &self.failure_text {
                     Some(t) => format!("failed: {t}"),
@@ -198,6 +206,23 @@ impl LedgerEntry {
                     "succeeded (the key could not be checked)".to_string()
                 }
             },
+        }
+    }
+
+    /// Whether the job's last word is one the page does not know, on a job not ended: its key
+    /// decides whether it is done.
+    pub fn awaits_key(&self) -> bool {
+        matches!(self.phase, JobPhase::Running | JobPhase::NoLongerWatched)
+            && read_word(self.last_state()) == Word::Unrecognised
+    }
+
+    /// The phase an answer with `state` gives: the word's, except that an unrecognised word a
+    /// day after the job was created ends the watch, and a running word does not resume it.
+    fn phase_for(&self, state: &str, now_ms: f64) -> JobPhase {
+        match read_word(state) {
+            Word::Unrecognised if past_watching(self.created_ms, now_ms) => JobPhase::NoLongerWatched,
+            Word::Running | Word::Unrecognised if self.phase == JobPhase::NoLongerWatched => JobPhase::NoLongerWatched,
+            w => w.phase(),
         }
     }
 
@@ -223,7 +248,7 @@ impl LedgerEntry {
         }
         // A terminal phase is final.
         if !self.phase.is_terminal() {
-            let phase = classify(&job.state);
+            let phase = self.phase_for(&job.state, now_ms);
             if phase != self.phase {
                 self.phase = phase;
                 changed = true;
@@ -261,7 +286,15 @@ impl LedgerEntry {
         self.states.extend(other.states.iter().cloned());
         sort_states(&mut self.states);
         self.failure_text = join_opt_string(&self.failure_text, &other.failure_text);
-        self.phase = self.phase.max(other.phase);
+        // The greater phase wins; of two equal ones, a word the manager said beats an inference.
+        match other.phase.cmp(&self.phase) {
+            Ordering::Greater => {
+                self.phase = other.phase;
+                self.inferred = other.inferred;
+            }
+            Ordering::Equal => self.inferred &= other.inferred,
+            Ordering::Less => {}
+        }
         // Ties on time are broken by content, so that the join stays commutative.
         let theirs_newer = cmp_opt_key(&opt_key(other.verified_ms), &opt_key(self.verified_ms))
             .then_with(|| other.verification.order_key().cmp(&self.verification.order_key()));
@@ -473,8 +506,22 @@ impl Ledger {
     }
 
     /// Records what re-reading the key showed at `now_ms` (the later verification wins a merge).
+    /// For a job whose word is unrecognised ([`LedgerEntry::awaits_key`]), only `Confirmed`
+    /// counts: the key changed as the operation should, so the job succeeded, inferred from
+    /// the key.
     pub fn set_verification_at(&mut self, job_id: &str, v: Verification, now_ms: f64) -> bool {
         match self.get_mut(job_id) {
+            Some(e) if e.awaits_key() => {
+                if v != Verification::Confirmed {
+                    return false;
+                }
+                e.phase = JobPhase::Succeeded;
+                e.inferred = true;
+                e.verification = v;
+                e.verified_ms = Some(now_ms);
+                e.last_change_ms = now_ms;
+                true
+            }
             Some(e) if e.verification != v => {
                 e.verification = v;
                 e.verified_ms = Some(now_ms);
@@ -646,7 +693,7 @@ impl Ledger {
         self.entries = merged;
     }
 
-    /// (running, succeeded, failed, unknown to manager).
+    /// (running, succeeded, failed, unknown to manager or no longer watched).
     pub fn summary(&self) -> (usize, usize, usize, usize) {
         let mut s = (0, 0, 0, 0);
         for e in &self.entries {
@@ -654,7 +701,7 @@ impl Ledger {
                 JobPhase::Running => s.0 += 1,
                 JobPhase::Succeeded => s.1 += 1,
                 JobPhase::Failed => s.2 += 1,
-                JobPhase::UnknownToManager => s.3 += 1,
+                JobPhase::UnknownToManager | JobPhase::NoLongerWatched => s.3 += 1,
             }
         }
         s
@@ -749,6 +796,7 @@ impl FromJson for LedgerEntry {
             Some(Value::Array(items)) => items.into_iter().map(StateSeen::from_json).collect::<Option<Vec<_>>>().unwrap_or_default(),
             _ => Vec::new(),
         };
+        let phase = o.take("phase").and_then(JobPhase::from_json).unwrap_or_default();
         Some(LedgerEntry {
             job_id: o.req_string("job_id")?,
             id: o.req_string("id")?,
@@ -762,7 +810,8 @@ impl FromJson for LedgerEntry {
             created_ms: o.f64_or_zero("created_ms"),
             states,
             failure_text: o.opt_string("failure_text"),
-            phase: o.take("phase").and_then(JobPhase::from_json).unwrap_or_default(),
+            inferred: phase == JobPhase::Succeeded && o.opt_bool("inferred").unwrap_or(false),
+            phase,
             verification: o.take("verification").and_then(Verification::from_json).unwrap_or_default(),
             verified_ms: o.opt_f64("verified_ms"),
             last_polled_ms: o.opt_f64("last_polled_ms"),
@@ -1349,6 +1398,169 @@ mod sharing_tests {
         assert_eq!(fresh, 1, "merging a one-job delta changes one entry");
         assert!(!merged.clone().merge(&delta), "merging it again changes nothing");
         assert_eq!(merged.get("j0007").map(|e| e.phase), Some(JobPhase::Succeeded));
+    }
+}
+
+/// Jobs whose word nobody listed: inferred from the key, or no longer watched after a day.
+#[cfg(test)]
+mod unrecognised_word_tests {
+    use super::*;
+    use crate::domain::poll::UNWATCHED_AFTER_MS;
+
+    const DAY: f64 = UNWATCHED_AFTER_MS;
+
+    fn job(id: &str, state: &str) -> Job {
+        Job { id: id.into(), state: state.into(), ..Default::default() }
+    }
+
+    fn entry(job_id: &str, op: Operation, created: f64) -> LedgerEntry {
+        let key = KeyRef { id: format!("k-{job_id}"), name: format!("key-{job_id}"), group: None, sap_key_id: None };
+        LedgerEntry::started(&job(job_id, "PENDING"), &key, op, false, "admin", "o", created)
+    }
+
+    fn ledger_with(job_id: &str, op: Operation, states: &[(&str, f64)]) -> Ledger {
+        let mut l = Ledger::new();
+        l.add(entry(job_id, op, 1000.0));
+        for (s, at) in states {
+            l.record_job(&job(job_id, s), *at);
+        }
+        l
+    }
+
+    #[test]
+    fn a_changed_key_ends_an_unrecognised_job_as_inferred() {
+        for (op, word) in [(Operation::Delete, "DELETED"), (Operation::Restore, "restored")] {
+            let mut l = ledger_with("j", op, &[("IN_PROGRESS", 2000.0)]);
+            assert!(!l.get("j").unwrap().awaits_key(), "a known running word");
+            l.record_job(&job("j", word), 3000.0);
+            let e = l.get("j").unwrap();
+            assert!(e.awaits_key());
+            assert_eq!(e.phase, JobPhase::Running);
+            assert_eq!(e.status_label(), format!("running ({word})"));
+            assert_eq!(l.unfinished().count(), 1);
+            // A key that did not change (yet) leaves it running and records nothing.
+            let unchanged = Verification::for_key(op, JobPhase::Succeeded, Some(op == Operation::Restore));
+            assert!(!l.set_verification_at("j", unchanged, 3100.0));
+            assert!(!l.set_verification_at("j", Verification::Unavailable("503".into()), 3100.0));
+            assert_eq!(l.get("j").unwrap().verification, Verification::NotYet);
+            let changed = Verification::for_key(op, JobPhase::Succeeded, Some(op == Operation::Delete));
+            assert!(l.set_verification_at("j", changed.clone(), 3200.0));
+            assert!(!l.set_verification_at("j", changed, 3300.0));
+            let e = l.get("j").unwrap();
+            assert_eq!((e.phase, e.inferred), (JobPhase::Succeeded, true));
+            assert_eq!(e.verification, Verification::Confirmed);
+            assert_eq!(e.last_state(), word, "the raw word stays");
+            assert_eq!(e.status_label(), "succeeded (inferred from the key)");
+            assert_eq!(l.unfinished().count(), 0, "not polled again");
+            assert_eq!(l.awaiting_verification().count(), 0);
+            assert_eq!(l.summary(), (0, 1, 0, 0));
+            // A later answer does not undo it.
+            assert!(!l.record_job(&job("j", word), 4000.0));
+            assert_eq!(l.get("j").unwrap().phase, JobPhase::Succeeded);
+        }
+    }
+
+    #[test]
+    fn a_known_word_is_never_inferred() {
+        let mut l = ledger_with("j", Operation::Delete, &[("RUNNING", 2000.0)]);
+        l.set_verification_at("j", Verification::Confirmed, 2100.0);
+        let e = l.get("j").unwrap();
+        assert_eq!((e.phase, e.inferred), (JobPhase::Running, false));
+        let mut l = ledger_with("j", Operation::Delete, &[("DELETE_FAILED", 2000.0)]);
+        assert!(!l.get("j").unwrap().awaits_key(), "a failure word wins");
+        l.set_verification_at("j", Verification::Confirmed, 2100.0);
+        assert_eq!(l.get("j").unwrap().phase, JobPhase::Failed);
+    }
+
+    #[test]
+    fn a_day_of_unrecognised_words_ends_the_watch_and_keeps_the_job() {
+        let created = 1000.0;
+        let mut l = ledger_with("j", Operation::Delete, &[("DELETED", created + 5.0), ("DELETED", created + DAY - 1.0)]);
+        assert_eq!(l.get("j").unwrap().phase, JobPhase::Running);
+        assert!(l.record_job(&job("j", "DELETED"), created + DAY));
+        let e = l.get("j").unwrap();
+        assert_eq!(e.phase, JobPhase::NoLongerWatched);
+        assert_eq!(e.status_label(), "no longer watched — check the manager");
+        assert_eq!(e.last_state(), "DELETED");
+        assert_eq!(l.unfinished().count(), 0, "not polled any more");
+        assert!(!l.running_for_key("k-j"));
+        assert_eq!(l.clear_finished(), 0, "never dropped");
+        assert_eq!(l.summary(), (0, 0, 0, 1));
+        // A running word from an old copy does not resume the watch; an end word ends it.
+        l.record_job(&job("j", "PENDING"), created + DAY + 10.0);
+        assert_eq!(l.get("j").unwrap().phase, JobPhase::NoLongerWatched);
+        let mut failed = l.clone();
+        failed.record_job(&job("j", "FAILED"), created + DAY + 20.0);
+        assert_eq!(failed.get("j").unwrap().phase, JobPhase::Failed);
+        // The key may still show it done.
+        let mut l = ledger_with("j", Operation::Delete, &[("DELETED", created + DAY)]);
+        assert!(l.get("j").unwrap().awaits_key());
+        assert!(l.set_verification_at("j", Verification::Confirmed, created + DAY + 1.0));
+        assert_eq!(l.get("j").unwrap().status_label(), "succeeded (inferred from the key)");
+        // A known running word is polled on, however old.
+        let l = ledger_with("j", Operation::Delete, &[("IN_PROGRESS", created + 2.0 * DAY)]);
+        assert_eq!(l.get("j").unwrap().phase, JobPhase::Running);
+    }
+
+    fn samples() -> Vec<Ledger> {
+        let inferred = {
+            let mut l = ledger_with("j", Operation::Delete, &[("DELETED", 2000.0)]);
+            l.set_verification_at("j", Verification::Confirmed, 2100.0);
+            l
+        };
+        let said = ledger_with("j", Operation::Delete, &[("DELETED", 2000.0), ("COMPLETED", 2050.0)]);
+        let unwatched = ledger_with("j", Operation::Delete, &[("DELETED", 1000.0 + DAY)]);
+        let mut unwatched2 = ledger_with("u", Operation::Restore, &[("RESTORED", 1000.0 + DAY)]);
+        unwatched2.merge(&ledger_with("j", Operation::Delete, &[("DELETED", 2000.0)]));
+        let failed = ledger_with("j", Operation::Delete, &[("DELETED", 2000.0), ("FAILED", 2500.0)]);
+        let running = ledger_with("u", Operation::Restore, &[("RESTORED", 1500.0)]);
+        vec![Ledger::new(), inferred, said, unwatched, unwatched2, failed, running]
+    }
+
+    fn merged(x: &Ledger, y: &Ledger) -> Ledger {
+        let mut m = x.clone();
+        m.merge(y);
+        m
+    }
+
+    #[test]
+    fn merge_stays_a_join() {
+        let ls = samples();
+        for x in &ls {
+            let mut m = x.clone();
+            assert!(!m.merge(x), "idempotent");
+            for y in &ls {
+                assert_eq!(merged(x, y), merged(y, x), "commutative");
+                for z in &ls {
+                    assert_eq!(merged(&merged(x, y), z), merged(x, &merged(y, z)), "associative");
+                }
+            }
+        }
+        let phase = |l: &Ledger| l.get("j").map(|e| (e.phase, e.inferred));
+        let [_, inferred, said, unwatched, _, failed, _] = &ls[..] else { unreachable!() };
+        assert_eq!(phase(&merged(inferred, unwatched)), Some((JobPhase::Succeeded, true)));
+        assert_eq!(phase(&merged(inferred, said)), Some((JobPhase::Succeeded, false)), "the manager's word beats an inference");
+        assert_eq!(phase(&merged(inferred, failed)), Some((JobPhase::Failed, false)));
+        assert_eq!(phase(&merged(&ls[6], unwatched)), Some((JobPhase::NoLongerWatched, false)));
+    }
+
+    #[test]
+    fn stored_leniently_and_round_tripped() {
+        for l in samples() {
+            assert_eq!(Ledger::from_json(&l.to_json()).unwrap(), l);
+        }
+        let text = samples()[1].to_json();
+        assert!(text.contains("\"inferred\":true"), "{text}");
+        let text = samples()[3].to_json();
+        assert!(text.contains("\"phase\":\"no_longer_watched\"") && !text.contains("inferred"), "{text}");
+        // A ledger from before: no `inferred`; a stray one on a running job is ignored.
+        let old = r#"{"version":1,"entries":[
+            {"job_id":"a","id":"k","operation":"delete","phase":"succeeded","states":[{"state":"COMPLETED","at_ms":5}]},
+            {"job_id":"b","id":"k","operation":"delete","phase":"running","inferred":true},
+            {"job_id":"c","id":"k","operation":"restore","phase":"succeeded","inferred":"yes"}]}"#;
+        let l = Ledger::from_json(old).unwrap();
+        assert!(l.entries.iter().all(|e| !e.inferred));
+        assert_eq!(l.get("a").unwrap().status_label(), "succeeded (checking the key…)");
     }
 }
 

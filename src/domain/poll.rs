@@ -13,6 +13,17 @@ pub const BACKOFF_BASE_MS: u64 = 2000;
 pub const BACKOFF_MAX_MS: u64 = 30_000;
 /// Retry-After is honoured up to this.
 pub const RETRY_AFTER_MAX_MS: u64 = 600_000;
+/// A job whose word is unrecognised and whose key has not changed is polled once a minute from
+/// this long after it was created…
+pub const SLOW_AFTER_MS: u64 = 15 * 60_000;
+pub const SLOW_INTERVAL_MS: u64 = 60_000;
+/// …and no longer watched from this long after it was created.
+pub const UNWATCHED_AFTER_MS: f64 = 24.0 * 3_600_000.0;
+
+/// Whether a job created at `created_ms`, still unrecognised at `now_ms`, is past watching.
+pub fn past_watching(created_ms: f64, now_ms: f64) -> bool {
+    now_ms - created_ms >= UNWATCHED_AFTER_MS
+}
 
 /// How a poll of one job went.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -25,6 +36,9 @@ pub enum PollOutcome {
     Ended,
     /// The manager does not know the job (404): stop polling it.
     NotFound,
+    /// The job's word is unrecognised and its key has not changed: as `Changed` or `Unchanged`
+    /// while the job is younger than [`SLOW_AFTER_MS`], then once every [`SLOW_INTERVAL_MS`].
+    Unrecognised { changed: bool, age_ms: u64 },
     /// No usable answer: every job waits (connection backoff).
     Failed { retry_after_ms: Option<u64> },
 }
@@ -151,7 +165,13 @@ impl PollScheduler {
                     PollOutcome::Ended | PollOutcome::NotFound => {
                         self.jobs.remove(job_id);
                     }
-                    PollOutcome::Changed => {
+                    PollOutcome::Unrecognised { age_ms, .. } if age_ms >= SLOW_AFTER_MS => {
+                        if let Some(t) = self.jobs.get_mut(job_id) {
+                            t.interval_ms = SLOW_INTERVAL_MS;
+                            t.next_due_ms = now_ms + t.interval_ms;
+                        }
+                    }
+                    PollOutcome::Changed | PollOutcome::Unrecognised { changed: true, .. } => {
                         if let Some(t) = self.jobs.get_mut(job_id) {
                             t.interval_ms = FIRST_DELAY_MS;
                             t.next_due_ms = now_ms + t.interval_ms;
@@ -398,6 +418,65 @@ mod tests {
         }
         assert!(polls < 25, "{polls}");
         assert!(polls >= 6, "{polls}");
+    }
+
+    /// A fake clock over a day and a half: a job whose word stays unrecognised and whose key
+    /// never changes is polled as a young job for 15 minutes, then once a minute, and not at
+    /// all once past watching (the poller then reports it ended).
+    #[test]
+    fn unrecognised_job_slows_after_15_minutes_and_stops_after_a_day() {
+        let mut s = PollScheduler::new();
+        let created = 0u64;
+        s.track("a", created);
+        let mut polls: Vec<u64> = Vec::new();
+        let mut now = 0;
+        while now <= 36 * 3_600_000 {
+            for id in s.due(now, 0) {
+                polls.push(now);
+                let outcome = if past_watching(created as f64, now as f64) {
+                    PollOutcome::Ended
+                } else {
+                    PollOutcome::Unrecognised { changed: polls.len() == 1, age_ms: now - created }
+                };
+                s.complete(&id, now, outcome);
+            }
+            now = match s.next_wake_ms(now) {
+                Some(w) => now + w.max(1),
+                None => break,
+            };
+        }
+        let young: Vec<u64> = polls.windows(2).filter(|w| w[1] <= SLOW_AFTER_MS).map(|w| w[1] - w[0]).collect();
+        assert_eq!(&young[..5], [1000, 2000, 4000, 8000, 10_000]);
+        assert!(young.iter().all(|g| *g <= MAX_INTERVAL_MS), "{young:?}");
+        let old: Vec<u64> = polls.windows(2).filter(|w| w[0] >= SLOW_AFTER_MS).map(|w| w[1] - w[0]).collect();
+        assert!(!old.is_empty() && old.iter().all(|g| *g == SLOW_INTERVAL_MS), "{old:?}");
+        let last = *polls.last().unwrap();
+        assert!(last as f64 >= UNWATCHED_AFTER_MS && (last as f64) < UNWATCHED_AFTER_MS + SLOW_INTERVAL_MS as f64, "{last}");
+        assert!(!s.is_tracked("a"));
+        assert_eq!(s.next_wake_ms(now), None);
+        // About 90 polls in the first quarter hour, then one a minute: ~1,500 in a day, not 8,600.
+        assert!(polls.len() < 1_600, "{}", polls.len());
+        assert!(polls.len() > 1_400, "{}", polls.len());
+    }
+
+    #[test]
+    fn an_old_unrecognised_job_found_on_reload_is_polled_once_a_minute() {
+        let mut s = PollScheduler::new();
+        let now = 3_600_000;
+        s.track("a", now);
+        assert_eq!(s.due(now + 1000, 0), vec!["a".to_string()]);
+        s.complete("a", now + 1000, PollOutcome::Unrecognised { changed: true, age_ms: 3_601_000 });
+        assert_eq!(s.next_wake_ms(now + 1000), Some(SLOW_INTERVAL_MS));
+        // A young one whose unrecognised word changed is polled again soon; unchanged, it backs off.
+        s.track("b", 0);
+        s.due(1000, 0);
+        s.complete("b", 1000, PollOutcome::Unrecognised { changed: true, age_ms: 1000 });
+        s.due(2000, 0);
+        s.complete("b", 2000, PollOutcome::Unrecognised { changed: false, age_ms: 2000 });
+        assert!(s.due(3999, 0).is_empty());
+        assert_eq!(s.due(4000, 0), vec!["b".to_string()]);
+        assert!(!past_watching(0.0, UNWATCHED_AFTER_MS - 1.0));
+        assert!(past_watching(0.0, UNWATCHED_AFTER_MS));
     }
 
     #[test]

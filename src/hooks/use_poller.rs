@@ -14,10 +14,11 @@ use super::storage::document_hidden;
 use super::use_ledger::{LedgerAction, LedgerState};
 use crate::api::client::{now_ms, Api};
 use crate::api::error::ApiError;
-use crate::domain::job_state::{classify, JobPhase};
+use crate::api::types::Job;
+use crate::domain::job_state::{classify, read_word, JobPhase, Word};
 use crate::domain::ledger::{Ledger, Verification};
 use crate::domain::manager_error::ManagerError;
-use crate::domain::poll::{PollOutcome, PollScheduler};
+use crate::domain::poll::{past_watching, PollOutcome, PollScheduler};
 use crate::hooks::{fx::use_fx, state::use_state};
 
 struct Ctx {
@@ -68,29 +69,35 @@ async fn poll_one(ctx: Shared, job_id: String) {
     if let Err(e) = &result {
         keep_error(&ctx, &job_id, e, now);
     }
-    let outcome = {
-        let c = ctx.borrow();
-        match result {
-            Ok(job) => {
-                let phase = classify(&job.state);
-                let changed = last_state.as_deref() != Some(job.state.as_str());
-                c.dispatch.dispatch(LedgerAction::Record { job, now_ms: now });
-                if phase.is_terminal() {
-                    PollOutcome::Ended
-                } else if changed {
-                    PollOutcome::Changed
-                } else {
-                    PollOutcome::Unchanged
-                }
-            }
-            Err(e) if e.is_not_found() => {
-                c.dispatch.dispatch(LedgerAction::MarkUnknown { job_id: job_id.clone(), now_ms: now });
-                PollOutcome::NotFound
-            }
-            Err(e) if e.is_transient() => PollOutcome::Failed { retry_after_ms: e.retry_after_ms() },
-            // A refused session pauses polling through `active`; anything else is tried again later.
-            Err(_) => PollOutcome::Unchanged,
+    let (now, outcome) = match result {
+        Ok(job) if read_word(&job.state) == Word::Unrecognised => {
+            let changed = last_state.as_deref() != Some(job.state.as_str());
+            ask_the_key(&ctx, &api, &job_id, job, changed).await
         }
+        result => (now, {
+            let c = ctx.borrow();
+            match result {
+                Ok(job) => {
+                    let phase = classify(&job.state);
+                    let changed = last_state.as_deref() != Some(job.state.as_str());
+                    c.dispatch.dispatch(LedgerAction::Record { job, now_ms: now });
+                    if phase.is_terminal() {
+                        PollOutcome::Ended
+                    } else if changed {
+                        PollOutcome::Changed
+                    } else {
+                        PollOutcome::Unchanged
+                    }
+                }
+                Err(e) if e.is_not_found() => {
+                    c.dispatch.dispatch(LedgerAction::MarkUnknown { job_id: job_id.clone(), now_ms: now });
+                    PollOutcome::NotFound
+                }
+                Err(e) if e.is_transient() => PollOutcome::Failed { retry_after_ms: e.retry_after_ms() },
+                // A refused session pauses polling through `active`; anything else is tried again later.
+                Err(_) => PollOutcome::Unchanged,
+            }
+        }),
     };
     let lost = {
         let mut c = ctx.borrow_mut();
@@ -108,6 +115,38 @@ fn keep_error(ctx: &Shared, job_id: &str, e: &ApiError, now: f64) {
         let dispatch = ctx.borrow().dispatch.clone();
         dispatch.dispatch(LedgerAction::Error { job_id: job_id.to_string(), error });
     }
+}
+
+/// A job whose word nobody listed: re-reads its key and records the answer with what the key
+/// showed. A key changed as the operation should ends the job (succeeded, inferred from the
+/// key, through the same `Verify` as a job that said it ended); otherwise it is polled on,
+/// slower after 15 minutes, and no longer watched a day after it was created.
+async fn ask_the_key(ctx: &Shared, api: &Api, job_id: &str, job: Job, changed: bool) -> (f64, PollOutcome) {
+    let entry = ctx.borrow().ledger.get(job_id).map(|e| (e.id.clone(), e.operation, e.created_ms));
+    let gone = match &entry {
+        Some((key_id, ..)) => api.key(key_id).await.ok().and_then(|k| k.gone),
+        None => None,
+    };
+    let now = now_ms();
+    let (dispatch, on_key_changed) = {
+        let c = ctx.borrow();
+        (c.dispatch.clone(), c.on_key_changed.clone())
+    };
+    dispatch.dispatch(LedgerAction::Record { job, now_ms: now });
+    let Some((key_id, operation, created_ms)) = entry else {
+        return (now, PollOutcome::Unchanged);
+    };
+    let verification = Verification::for_key(operation, JobPhase::Succeeded, gone);
+    let outcome = if verification == Verification::Confirmed {
+        dispatch.dispatch(LedgerAction::Verify { job_id: job_id.to_string(), verification });
+        on_key_changed.emit(key_id);
+        PollOutcome::Ended
+    } else if past_watching(created_ms, now) {
+        PollOutcome::Ended
+    } else {
+        PollOutcome::Unrecognised { changed, age_ms: (now - created_ms).max(0.0) as u64 }
+    };
+    (now, outcome)
 }
 
 /// Re-reads the key of a job that ended and records whether it changed as the job says.
