@@ -1,7 +1,12 @@
-//! Tokens: HS256 JWTs with the manager's claims, refresh tokens, and the bearer-token extractor.
+//! Tokens: HS256 JWTs with the manager's claims (and the domain logged into), refresh tokens with
+//! an idle limit (`--refresh-idle`), and the bearer-token extractor.
+//!
+//! The JWT's `cust` carries `domain_id` (nil for root) and, as the simulator's choice [S], the
+//! domain's name in `cust.domain`.
 
 use crate::errors::ApiError;
 use crate::store::{now_ns, RefreshRecord};
+use crate::users::{domain_id, Login, User};
 use crate::App;
 use axum::body::Bytes;
 use axum::extract::{FromRequestParts, State};
@@ -14,19 +19,16 @@ use hmac::{Hmac, Mac};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use sha2::{Digest, Sha256};
+use sha2::Sha256;
 use std::sync::Arc;
 use uuid::Uuid;
 
+pub use crate::users::user_id;
+
 type HmacSha256 = Hmac<Sha256>;
 
-/// The user id the simulator gives a user name (stable across restarts).
-pub fn user_id(username: &str) -> Uuid {
-    let digest = Sha256::digest(format!("cckm-sim-user:{username}").as_bytes());
-    let mut b = [0u8; 16];
-    b.copy_from_slice(&digest[..16]);
-    uuid::Builder::from_random_bytes(b).into_uuid()
-}
+/// The message of every refused password grant (wrong password, user, domain or connection) [C].
+pub const WRONG_PASSWORD: &str = "Wrong username or password.";
 
 /// A fresh random secret (hex).
 pub fn new_secret() -> String {
@@ -38,6 +40,8 @@ pub fn new_secret() -> String {
 #[derive(Serialize, Deserialize)]
 struct Cust {
     domain_id: String,
+    #[serde(default)]
+    domain: String,
     groups: Vec<String>,
     sid: String,
     zone_id: String,
@@ -87,8 +91,19 @@ fn verify(secret: &str, token: &str) -> Option<Claims> {
 /// The authenticated caller of an /api request.
 #[derive(Debug, Clone)]
 pub struct AuthUser {
+    /// The UUID part of `sub`.
     pub user_id: String,
+    pub sub: String,
     pub username: String,
+    /// The domain the token logs into.
+    pub domain: String,
+    pub groups: Vec<String>,
+}
+
+impl AuthUser {
+    pub fn is_admin(&self) -> bool {
+        self.groups.iter().any(|g| g == crate::users::ADMIN_GROUP)
+    }
 }
 
 impl FromRequestParts<Arc<App>> for AuthUser {
@@ -110,11 +125,21 @@ impl FromRequestParts<Arc<App>> for AuthUser {
         if claims.exp <= now {
             return Err(ApiError::unauthorized("token expired"));
         }
-        let uid = user_id(&app.config.user);
-        if claims.preferred_username != app.config.user || claims.sub != format!("local|{uid}") {
-            return Err(ApiError::unauthorized("the token's user does not exist"));
+        let user = app
+            .users
+            .by_sub(&claims.sub, &claims.preferred_username)
+            .ok_or_else(|| ApiError::unauthorized("the token's user does not exist"))?;
+        let domain = crate::users::domain_or_root(Some(&claims.cust.domain));
+        if domain != user.domain && !user.is_admin() {
+            return Err(ApiError::unauthorized("the token's user does not belong to its domain"));
         }
-        Ok(AuthUser { user_id: uid.to_string(), username: claims.preferred_username })
+        Ok(AuthUser {
+            user_id: user.uuid().to_string(),
+            sub: user.sub(),
+            username: user.name.clone(),
+            domain: domain.to_string(),
+            groups: user.groups.clone(),
+        })
     }
 }
 
@@ -136,6 +161,65 @@ fn str_field<'a>(body: &'a Value, name: &str) -> Result<Option<&'a str>, ApiErro
     }
 }
 
+fn new_refresh_token() -> String {
+    let mut b = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut b);
+    URL_SAFE_NO_PAD.encode(b)
+}
+
+async fn password_grant(app: &Arc<App>, body: &Value) -> Result<(RefreshRecord, User), ApiError> {
+    let login = Login {
+        username: str_field(body, "username")?.unwrap_or(""),
+        password: str_field(body, "password")?.unwrap_or(""),
+        domain: str_field(body, "domain")?,
+        auth_domain: str_field(body, "auth_domain")?,
+        connection: str_field(body, "connection")?,
+    };
+    let (user, domain) = app.users.authenticate(&login).ok_or_else(|| ApiError::unauthorized(WRONG_PASSWORD))?;
+    let now = now_ns();
+    let rec = RefreshRecord {
+        token: new_refresh_token(),
+        id: Uuid::new_v4(),
+        username: user.name.clone(),
+        client_id: Uuid::new_v4(),
+        created_ns: now,
+        domain: domain.to_string(),
+        auth_domain: user.domain.clone(),
+        connection: user.connection.clone(),
+        last_used_ns: now,
+    };
+    app.write_store().refresh_tokens.insert(rec.token.clone(), rec.clone());
+    app.persist().await;
+    Ok((rec, user.clone()))
+}
+
+async fn refresh_grant(app: &Arc<App>, body: &Value) -> Result<(RefreshRecord, User), ApiError> {
+    let token = str_field(body, "refresh_token")?.ok_or_else(|| ApiError::unauthorized("refresh_token is missing"))?;
+    let now = now_ns();
+    let idle_ns = i64::try_from(app.config.refresh_idle.saturating_mul(1_000_000_000)).unwrap_or(i64::MAX);
+    let rec = {
+        let mut store = app.write_store();
+        let rec = store.refresh_tokens.get_mut(token).ok_or_else(|| ApiError::unauthorized("invalid refresh token"))?;
+        if now.saturating_sub(rec.last_used()) > idle_ns {
+            store.refresh_tokens.remove(token);
+            Err(ApiError::unauthorized(format!(
+                "refresh token expired: unused for more than {} seconds",
+                app.config.refresh_idle
+            )))
+        } else {
+            rec.last_used_ns = now;
+            Ok(rec.clone())
+        }
+    };
+    app.persist().await;
+    let rec = rec?;
+    let user = app
+        .users
+        .find(&rec.username, &rec.auth_domain, &rec.connection)
+        .ok_or_else(|| ApiError::unauthorized("the refresh token's user does not exist"))?;
+    Ok((rec, user.clone()))
+}
+
 /// POST /api/v1/auth/tokens
 pub async fn tokens(
     State(app): State<Arc<App>>,
@@ -143,55 +227,23 @@ pub async fn tokens(
 ) -> Result<Response, ApiError> {
     let body = crate::body_json(body)?;
     let grant = str_field(&body, "grant_type")?.unwrap_or("password");
-    let record = match grant {
-        "password" => {
-            let username = str_field(&body, "username")?.unwrap_or("");
-            let password = str_field(&body, "password")?.unwrap_or("");
-            let ok_user = constant_eq(username.as_bytes(), app.config.user.as_bytes());
-            let ok_pass = constant_eq(password.as_bytes(), app.config.password.as_bytes());
-            if !(ok_user & ok_pass) {
-                return Err(ApiError::unauthorized("invalid username or password"));
-            }
-            let mut b = [0u8; 32];
-            rand::rngs::OsRng.fill_bytes(&mut b);
-            let rec = RefreshRecord {
-                token: URL_SAFE_NO_PAD.encode(b),
-                id: Uuid::new_v4(),
-                username: username.to_string(),
-                client_id: Uuid::new_v4(),
-                created_ns: now_ns(),
-            };
-            app.write_store().refresh_tokens.insert(rec.token.clone(), rec.clone());
-            app.persist().await;
-            rec
-        }
-        "refresh_token" => {
-            let token = str_field(&body, "refresh_token")?
-                .ok_or_else(|| ApiError::unauthorized("refresh_token is missing"))?;
-            let rec = app
-                .read_store()
-                .refresh_tokens
-                .get(token)
-                .cloned()
-                .ok_or_else(|| ApiError::unauthorized("invalid refresh token"))?;
-            if rec.username != app.config.user {
-                return Err(ApiError::unauthorized("the refresh token's user does not exist"));
-            }
-            rec
-        }
+    let (record, user) = match grant {
+        "password" => password_grant(&app, &body).await?,
+        "refresh_token" => refresh_grant(&app, &body).await?,
         other => return Err(ApiError::bad_request(format!("unsupported grant_type '{other}'"))),
     };
     let now = now_ns() / 1_000_000_000;
     let ttl = app.config.token_ttl;
     let claims = Claims {
         aud: record.client_id.to_string(),
-        sub: format!("local|{}", user_id(&record.username)),
+        sub: user.sub(),
         iss: "kylo".into(),
         acc: "kylo".into(),
-        preferred_username: record.username.clone(),
+        preferred_username: user.name.clone(),
         cust: Cust {
-            domain_id: Uuid::nil().to_string(),
-            groups: vec!["admin".into()],
+            domain_id: domain_id(&record.domain).to_string(),
+            domain: record.domain.clone(),
+            groups: user.groups.clone(),
             sid: Uuid::new_v4().to_string(),
             zone_id: Uuid::nil().to_string(),
         },
@@ -209,14 +261,6 @@ pub async fn tokens(
         refresh_token: record.token,
     };
     Ok((StatusCode::OK, axum::Json(resp)).into_response())
-}
-
-fn constant_eq(a: &[u8], b: &[u8]) -> bool {
-    let mut diff = a.len() ^ b.len();
-    for (i, x) in a.iter().enumerate() {
-        diff |= usize::from(x ^ b.get(i).copied().unwrap_or(0));
-    }
-    diff == 0
 }
 
 /// POST /sim/revoke-tokens (control API only): forget every refresh token, as a manager does when

@@ -1,4 +1,5 @@
-//! Deterministic demo data from a seed: groups, anchor keys the tests rely on, hostile names, filler.
+//! Deterministic demo data from a seed: groups with the demo ACLs, anchor keys the tests rely on,
+//! hostile names, filler.
 
 use crate::store::{GroupRecord, KeyRecord, Store};
 use rand::{Rng, SeedableRng};
@@ -7,20 +8,47 @@ use std::collections::HashSet;
 use uuid::Uuid;
 
 const GROUP_NAMES: &[&str] = &[
-    "payroll", "hr", "finance", "crm", "hana-prod", "analytics", "logistics", "sales", "s4-core",
-    "bw-reporting", "ariba", "successfactors", "treasury", "procurement", "retail-pos", "mdg",
+    "payroll",
+    "hr",
+    "finance",
+    "crm",
+    "hana-prod",
+    "analytics",
+    "logistics",
+    "sales",
+    "s4-core",
+    "bw-reporting",
+    "ariba",
+    "successfactors",
+    "treasury",
+    "procurement",
+    "retail-pos",
+    "mdg",
 ];
 const APPS: &[&str] = &["GENERAL", "HANA", "S4HANA", "BW", "ARIBA"];
 const PREFIXES: &[&str] = &[
-    "payroll", "crm-db", "hana", "erp", "s4", "bw", "ariba", "ledger", "billing", "customer", "vendor",
-    "tax", "treasury", "audit", "pos", "mdg",
+    "payroll", "crm-db", "hana", "erp", "s4", "bw", "ariba", "ledger", "billing", "customer", "vendor", "tax",
+    "treasury", "audit", "pos", "mdg",
 ];
 const SUFFIXES: &[&str] = &[
-    "master", "tde", "backup-kek", "signing", "archive", "wrap", "dek", "kek", "reporting", "export",
-    "log-encryption", "tokenization",
+    "master",
+    "tde",
+    "backup-kek",
+    "signing",
+    "archive",
+    "wrap",
+    "dek",
+    "kek",
+    "reporting",
+    "export",
+    "log-encryption",
+    "tokenization",
 ];
 const CREATORS: &[&str] = &[
-    "creator.name@xyz.com", "anna.schmidt@example.com", "li.wei@example.com", "ops-bot@example.com",
+    "creator.name@xyz.com",
+    "anna.schmidt@example.com",
+    "li.wei@example.com",
+    "ops-bot@example.com",
     "j.dupont@example.com",
 ];
 const DESCRIPTIONS: &[&str] = &[
@@ -34,8 +62,13 @@ const DESCRIPTIONS: &[&str] = &[
 
 /// The anchor key names, always present.
 pub const ANCHORS: &[&str] = &[
-    "payroll-master", "payroll-archive", "payroll-reporting", "payroll-ledger", "hr-archive-2019",
-    "ledger-signing", "crm-disabled-01",
+    "payroll-master",
+    "payroll-archive",
+    "payroll-reporting",
+    "payroll-ledger",
+    "hr-archive-2019",
+    "ledger-signing",
+    "crm-disabled-01",
 ];
 
 fn uuid(rng: &mut ChaCha8Rng) -> Uuid {
@@ -68,8 +101,10 @@ pub fn generate(seed: u64, n_keys: usize, n_groups: usize, secret: String) -> St
             region: ["eu10", "us10", "ap10"][rng.gen_range(0..3)].to_string(),
             provider: ["aws", "azure", "gcp"][rng.gen_range(0..3)].to_string(),
             creator_name: CREATORS[rng.gen_range(0..CREATORS.len())].to_string(),
+            acls: Vec::new(),
         });
     }
+    crate::acl::seed_demo_acls(&mut groups);
     let group_of = |name: &str| GROUP_NAMES.iter().position(|g| *g == name).unwrap_or(0);
 
     let mut keys: Vec<KeyRecord> = Vec::with_capacity(n_keys.max(32));
@@ -164,7 +199,11 @@ pub fn generate(seed: u64, n_keys: usize, n_groups: usize, secret: String) -> St
         let p = PREFIXES[rng.gen_range(0..PREFIXES.len())];
         let s = SUFFIXES[rng.gen_range(0..SUFFIXES.len())];
         counter += 1;
-        let mut name = if rng.gen_bool(0.3) && counter < 400 { format!("{p}-{s}") } else { format!("{p}-{s}-{:02}", counter % 100) };
+        let mut name = if rng.gen_bool(0.3) && counter < 400 {
+            format!("{p}-{s}")
+        } else {
+            format!("{p}-{s}-{:02}", counter % 100)
+        };
         if ANCHORS.iter().any(|a| name.contains(a)) || names.contains(&name) {
             name = format!("{p}-{s}-{counter:05}");
             if ANCHORS.iter().any(|a| name.contains(a)) {
@@ -192,7 +231,7 @@ pub fn generate(seed: u64, n_keys: usize, n_groups: usize, secret: String) -> St
         });
         made += 1;
     }
-    let mut store = Store { version: 1, secret, groups, keys, ..Default::default() };
+    let mut store = Store { version: crate::store::STORE_VERSION, secret, groups, keys, ..Default::default() };
     store.reindex();
     store
 }

@@ -1,4 +1,22 @@
-//! The manager's error envelope `{"code","codeDesc","message"}` and the mapping of every failure onto it.
+//! The manager's error envelope `{"code","codeDesc","message","requestID"}` and the mapping of every
+//! failure onto it.
+//!
+//! `code` is the manager's own error number, never the HTTP status. The numbers and names:
+//!
+//! | status | code | codeDesc | source |
+//! |---|---|---|---|
+//! | 400 | 9 | `NCERRInvalidParamValue: Invalid value for a parameter` | [S] |
+//! | 401 | 5 | `NCERRUnauthorizedAccess` (bare, no text) | [C] |
+//! | 403 | 6 | `NCERRForbidden: User is not allowed to perform this action` | [S] |
+//! | 404 | 16 | `NCERRResourceNotFound: Resource not found` | [C] |
+//! | 405 | 17 | `NCERRMethodNotAllowed: Method not allowed` | [S] |
+//! | 409 | 11 | `NCERRConflict: Conflict` | [S] |
+//! | 413 | 18 | `NCERRRequestEntityTooLarge: Request entity too large` | [S] |
+//! | 415, other 4xx | 9 | `NCERRInvalidParamValue: …` | [S] |
+//! | 429 | 19 | `NCERRTooManyRequests: Too many requests` | [S] |
+//! | 5xx | 14 | `NCERRInternalServerError: unexpected error` | [C] |
+//!
+//! Every error carries a fresh `requestID` (a UUID), also written to that request's log line.
 
 use axum::body::Body;
 use axum::extract::Request;
@@ -6,6 +24,7 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
+use uuid::Uuid;
 
 /// An API error: rendered as the manager's JSON error body with the matching status.
 #[derive(Debug, Clone)]
@@ -15,30 +34,57 @@ pub struct ApiError {
     pub retry_after: Option<u64>,
 }
 
-#[derive(Serialize)]
-struct ErrorBody<'a> {
-    code: u16,
-    #[serde(rename = "codeDesc")]
-    code_desc: String,
-    message: &'a str,
+/// The manager's number, `NCERR…` name and optional text for an HTTP status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ManagerCode {
+    pub code: u32,
+    pub name: &'static str,
+    pub text: Option<&'static str>,
 }
 
-/// The `NCERR…: text` description for a status.
-pub fn code_desc(status: StatusCode) -> String {
-    let (code, text) = match status.as_u16() {
-        400 => ("NCERRInvalidParamValue", "Invalid value for a parameter"),
-        401 => ("NCERRUnauthorized", "Unauthorized"),
-        403 => ("NCERRForbidden", "Forbidden"),
-        404 => ("NCERRResourceNotFound", "Resource not found"),
-        405 => ("NCERRMethodNotAllowed", "Method not allowed"),
-        409 => ("NCERRConflict", "Conflict"),
-        413 => ("NCERRRequestEntityTooLarge", "Request entity too large"),
-        415 => ("NCERRInvalidParamValue", "Unsupported media type"),
-        429 => ("NCERRTooManyRequests", "Too many requests"),
-        s if s < 500 => ("NCERRInvalidParamValue", "Bad request"),
-        _ => ("NCERRInternalServerError", "Internal server error"),
+/// Attached to an error response so the request log line can name it.
+#[derive(Debug, Clone)]
+pub struct ErrorLog {
+    pub request_id: Uuid,
+    pub code_desc: String,
+    pub message: String,
+}
+
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    code: u32,
+    #[serde(rename = "codeDesc")]
+    code_desc: &'a str,
+    message: &'a str,
+    #[serde(rename = "requestID")]
+    request_id: Uuid,
+}
+
+/// The manager's error number and name for `status` (see the module table).
+pub fn manager_code(status: StatusCode) -> ManagerCode {
+    let (code, name, text) = match status.as_u16() {
+        400 => (9, "NCERRInvalidParamValue", Some("Invalid value for a parameter")),
+        401 => (5, "NCERRUnauthorizedAccess", None),
+        403 => (6, "NCERRForbidden", Some("User is not allowed to perform this action")),
+        404 => (16, "NCERRResourceNotFound", Some("Resource not found")),
+        405 => (17, "NCERRMethodNotAllowed", Some("Method not allowed")),
+        409 => (11, "NCERRConflict", Some("Conflict")),
+        413 => (18, "NCERRRequestEntityTooLarge", Some("Request entity too large")),
+        415 => (9, "NCERRInvalidParamValue", Some("Unsupported media type")),
+        429 => (19, "NCERRTooManyRequests", Some("Too many requests")),
+        s if s < 500 => (9, "NCERRInvalidParamValue", Some("Bad request")),
+        _ => (14, "NCERRInternalServerError", Some("unexpected error")),
     };
-    format!("{code}: {text}")
+    ManagerCode { code, name, text }
+}
+
+/// The `codeDesc` for a status: `NAME: text`, or the bare name.
+pub fn code_desc(status: StatusCode) -> String {
+    let m = manager_code(status);
+    match m.text {
+        Some(t) => format!("{}: {t}", m.name),
+        None => m.name.to_string(),
+    }
 }
 
 impl ApiError {
@@ -50,6 +96,9 @@ impl ApiError {
     }
     pub fn unauthorized(message: impl Into<String>) -> Self {
         Self::new(StatusCode::UNAUTHORIZED, message)
+    }
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, message)
     }
     pub fn not_found(message: impl Into<String>) -> Self {
         Self::new(StatusCode::NOT_FOUND, message)
@@ -64,19 +113,22 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        let request_id = Uuid::new_v4();
+        let code_desc = code_desc(self.status);
         let body = ErrorBody {
-            code: self.status.as_u16(),
-            code_desc: code_desc(self.status),
+            code: manager_code(self.status).code,
+            code_desc: &code_desc,
             message: &self.message,
+            request_id,
         };
         let bytes = serde_json::to_vec(&body).unwrap_or_else(|_| b"{}".to_vec());
         let mut resp = Response::new(Body::from(bytes));
         *resp.status_mut() = self.status;
-        resp.headers_mut()
-            .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
         if let Some(secs) = self.retry_after {
             resp.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
+        resp.extensions_mut().insert(ErrorLog { request_id, code_desc, message: self.message });
         resp
     }
 }

@@ -1,8 +1,11 @@
-//! Delete/restore jobs: validation, creation, and the timed runner that applies their effect on the key.
+//! Delete/restore jobs: validation, permission (`keydelete` / `keyrestore` on the key's group),
+//! creation, and the timed runner that applies their effect on the key.
 
+use crate::acl::{self, Action};
 use crate::auth::AuthUser;
 use crate::errors::ApiError;
-use crate::store::{now_ns, JobRecord, JobState, JobView, Operation};
+use crate::store::{now_ns, JobRecord, JobState, Operation};
+use crate::views::JobView;
 use crate::App;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -25,9 +28,9 @@ fn parse_flag(v: Option<&Value>) -> Result<bool, ApiError> {
         Some(Value::Bool(b)) => Ok(*b),
         Some(Value::String(s)) if s.eq_ignore_ascii_case("true") => Ok(true),
         Some(Value::String(s)) if s.eq_ignore_ascii_case("false") => Ok(false),
-        Some(other) => Err(ApiError::bad_request(format!(
-            "field 'delete_if_backup_fails' must be true or false, got {other}"
-        ))),
+        Some(other) => {
+            Err(ApiError::bad_request(format!("field 'delete_if_backup_fails' must be true or false, got {other}")))
+        }
     }
 }
 
@@ -40,7 +43,9 @@ pub async fn create_job(
     let body = crate::body_json(body)?;
     let id = match body.get("id") {
         Some(Value::String(s)) => parse_uuid("id", s)?,
-        None | Some(Value::Null) => return Err(ApiError::bad_request("field 'id' (the key's resource id) is required")),
+        None | Some(Value::Null) => {
+            return Err(ApiError::bad_request("field 'id' (the key's resource id) is required"))
+        }
         Some(_) => return Err(ApiError::bad_request("field 'id' must be a string")),
     };
     let operation = match body.get("operation") {
@@ -57,9 +62,19 @@ pub async fn create_job(
     let view = {
         let mut store = app.write_store();
         let idx = *store.key_index.get(&id).ok_or_else(|| ApiError::not_found(format!("key '{id}' not found")))?;
-        let group_id = {
-            let key = &store.keys[idx];
-            store.groups.get(key.group).map(|g| g.group_id).unwrap_or_default()
+        let group_id = match store.groups.get(store.keys[idx].group) {
+            Some(g) => {
+                let action = match operation {
+                    Operation::Delete => Action::Keydelete,
+                    Operation::Restore => Action::Keyrestore,
+                };
+                if !acl::may(&user, g, action) {
+                    app.stats.job_post_refused();
+                    return Err(acl::refusal(&user, g, action));
+                }
+                g.group_id
+            }
+            None => return Err(ApiError::internal(format!("key '{id}' has no group"))),
         };
         let key = &mut store.keys[idx];
         if let Some(running) = key.active_job {
@@ -95,26 +110,42 @@ pub async fn create_job(
             done_at_ns: now.saturating_add(job_ns),
         };
         key.active_job = Some(job.id);
-        let body = serde_json::to_vec(&JobView(&job)).map_err(|e| ApiError::internal(e.to_string()))?;
+        let view = JobView { job: &job, dialect: &app.config.dialect };
+        let body = serde_json::to_vec(&view).map_err(|e| ApiError::internal(e.to_string()))?;
         let jid = job.id;
         store.jobs.insert(jid, job);
         (jid, body)
     };
+    app.stats.job_created(operation);
     app.persist().await;
     spawn_job(app.clone(), view.0);
-    Ok(crate::json_response(StatusCode::CREATED, view.1))
+    let status = StatusCode::from_u16(app.config.dialect.post_status).unwrap_or(StatusCode::CREATED);
+    Ok(crate::json_response(status, view.1))
 }
 
-/// GET /api/v1/cckm/sap/keys/jobs/{id}
+/// GET /api/v1/cckm/sap/keys/jobs/{id}: a job of a group the user may not view is refused with 403 [S].
 pub async fn get_job(
     State(app): State<Arc<App>>,
-    _user: AuthUser,
+    user: AuthUser,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let id = parse_uuid("job id", &id)?;
-    let store = app.read_store();
-    let job = store.jobs.get(&id).ok_or_else(|| ApiError::not_found(format!("job '{id}' not found")))?;
-    let body = serde_json::to_vec(&JobView(job)).map_err(|e| ApiError::internal(e.to_string()))?;
+    let (body, ended) = {
+        let store = app.read_store();
+        let job = store.jobs.get(&id).ok_or_else(|| ApiError::not_found(format!("job '{id}' not found")))?;
+        let group = store.key_index.get(&job.cckm_key_id).and_then(|&i| store.groups.get(store.keys[i].group));
+        if let Some(g) = group {
+            if !acl::may(&user, g, Action::View) {
+                return Err(acl::refusal(&user, g, Action::View));
+            }
+        }
+        let view = JobView { job, dialect: &app.config.dialect };
+        let body = serde_json::to_vec(&view).map_err(|e| ApiError::internal(e.to_string()))?;
+        (body, job.state.terminal())
+    };
+    if ended {
+        app.stats.job_get_after_end(id);
+    }
     Ok(crate::json_response(StatusCode::OK, body).into_response())
 }
 

@@ -1,7 +1,9 @@
 //! `cckm-sim`: a simulator of Thales CipherTrust Manager's CCKM SAP key API (see shared/api/cckm-sap.md).
 
+pub mod acl;
 pub mod auth;
 pub mod demo_data;
+pub mod dialect;
 pub mod errors;
 pub mod faults;
 pub mod jobs;
@@ -9,11 +11,16 @@ pub mod lists;
 pub mod static_files;
 pub mod stats;
 pub mod store;
+pub mod users;
+pub mod views;
 
+use crate::acl::Action;
+use crate::dialect::Dialect;
 use crate::errors::ApiError;
 use crate::faults::FaultState;
 use crate::stats::Stats;
 use crate::store::{JobState, Store};
+use crate::users::Users;
 use axum::body::{Body, Bytes};
 use axum::extract::rejection::{BytesRejection, QueryRejection};
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
@@ -43,11 +50,16 @@ pub struct Config {
     pub job_ms: u64,
     pub state: Option<PathBuf>,
     pub token_ttl: u64,
+    /// Seconds a refresh token may stay unused before a refresh with it is refused.
+    pub refresh_idle: u64,
+    /// An extra administrator of the root domain (`local_account`); `admin` replaces the demo admin.
     pub user: String,
     pub password: String,
     pub static_dir: Option<PathBuf>,
     pub control: bool,
     pub cors: bool,
+    /// How job and key answers are worded (see `dialect`).
+    pub dialect: Dialect,
 }
 
 impl Default for Config {
@@ -60,11 +72,13 @@ impl Default for Config {
             job_ms: 3000,
             state: None,
             token_ttl: 300,
+            refresh_idle: 1800,
             user: "admin".into(),
             password: "admin".into(),
             static_dir: None,
             control: false,
             cors: false,
+            dialect: Dialect::default(),
         }
     }
 }
@@ -84,6 +98,7 @@ impl std::error::Error for SimError {}
 /// Shared state of a running simulator.
 pub struct App {
     pub config: Config,
+    pub users: Users,
     store: RwLock<Store>,
     faults: Mutex<FaultState>,
     pub stats: Stats,
@@ -156,7 +171,10 @@ impl App {
 pub fn body_json(body: Result<Bytes, BytesRejection>) -> Result<Value, ApiError> {
     let bytes = body.map_err(|r| {
         if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, format!("request body is larger than the {BODY_LIMIT} bytes allowed"))
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("request body is larger than the {BODY_LIMIT} bytes allowed"),
+            )
         } else {
             ApiError::bad_request(format!("cannot read request body: {}", r.body_text()))
         }
@@ -185,26 +203,38 @@ fn params(q: Params) -> Result<Vec<(String, String)>, ApiError> {
     q.map(|Query(p)| p).map_err(|e| ApiError::bad_request(format!("bad query string: {}", e.body_text())))
 }
 
-async fn list_keys(State(app): State<Arc<App>>, _u: auth::AuthUser, q: Params) -> Result<Response, ApiError> {
+async fn list_keys(State(app): State<Arc<App>>, user: auth::AuthUser, q: Params) -> Result<Response, ApiError> {
     let p = params(q)?;
-    let body = lists::list_keys(&app.read_store(), &p)?;
+    let store = app.read_store();
+    let visible = acl::viewable(&user, &store);
+    let body = lists::list_keys(&store, &p, visible.as_deref(), app.config.dialect.drop_inferred)?;
     Ok(json_response(StatusCode::OK, body))
 }
 
-async fn list_groups(State(app): State<Arc<App>>, _u: auth::AuthUser, q: Params) -> Result<Response, ApiError> {
+async fn list_groups(State(app): State<Arc<App>>, user: auth::AuthUser, q: Params) -> Result<Response, ApiError> {
     let p = params(q)?;
-    let body = lists::list_groups(&app.read_store(), &p)?;
+    let store = app.read_store();
+    let visible = acl::viewable(&user, &store);
+    let body = lists::list_groups(&store, &p, visible.as_deref())?;
     Ok(json_response(StatusCode::OK, body))
 }
 
-async fn get_key(State(app): State<Arc<App>>, _u: auth::AuthUser, Path(id): Path<String>) -> Result<Response, ApiError> {
+/// A key the user may not view is refused with 403 (not hidden as 404) [S].
+async fn get_key(
+    State(app): State<Arc<App>>,
+    user: auth::AuthUser,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
     let id = jobs::parse_uuid("key id", &id)?;
     let store = app.read_store();
     let view = store
         .key_index
         .get(&id)
-        .and_then(|&i| store.key_view(i))
+        .and_then(|&i| store.key_view(i, app.config.dialect.drop_inferred))
         .ok_or_else(|| ApiError::not_found(format!("key '{id}' not found")))?;
+    if !acl::may(&user, view.group, Action::View) {
+        return Err(acl::refusal(&user, view.group, Action::View));
+    }
     let body = serde_json::to_vec(&view).map_err(|e| ApiError::internal(e.to_string()))?;
     Ok(json_response(StatusCode::OK, body))
 }
@@ -213,7 +243,8 @@ fn is_loopback_origin(origin: &HeaderValue) -> bool {
     let Ok(o) = origin.to_str() else { return false };
     ["http://127.0.0.1", "http://localhost", "http://[::1]"].iter().any(|base| {
         o.strip_prefix(base).is_some_and(|rest| {
-            rest.is_empty() || rest.strip_prefix(':').is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+            rest.is_empty()
+                || rest.strip_prefix(':').is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
         })
     })
 }
@@ -225,6 +256,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/api/v1/cckm/sap/keys", get(list_keys))
         .route("/api/v1/cckm/sap/keys/{id}", get(get_key))
         .route("/api/v1/cckm/sap/groups", get(list_groups))
+        .route("/api/v1/cckm/sap/groups/{id}/update-acls", post(acl::update_acls))
         .route("/api/v1/cckm/sap/keys/jobs", post(jobs::create_job))
         .route("/api/v1/cckm/sap/keys/jobs/{id}", get(jobs::get_job))
         .route_layer(from_fn_with_state(app.clone(), faults::apply))
@@ -319,12 +351,11 @@ impl Drop for RunningServer {
 pub async fn start(config: Config, listener: TcpListener) -> Result<RunningServer, SimError> {
     let addr = listener.local_addr().map_err(|e| SimError(e.to_string()))?;
     let cfg = config.clone();
-    let store = tokio::task::spawn_blocking(move || load_store(&cfg))
-        .await
-        .map_err(|e| SimError(e.to_string()))??;
+    let store = tokio::task::spawn_blocking(move || load_store(&cfg)).await.map_err(|e| SimError(e.to_string()))??;
     let unfinished: Vec<_> = store.jobs.values().filter(|j| !j.state.terminal()).map(|j| j.id).collect();
     let (shutdown, _) = watch::channel(false);
     let app = Arc::new(App {
+        users: Users::from_config(&config),
         config,
         store: RwLock::new(store),
         faults: Mutex::new(FaultState::default()),

@@ -1,7 +1,9 @@
 //! Paged, filtered, sorted lists of keys and groups (§3), answered without cloning the store.
+//! Only the groups (and keys of groups) the caller may view are listed and counted.
 
 use crate::errors::ApiError;
-use crate::store::{GroupRecord, GroupView, KeyRecord, Store};
+use crate::store::{GroupRecord, KeyRecord, Store};
+use crate::views::GroupView;
 use serde::Serialize;
 use std::cmp::Ordering;
 
@@ -31,8 +33,7 @@ fn parse_count(name: &str, value: &str) -> Result<usize, ApiError> {
             "query parameter '{name}' must be a non-negative integer, got '{value}'"
         )));
     }
-    v.parse::<usize>()
-        .map_err(|_| ApiError::bad_request(format!("query parameter '{name}' is too large: '{value}'")))
+    v.parse::<usize>().map_err(|_| ApiError::bad_request(format!("query parameter '{name}' is too large: '{value}'")))
 }
 
 fn parse_bool(name: &str, value: &str) -> Result<bool, ApiError> {
@@ -50,11 +51,7 @@ fn parse_u32(name: &str, value: &str) -> Result<u32, ApiError> {
         .map_err(|_| ApiError::bad_request(format!("query parameter '{name}' must be a number, got '{value}'")))
 }
 
-fn paging(
-    params: &[(String, String)],
-    sortable: &[&str],
-    messages: &mut Vec<String>,
-) -> Result<Paging, ApiError> {
+fn paging(params: &[(String, String)], sortable: &[&str], messages: &mut Vec<String>) -> Result<Paging, ApiError> {
     let mut p = Paging { skip: 0, limit: DEFAULT_LIMIT, sort: Vec::new() };
     for (k, v) in params {
         match k.as_str() {
@@ -91,13 +88,40 @@ fn paging(
 }
 
 const KEY_SORTS: &[&str] = &[
-    "name", "createdAt", "updatedAt", "sap_group_name", "type", "size", "gone", "enabled", "exportable",
-    "id", "tenant", "cloud_name", "totalVersions", "sap_key_id", "creator_name",
+    "name",
+    "createdAt",
+    "updatedAt",
+    "sap_group_name",
+    "type",
+    "size",
+    "gone",
+    "enabled",
+    "exportable",
+    "id",
+    "tenant",
+    "cloud_name",
+    "totalVersions",
+    "sap_key_id",
+    "creator_name",
 ];
 
 const KEY_FILTERS: &[&str] = &[
-    "id", "name", "cloud_name", "origin", "type", "size", "enabled", "exportable", "gone", "tenant",
-    "creator_name", "creator_id", "sap_application", "sap_group_name", "totalVersions", "sap_key_id",
+    "id",
+    "name",
+    "cloud_name",
+    "origin",
+    "type",
+    "size",
+    "enabled",
+    "exportable",
+    "gone",
+    "tenant",
+    "creator_name",
+    "creator_id",
+    "sap_application",
+    "sap_group_name",
+    "totalVersions",
+    "sap_key_id",
 ];
 
 enum KeyFilter {
@@ -158,7 +182,9 @@ fn key_filters(params: &[(String, String)], messages: &mut Vec<String>) -> Resul
             "tenant" => KeyFilter::Tenant(v.clone()),
             "creator_name" => KeyFilter::CreatorName(v.clone()),
             "creator_id" => {
-                messages.push("filter 'creator_id' is accepted but keys carry no creator id in the simulator; ignored".into());
+                messages.push(
+                    "filter 'creator_id' is accepted but keys carry no creator id in the simulator; ignored".into(),
+                );
                 continue;
             }
             "sap_application" => KeyFilter::SapApplication(v.clone()),
@@ -289,8 +315,19 @@ where
     }
 }
 
-/// Answer `GET /keys` as JSON bytes.
-pub fn list_keys(store: &Store, params: &[(String, String)]) -> Result<Vec<u8>, ApiError> {
+/// Whether group `g` is in the caller's view (`None`: every group).
+fn sees(visible: Option<&[bool]>, g: usize) -> bool {
+    visible.is_none_or(|v| v.get(g).copied().unwrap_or(false))
+}
+
+/// Answer `GET /keys` as JSON bytes: keys of the groups `visible` (`None`: all), [I] fields
+/// left out with `drop_inferred`.
+pub fn list_keys(
+    store: &Store,
+    params: &[(String, String)],
+    visible: Option<&[bool]>,
+    drop_inferred: bool,
+) -> Result<Vec<u8>, ApiError> {
     let mut messages = Vec::new();
     let p = paging(params, KEY_SORTS, &mut messages)?;
     let filters = key_filters(params, &mut messages)?;
@@ -302,8 +339,10 @@ pub fn list_keys(store: &Store, params: &[(String, String)]) -> Result<Vec<u8>, 
         Some(n) => store.keys_with_name_containing(n),
         None => (0..store.keys.len()).collect(),
     };
-    let mut idx: Vec<usize> =
-        candidates.into_iter().filter(|&i| filters.iter().all(|f| f.matches(store, &store.keys[i]))).collect();
+    let mut idx: Vec<usize> = candidates
+        .into_iter()
+        .filter(|&i| sees(visible, store.keys[i].group) && filters.iter().all(|f| f.matches(store, &store.keys[i])))
+        .collect();
     let total = idx.len();
     let sort: Vec<(KeyField, bool)> = p.sort.iter().filter_map(|(f, d)| key_field(f).map(|k| (k, *d))).collect();
     if let Some(&(first, first_desc)) = sort.first() {
@@ -339,20 +378,26 @@ pub fn list_keys(store: &Store, params: &[(String, String)]) -> Result<Vec<u8>, 
         }
         idx = pairs.into_iter().map(|(_, i)| i).collect();
     }
-    let resources: Vec<_> = idx
-        .iter()
-        .skip(p.skip)
-        .take(p.limit)
-        .filter_map(|&i| store.key_view(i))
-        .collect();
+    let resources: Vec<_> =
+        idx.iter().skip(p.skip).take(p.limit).filter_map(|&i| store.key_view(i, drop_inferred)).collect();
     let env = ListEnvelope { skip: p.skip, limit: p.limit, total, resources, messages };
     serde_json::to_vec(&env).map_err(|e| ApiError::internal(e.to_string()))
 }
 
 const GROUP_SORTS: &[&str] = &["name", "createdAt", "updatedAt", "sap_application", "group_id", "id", "connection"];
 const GROUP_FILTERS: &[&str] = &[
-    "id", "name", "connection", "cloud_name", "group_id", "application", "tier", "region", "provider",
-    "key_store_name", "creator_name", "tenant",
+    "id",
+    "name",
+    "connection",
+    "cloud_name",
+    "group_id",
+    "application",
+    "tier",
+    "region",
+    "provider",
+    "key_store_name",
+    "creator_name",
+    "tenant",
 ];
 
 fn group_matches(g: &GroupRecord, field: &str, v: &str) -> bool {
@@ -387,8 +432,9 @@ fn cmp_group(a: &GroupRecord, b: &GroupRecord, field: &str) -> Ordering {
     }
 }
 
-/// Answer `GET /groups` as JSON bytes.
-pub fn list_groups(store: &Store, params: &[(String, String)]) -> Result<Vec<u8>, ApiError> {
+/// Answer `GET /groups` as JSON bytes: the groups `visible` (`None`: all, to an administrator,
+/// each with its `acls`).
+pub fn list_groups(store: &Store, params: &[(String, String)], visible: Option<&[bool]>) -> Result<Vec<u8>, ApiError> {
     let mut messages = Vec::new();
     let p = paging(params, GROUP_SORTS, &mut messages)?;
     let mut filters: Vec<(&str, &str)> = Vec::new();
@@ -403,7 +449,7 @@ pub fn list_groups(store: &Store, params: &[(String, String)]) -> Result<Vec<u8>
         }
     }
     let mut idx: Vec<usize> = (0..store.groups.len())
-        .filter(|&i| filters.iter().all(|(f, v)| group_matches(&store.groups[i], f, v)))
+        .filter(|&i| sees(visible, i) && filters.iter().all(|(f, v)| group_matches(&store.groups[i], f, v)))
         .collect();
     let total = idx.len();
     if !p.sort.is_empty() {
@@ -418,7 +464,12 @@ pub fn list_groups(store: &Store, params: &[(String, String)]) -> Result<Vec<u8>
             Ordering::Equal
         });
     }
-    let resources: Vec<_> = idx.iter().skip(p.skip).take(p.limit).map(|&i| GroupView(&store.groups[i])).collect();
+    let resources: Vec<_> = idx
+        .iter()
+        .skip(p.skip)
+        .take(p.limit)
+        .map(|&i| GroupView { group: &store.groups[i], acls: visible.is_none() })
+        .collect();
     let env = ListEnvelope { skip: p.skip, limit: p.limit, total, resources, messages };
     serde_json::to_vec(&env).map_err(|e| ApiError::internal(e.to_string()))
 }

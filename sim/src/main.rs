@@ -29,10 +29,13 @@ struct Cli {
     /// Lifetime of issued JWTs, in seconds.
     #[arg(long, default_value_t = 300)]
     token_ttl: u64,
-    /// User name accepted by the token endpoint.
+    /// Seconds a refresh token may stay unused before a refresh with it is refused (401).
+    #[arg(long, default_value_t = 1800)]
+    refresh_idle: u64,
+    /// An administrator of the root domain (local_account) besides the demo users; "admin" replaces the demo admin.
     #[arg(long, default_value = "admin")]
     user: String,
-    /// Password accepted by the token endpoint.
+    /// Password of --user.
     #[arg(long, default_value = "admin")]
     password: String,
     /// Directory of the built page, served with an SPA fallback to index.html.
@@ -44,6 +47,8 @@ struct Cli {
     /// Answer cross-origin requests from loopback origins.
     #[arg(long)]
     cors: bool,
+    #[command(flatten)]
+    dialect: cckm_sim::dialect::DialectFlags,
 }
 
 #[tokio::main]
@@ -62,11 +67,13 @@ async fn main() -> std::process::ExitCode {
         job_ms: cli.job_ms,
         state: cli.state,
         token_ttl: cli.token_ttl,
+        refresh_idle: cli.refresh_idle,
         user: cli.user,
         password: cli.password,
         static_dir: cli.static_dir,
         control: cli.control,
         cors: cli.cors,
+        dialect: cli.dialect.resolve(),
     };
     let listener = match tokio::net::TcpListener::bind(&cli.addr).await {
         Ok(l) => l,

@@ -1,6 +1,6 @@
 //! The built page (with SPA fallback), security headers on every response, and the request log.
 
-use crate::errors::ApiError;
+use crate::errors::{ApiError, ErrorLog};
 use crate::App;
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -26,14 +26,27 @@ pub async fn security_headers(req: Request, next: Next) -> Response {
     resp
 }
 
-/// Middleware: one log line per request (method, path without query, status, ms). Never headers or bodies.
+/// Middleware: one log line per request (method, path without query, status, ms; for an error its
+/// `requestID`, `codeDesc` and message). Never headers or bodies.
 pub async fn log_requests(req: Request, next: Next) -> Response {
     let method = req.method().clone();
     let path = req.uri().path().to_string();
     let start = Instant::now();
     let resp = next.run(req).await;
     let ms = start.elapsed().as_secs_f64() * 1000.0;
-    tracing::info!("{} {} {} {:.1}ms", method, path, resp.status().as_u16(), ms);
+    match resp.extensions().get::<ErrorLog>() {
+        Some(e) => tracing::warn!(
+            "{} {} {} {:.1}ms requestID={} {} {:?}",
+            method,
+            path,
+            resp.status().as_u16(),
+            ms,
+            e.request_id,
+            e.code_desc,
+            e.message
+        ),
+        None => tracing::info!("{} {} {} {:.1}ms", method, path, resp.status().as_u16(), ms),
+    }
     resp
 }
 

@@ -1,7 +1,8 @@
-//! In-memory store of groups, keys, jobs and refresh tokens, its JSON views and its atomic state file.
+//! In-memory store of groups (with their ACLs), keys, jobs and refresh tokens, and its atomic state file.
 
-use serde::ser::SerializeStruct;
-use serde::{Deserialize, Serialize, Serializer};
+use crate::acl::AclEntry;
+use crate::views::KeyView;
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -10,6 +11,9 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 pub const ACCOUNT: &str = "kylo:kylo:admin:accounts:kylo";
+
+/// Version of the state file; files of version 1 predate ACLs and get the demo ACLs on load.
+pub const STORE_VERSION: u32 = 2;
 
 /// Nanoseconds since the Unix epoch, now.
 pub fn now_ns() -> i64 {
@@ -43,6 +47,9 @@ pub struct GroupRecord {
     pub provider: String,
     pub key_store_name: String,
     pub creator_name: String,
+    /// Who may do what with this group's keys.
+    #[serde(default)]
+    pub acls: Vec<AclEntry>,
 }
 
 /// One SAP key plus the simulator's hidden facts about its backup.
@@ -123,7 +130,8 @@ pub struct JobRecord {
     pub done_at_ns: i64,
 }
 
-/// An issued refresh token.
+/// An issued refresh token: whose it is (user, home domain, connection), the domain it logs
+/// into, and when it was last used (state files before domains load as root / `local_account`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RefreshRecord {
     pub token: String,
@@ -131,6 +139,30 @@ pub struct RefreshRecord {
     pub username: String,
     pub client_id: Uuid,
     pub created_ns: i64,
+    #[serde(default = "root_domain")]
+    pub domain: String,
+    #[serde(default = "root_domain")]
+    pub auth_domain: String,
+    #[serde(default = "local_account")]
+    pub connection: String,
+    /// 0 in old state files: `created_ns` counts instead.
+    #[serde(default)]
+    pub last_used_ns: i64,
+}
+
+fn root_domain() -> String {
+    crate::users::ROOT_DOMAIN.to_string()
+}
+
+fn local_account() -> String {
+    crate::users::LOCAL_ACCOUNT.to_string()
+}
+
+impl RefreshRecord {
+    /// When the token was last issued or used.
+    pub fn last_used(&self) -> i64 {
+        self.last_used_ns.max(self.created_ns)
+    }
 }
 
 /// Everything the simulator keeps (and persists with --state).
@@ -206,19 +238,23 @@ impl Store {
         out
     }
 
-    pub fn key_view(&self, i: usize) -> Option<KeyView<'_>> {
+    pub fn key_view(&self, i: usize, drop_inferred: bool) -> Option<KeyView<'_>> {
         let key = self.keys.get(i)?;
         let group = self.groups.get(key.group)?;
-        Some(KeyView { key, group })
+        Some(KeyView { key, group, drop_inferred })
     }
 
     /// Load a state file.
     pub fn load(path: &Path) -> Result<Store, String> {
         let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        let mut store: Store = serde_json::from_slice(&bytes)
-            .map_err(|e| format!("state file {} does not parse: {e}", path.display()))?;
+        let mut store: Store =
+            serde_json::from_slice(&bytes).map_err(|e| format!("state file {} does not parse: {e}", path.display()))?;
         if store.keys.iter().any(|k| k.group >= store.groups.len()) {
             return Err(format!("state file {} refers to a missing group", path.display()));
+        }
+        if store.version < STORE_VERSION {
+            crate::acl::seed_demo_acls(&mut store.groups);
+            store.version = STORE_VERSION;
         }
         store.reindex();
         Ok(store)
@@ -254,119 +290,4 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         let _ = std::fs::remove_file(&tmp);
     }
     result
-}
-
-/// A key as the API shows it (§4).
-pub struct KeyView<'a> {
-    pub key: &'a KeyRecord,
-    pub group: &'a GroupRecord,
-}
-
-struct SapParam<'a>(&'a KeyView<'a>);
-struct KeystoreContext(bool);
-struct Meta<'a>(&'a KeyRecord);
-
-impl Serialize for KeyView<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let k = self.key;
-        let mut st = s.serialize_struct("Key", 12)?;
-        st.serialize_field("id", &k.id)?;
-        st.serialize_field("uri", &format!("kylo:kylo:cckm:sap-key:{}", k.id))?;
-        st.serialize_field("account", ACCOUNT)?;
-        st.serialize_field("createdAt", &rfc3339(k.created_ns))?;
-        st.serialize_field("updatedAt", &rfc3339(k.updated_ns))?;
-        st.serialize_field("cloud_name", &k.cloud_name)?;
-        st.serialize_field("tenant", &k.tenant)?;
-        st.serialize_field("name", &k.name)?;
-        st.serialize_field("gone", &k.gone)?;
-        st.serialize_field("sap_param", &SapParam(self))?;
-        st.serialize_field("sap_group_name", &self.group.name)?;
-        st.end()
-    }
-}
-
-impl Serialize for SapParam<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let k = self.0.key;
-        let mut st = s.serialize_struct("SapParam", 10)?;
-        st.serialize_field("description", &k.description)?;
-        st.serialize_field("enabled", &k.enabled)?;
-        st.serialize_field("exportable", &k.exportable)?;
-        st.serialize_field("groupId", &self.0.group.group_id)?;
-        st.serialize_field("sap_key_id", &k.sap_key_id)?;
-        st.serialize_field("keystoreContext", &KeystoreContext(k.customer_held))?;
-        st.serialize_field("type", &k.key_type)?;
-        st.serialize_field("size", &k.size)?;
-        st.serialize_field("meta", &Meta(k))?;
-        st.end()
-    }
-}
-
-impl Serialize for KeystoreContext {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut st = s.serialize_struct("KeystoreContext", 1)?;
-        st.serialize_field("customerHeld", &self.0)?;
-        st.end()
-    }
-}
-
-impl Serialize for Meta<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut st = s.serialize_struct("Meta", 3)?;
-        st.serialize_field("created", &self.0.meta_created)?;
-        st.serialize_field("creatorName", &self.0.creator_name)?;
-        st.serialize_field("totalVersions", &self.0.total_versions)?;
-        st.end()
-    }
-}
-
-/// A group as the API shows it (§4).
-pub struct GroupView<'a>(pub &'a GroupRecord);
-
-impl Serialize for GroupView<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let g = self.0;
-        let mut st = s.serialize_struct("Group", 11)?;
-        st.serialize_field("id", &g.id)?;
-        st.serialize_field("uri", &format!("kylo:kylo:cckm:sap-group:{}", g.id))?;
-        st.serialize_field("account", ACCOUNT)?;
-        st.serialize_field("createdAt", &rfc3339(g.created_ns))?;
-        st.serialize_field("updatedAt", &rfc3339(g.updated_ns))?;
-        st.serialize_field("name", &g.name)?;
-        st.serialize_field("group_id", &g.group_id)?;
-        st.serialize_field("sap_application", &g.sap_application)?;
-        st.serialize_field("keystore_id", &g.keystore_id)?;
-        st.serialize_field("connection", &g.connection)?;
-        st.serialize_field("cloud_name", &g.cloud_name)?;
-        st.end()
-    }
-}
-
-/// A job as the API shows it (the seed's 13 fields, plus `error_details` only on failure).
-pub struct JobView<'a>(pub &'a JobRecord);
-
-impl Serialize for JobView<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let j = self.0;
-        let mut st = s.serialize_struct("Job", 14)?;
-        st.serialize_field("id", &j.id)?;
-        st.serialize_field("uri", &format!("kylo:kylo:cckm:sap_job:{}", j.id))?;
-        st.serialize_field("account", ACCOUNT)?;
-        st.serialize_field("createdAt", &rfc3339(j.created_ns))?;
-        st.serialize_field("updatedAt", &rfc3339(j.updated_ns))?;
-        st.serialize_field("cckm_key_id", &j.cckm_key_id)?;
-        st.serialize_field("group_id", &j.group_id)?;
-        st.serialize_field("job_id", &j.job_id)?;
-        st.serialize_field("key_id", &j.key_id)?;
-        st.serialize_field("operation", &j.operation)?;
-        st.serialize_field("creator_id", &j.creator_id)?;
-        st.serialize_field("creator_name", &j.creator_name)?;
-        st.serialize_field("state", &j.state)?;
-        if j.state == JobState::Failed {
-            if let Some(e) = &j.error_details {
-                st.serialize_field("error_details", e)?;
-            }
-        }
-        st.end()
-    }
 }

@@ -39,11 +39,11 @@ async fn token_errors() {
     let sim = start(config()).await;
     let url = sim.url("/api/v1/auth/tokens");
     let bad = sim.http.post(&url).json(&json!({"grant_type":"password","username":"admin","password":"nope"})).send().await.unwrap();
-    assert_error(bad, 401, "NCERRUnauthorized").await;
+    assert_error(bad, 401, "NCERRUnauthorizedAccess").await;
     let bad = sim.http.post(&url).json(&json!({"grant_type":"password","username":"root","password":"admin"})).send().await.unwrap();
-    assert_error(bad, 401, "NCERRUnauthorized").await;
+    assert_error(bad, 401, "NCERRUnauthorizedAccess").await;
     let bad = sim.http.post(&url).json(&json!({"grant_type":"refresh_token","refresh_token":"forged"})).send().await.unwrap();
-    assert_error(bad, 401, "NCERRUnauthorized").await;
+    assert_error(bad, 401, "NCERRUnauthorizedAccess").await;
     let bad = sim.http.post(&url).body("{not json").send().await.unwrap();
     assert_error(bad, 400, "NCERRInvalidParamValue").await;
     let bad = sim.http.post(&url).json(&json!({"grant_type":"password","username":1,"password":"admin"})).send().await.unwrap();
@@ -60,7 +60,7 @@ async fn token_expiry_and_refresh() {
     let jwt = t["jwt"].as_str().unwrap();
     assert_eq!(sim.get(jwt, KEYS).await.status(), 200);
     tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
-    assert_error(sim.get(jwt, KEYS).await, 401, "NCERRUnauthorized").await;
+    assert_error(sim.get(jwt, KEYS).await, 401, "NCERRUnauthorizedAccess").await;
     let r = sim
         .http
         .post(sim.url("/api/v1/auth/tokens"))
@@ -79,21 +79,21 @@ async fn missing_and_forged_tokens_are_refused() {
     let sim = start(config()).await;
     for path in [KEYS, "/api/v1/cckm/sap/groups", "/api/v1/cckm/sap/keys/00000000-0000-0000-0000-000000000000"] {
         let r = sim.http.get(sim.url(path)).send().await.unwrap();
-        assert_error(r, 401, "NCERRUnauthorized").await;
+        assert_error(r, 401, "NCERRUnauthorizedAccess").await;
     }
     let r = sim.http.post(sim.url(JOBS)).json(&json!({})).send().await.unwrap();
-    assert_error(r, 401, "NCERRUnauthorized").await;
+    assert_error(r, 401, "NCERRUnauthorizedAccess").await;
     let jwt = sim.jwt().await;
     let mut parts: Vec<String> = jwt.split('.').map(String::from).collect();
     // Same header and payload, signature of another secret.
     parts[2] = "KEXK5uaMecdIQT8QWsIqVn6szCz5VBPetDh8i2ePiLU".into();
-    assert_error(sim.get(&parts.join("."), KEYS).await, 401, "NCERRUnauthorized").await;
+    assert_error(sim.get(&parts.join("."), KEYS).await, 401, "NCERRUnauthorizedAccess").await;
     // The seed's own example token (signed by a real manager, expired).
     let seed = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJhdWQiOiI3ZjRlNmJkNi0wMzgzLTQ4MGMtYWZmZS0wYTQxNDgzZmVlNmUiLCJzdWIiOiJsb2NhbHxlNjM3NTVjOS01YzRhLTQ0NzUtOWI0Zi0wN2JjNzQxYjQ1MGEiLCJpc3MiOiJreWxvIiwiYWNjIjoia3lsbyIsInByZWZlcnJlZF91c2VybmFtZSI6ImFkbWluIiwiY3VzdCI6eyJkb21haW5faWQiOiIwMDAwMDAwMC0wMDAwLTAwMDAtMDAwMC0wMDAwMDAwMDAwMDAiLCJncm91cHMiOlsiYWRtaW4iXSwic2lkIjoiODJlZTQ2MzAtNjQwMi00MTQ3LTliNDYtNWE5YzU1OGVjZWU4Iiwiem9uZV9pZCI6IjAwMDAwMDAwLTAwMDAtMDAwMC0wMDAwLTAwMDAwMDAwMDAwMCJ9LCJqd3RpZCI6ImI4MThiN2MzLTk5NzItNDU0YS1iMjI0LWQ2NGQwOWVlOGRmNSIsImlhdCI6MTYzNDU0MzE0OSwiZXhwIjoxNjM0NTQzNDQ5fQ.KEXK5uaMecdIQT8QWsIqVn6szCz5VBPetDh8i2ePiLU";
-    assert_error(sim.get(seed, KEYS).await, 401, "NCERRUnauthorized").await;
-    assert_error(sim.get("garbage", KEYS).await, 401, "NCERRUnauthorized").await;
+    assert_error(sim.get(seed, KEYS).await, 401, "NCERRUnauthorizedAccess").await;
+    assert_error(sim.get("garbage", KEYS).await, 401, "NCERRUnauthorizedAccess").await;
     let r = sim.http.get(sim.url(KEYS)).header("authorization", format!("Basic {jwt}")).send().await.unwrap();
-    assert_error(r, 401, "NCERRUnauthorized").await;
+    assert_error(r, 401, "NCERRUnauthorizedAccess").await;
 }
 
 #[tokio::test]

@@ -281,9 +281,11 @@ async fn barrage(sim: &common::Sim, seed: u64, n: usize, faults_on: bool, tally:
                         return Err(format!("error not JSON ({ct}): {what}"));
                     }
                     let v: Value = serde_json::from_str(&text).map_err(|_| format!("error body not JSON: {what}"))?;
-                    let shape = v["code"] == status
-                        && v["codeDesc"].as_str().is_some_and(|c| c.starts_with("NCERR"))
-                        && v["message"].as_str().is_some_and(|m| !m.is_empty());
+                    let name = v["codeDesc"].as_str().and_then(|c| c.split(':').next()).unwrap_or("");
+                    let shape = name.starts_with("NCERR")
+                        && v["code"] == common::manager_code(name)
+                        && v["message"].as_str().is_some_and(|m| !m.is_empty())
+                        && v["requestID"].as_str().is_some_and(|id| uuid::Uuid::parse_str(id).is_ok());
                     if !shape {
                         return Err(format!("error not in the manager's shape: {what}"));
                     }
@@ -418,7 +420,7 @@ async fn each_refused_token_kind_gets_401_in_the_manager_shape() {
         for path in ["/api/v1/cckm/sap/keys?limit=1", "/api/v1/cckm/sap/groups", "/api/v1/cckm/sap/keys/jobs/5db60499-9f4f-4143-b963-370459d3cef1"] {
             let r = sim.http.get(sim.url(path)).header("Authorization", format!("Bearer {tok}")).send().await.unwrap();
             assert_eq!(r.status(), 401, "{what} token on {path}");
-            let v = common::assert_error(r, 401, "NCERRUnauthorized").await;
+            let v = common::assert_error(r, 401, "NCERRUnauthorizedAccess").await;
             assert!(!tok.is_empty() && !v.to_string().contains(tok.as_str()) || tok.is_empty(), "{what} echoed");
         }
     }

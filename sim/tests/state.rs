@@ -74,13 +74,22 @@ async fn state_survives_restart_and_running_jobs_carry_on() {
 async fn other_user_tokens_are_refused_after_restart() {
     let dir = temp_dir("user");
     let path = dir.join("state.json");
-    let cfg = cckm_sim::Config { state: Some(path.clone()), ..config() };
+    let cfg = cckm_sim::Config { state: Some(path.clone()), user: "carol".into(), password: "pw".into(), ..config() };
     let sim = start(cfg.clone()).await;
-    let t = sim.login().await;
+    let r = sim
+        .http
+        .post(sim.url("/api/v1/auth/tokens"))
+        .json(&json!({"username": "carol", "password": "pw"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let t: Value = r.json().await.unwrap();
     drop(sim);
+    // carol was the --user of the first run only.
     let sim = start(cckm_sim::Config { user: "bob".into(), password: "pw".into(), ..cfg }).await;
     let jwt = t["jwt"].as_str().unwrap();
-    assert_error(sim.get(jwt, "/api/v1/cckm/sap/keys").await, 401, "NCERRUnauthorized").await;
+    assert_error(sim.get(jwt, "/api/v1/cckm/sap/keys").await, 401, "NCERRUnauthorizedAccess").await;
     let r = sim
         .http
         .post(sim.url("/api/v1/auth/tokens"))
@@ -88,7 +97,7 @@ async fn other_user_tokens_are_refused_after_restart() {
         .send()
         .await
         .unwrap();
-    assert_error(r, 401, "NCERRUnauthorized").await;
+    assert_error(r, 401, "NCERRUnauthorizedAccess").await;
     let r = sim
         .http
         .post(sim.url("/api/v1/auth/tokens"))

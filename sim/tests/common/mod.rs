@@ -103,14 +103,34 @@ pub fn urlencode(s: &str) -> String {
         .collect()
 }
 
-/// Assert `r` is an error in the manager's shape with `status` and a codeDesc starting with `code`.
-pub async fn assert_error(r: reqwest::Response, status: u16, code: &str) -> Value {
+/// The manager's error number for each `NCERR…` name (5, 14, 16 are the manager's own [C]; the
+/// others are the simulator's choice [S], see sim/src/errors.rs).
+pub fn manager_code(name: &str) -> u64 {
+    match name {
+        "NCERRUnauthorizedAccess" => 5,
+        "NCERRForbidden" => 6,
+        "NCERRInvalidParamValue" => 9,
+        "NCERRConflict" => 11,
+        "NCERRInternalServerError" => 14,
+        "NCERRResourceNotFound" => 16,
+        "NCERRMethodNotAllowed" => 17,
+        "NCERRRequestEntityTooLarge" => 18,
+        "NCERRTooManyRequests" => 19,
+        other => panic!("no manager code known for {other}"),
+    }
+}
+
+/// Assert `r` is an error in the manager's shape with `status`, the manager's number for `name`
+/// in `code`, a `codeDesc` that is `name` or starts with `name: `, a message and a UUID `requestID`.
+pub async fn assert_error(r: reqwest::Response, status: u16, name: &str) -> Value {
     assert_eq!(r.status().as_u16(), status);
     assert!(r.headers()["content-type"].to_str().unwrap().starts_with("application/json"));
     let text = r.text().await.unwrap();
     let v: Value = serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON: {text}"));
-    assert_eq!(v["code"], status, "{v}");
-    assert!(v["codeDesc"].as_str().unwrap().starts_with(&format!("{code}: ")), "{v}");
+    assert_eq!(v["code"], manager_code(name), "{v}");
+    let desc = v["codeDesc"].as_str().unwrap();
+    assert!(desc == name || desc.starts_with(&format!("{name}: ")), "{v}");
     assert!(!v["message"].as_str().unwrap().is_empty());
+    uuid::Uuid::parse_str(v["requestID"].as_str().unwrap()).unwrap_or_else(|_| panic!("requestID not a UUID: {v}"));
     v
 }
