@@ -55,7 +55,14 @@ impl ManagerError {
     /// that ledgers merged in any order keep the same last error.
     pub fn later(a: &Option<ManagerError>, b: &Option<ManagerError>) -> Option<ManagerError> {
         match (a, b) {
-            (Some(x), Some(y)) => Some(if x.cmp_order(y) == Ordering::Less { y } else { x }.clone()),
+            (Some(x), Some(y)) => Some(
+                if x.cmp_order(y) == Ordering::Less {
+                    y
+                } else {
+                    x
+                }
+                .clone(),
+            ),
             (x, None) => x.clone(),
             (None, y) => y.clone(),
         }
@@ -72,7 +79,10 @@ impl ManagerError {
 
 impl From<String> for ManagerError {
     fn from(message: String) -> ManagerError {
-        ManagerError { message, ..ManagerError::default() }
+        ManagerError {
+            message,
+            ..ManagerError::default()
+        }
     }
 }
 
@@ -112,7 +122,12 @@ mod tests {
     const FORBIDDEN: &str = r#"{"code":19,"codeDesc":"NCERRForbidden: not permitted","message":"you may not delete keys of group hr","requestID":"3f0c-9"}"#;
 
     fn err(at: f64, msg: &str) -> ManagerError {
-        ManagerError { name: Some("NCERRX".into()), message: msg.into(), request_id: Some("r".into()), at_ms: at }
+        ManagerError {
+            name: Some("NCERRX".into()),
+            message: msg.into(),
+            request_id: Some("r".into()),
+            at_ms: at,
+        }
     }
 
     #[test]
@@ -126,22 +141,35 @@ mod tests {
         assert!(e.has_reference());
         let plain = ManagerError::from("Enter your username and password.");
         assert!(!plain.has_reference());
-        assert_eq!(ManagerError::from(&api).with_message("other").message, "other");
+        assert_eq!(
+            ManagerError::from(&api).with_message("other").message,
+            "other"
+        );
     }
 
     #[test]
     fn only_manager_answers_are_kept_for_a_job() {
         let at = 1.0;
-        assert!(ManagerError::for_job(&ApiError::from_response(500, "", FORBIDDEN, None), at).is_some());
-        assert!(ManagerError::for_job(&ApiError::from_response(404, "", "<html>", None), at).is_some());
-        assert!(ManagerError::for_job(&ApiError::from_response(401, "", FORBIDDEN, None), at).is_none());
+        assert!(
+            ManagerError::for_job(&ApiError::from_response(500, "", FORBIDDEN, None), at).is_some()
+        );
+        assert!(
+            ManagerError::for_job(&ApiError::from_response(404, "", "<html>", None), at).is_some()
+        );
+        assert!(
+            ManagerError::for_job(&ApiError::from_response(401, "", FORBIDDEN, None), at).is_none()
+        );
         assert!(ManagerError::for_job(&ApiError::network("offline"), at).is_none());
         assert!(ManagerError::for_job(&ApiError::timeout(10), at).is_none());
     }
 
     #[test]
     fn later_is_a_join() {
-        let (a, b, c) = (Some(err(1.0, "a")), Some(err(2.0, "b")), Some(err(2.0, "c")));
+        let (a, b, c) = (
+            Some(err(1.0, "a")),
+            Some(err(2.0, "b")),
+            Some(err(2.0, "c")),
+        );
         assert_eq!(ManagerError::later(&a, &b), b);
         assert_eq!(ManagerError::later(&b, &a), b);
         assert_eq!(ManagerError::later(&b, &c), ManagerError::later(&c, &b));
@@ -160,9 +188,18 @@ mod tests {
         assert_eq!(v["name"], "NCERRX");
         assert_eq!(v["request_id"], "r");
         assert_eq!(ManagerError::from_json(v), Some(e));
-        let odd = serde_json::json!({"name": 7, "message": ["x"], "request_id": "  ", "at_ms": "nope"});
+        let odd =
+            serde_json::json!({"name": 7, "message": ["x"], "request_id": "  ", "at_ms": "nope"});
         let read = ManagerError::from_json(odd).unwrap();
-        assert_eq!((read.name.as_deref(), read.message.as_str(), read.request_id, read.at_ms), (Some("7"), "", None, 0.0));
+        assert_eq!(
+            (
+                read.name.as_deref(),
+                read.message.as_str(),
+                read.request_id,
+                read.at_ms
+            ),
+            (Some("7"), "", None, 0.0)
+        );
         assert_eq!(ManagerError::from_json(serde_json::json!({})), None);
         assert_eq!(ManagerError::from_json(serde_json::json!("x")), None);
         assert_eq!(ManagerError::from_json(Value::Null), None);

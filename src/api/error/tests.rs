@@ -178,8 +178,7 @@ fn tokens_never_leak() {
     let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJsb2NhbHwxIn0.c2lnbmF0dXJlc2lnbmF0dXJl";
     let e = ApiError::from_response(400, "Bad", &format!("token {jwt} rejected"), None);
     assert!(!e.user_message().contains("eyJ"), "{}", e.user_message());
-    let e =
-        ApiError::from_response(400, "Bad", r#"{"message":"bad Bearer abc123secret"}"#, None);
+    let e = ApiError::from_response(400, "Bad", r#"{"message":"bad Bearer abc123secret"}"#, None);
     assert!(
         !e.user_message().contains("abc123secret"),
         "{}",
@@ -219,13 +218,26 @@ const FORBIDDEN: &str = r#"{"code":19,"codeDesc":"NCERRForbidden: not permitted"
 #[test]
 fn wrong_password_401_bare_name_code_5() {
     let e = ApiError::from_response(401, "Unauthorized", WRONG_PASSWORD, None);
-    assert!(e.is_unauthorized(), "401 is unauthorized by status, whatever the body says");
-    assert_eq!(e.status, Some(401), "the status is HTTP's, never the manager's code 5");
+    assert!(
+        e.is_unauthorized(),
+        "401 is unauthorized by status, whatever the body says"
+    );
+    assert_eq!(
+        e.status,
+        Some(401),
+        "the status is HTTP's, never the manager's code 5"
+    );
     assert_eq!(e.ncerr(), Some("NCERRUnauthorizedAccess"));
     assert_eq!(e.request_id(), Some("9a1d2c3e-0000-4000-8000-000000000005"));
     assert_eq!(e.detail(), "Wrong username or password.");
-    assert_eq!(e.login_message(), "The manager refused the username or password.");
-    assert_eq!(e.user_message(), "Your session has expired; please log in again.");
+    assert_eq!(
+        e.login_message(),
+        "The manager refused the username or password."
+    );
+    assert_eq!(
+        e.user_message(),
+        "Your session has expired; please log in again."
+    );
     assert!(!e.is_transient());
 }
 
@@ -248,7 +260,10 @@ fn internal_500_code_14() {
     assert_eq!(e.status, Some(500));
     assert_eq!(e.ncerr(), Some("NCERRInternalServerError"));
     assert_eq!(e.request_id(), Some("r-14"));
-    assert_eq!(e.user_message(), "The manager failed: unexpected error (HTTP 500).");
+    assert_eq!(
+        e.user_message(),
+        "The manager failed: unexpected error (HTTP 500)."
+    );
     assert!(e.is_transient());
     assert!(e.is_manager_answer());
 }
@@ -263,7 +278,12 @@ fn forbidden_403_message_wins() {
         "The manager refused the request: user custodian may not keydelete in group hr (HTTP 403)."
     );
     assert!(!e.is_unauthorized());
-    let bare = ApiError::from_response(403, "Forbidden", r#"{"code":19,"codeDesc":"NCERRForbidden"}"#, None);
+    let bare = ApiError::from_response(
+        403,
+        "Forbidden",
+        r#"{"code":19,"codeDesc":"NCERRForbidden"}"#,
+        None,
+    );
     assert_eq!(bare.ncerr(), Some("NCERRForbidden"));
     assert_eq!(bare.request_id(), None, "requestID may be missing");
     assert_eq!(
@@ -290,12 +310,21 @@ fn missing_blank_or_long_request_id() {
 
 #[test]
 fn non_json_and_other_shapes_have_no_name_or_request_id() {
-    for body in ["<html>502</html>", "[1,2]", r#""NCERRForbidden""#, r#"{"error":"x"}"#, ""] {
+    for body in [
+        "<html>502</html>",
+        "[1,2]",
+        r#""NCERRForbidden""#,
+        r#"{"error":"x"}"#,
+        "",
+    ] {
         let e = ApiError::from_response(502, "Bad Gateway", body, None);
         assert_eq!(e.ncerr(), None, "{body}");
         assert_eq!(e.request_id(), None, "{body}");
         let m = e.user_message();
-        assert!(m.starts_with("The manager failed: HTTP 502 Bad Gateway"), "{m}");
+        assert!(
+            m.starts_with("The manager failed: HTTP 502 Bad Gateway"),
+            "{m}"
+        );
     }
     for e in [
         ApiError::network("offline"),
@@ -303,13 +332,21 @@ fn non_json_and_other_shapes_have_no_name_or_request_id() {
         ApiError::other("x"),
         ApiError::invalid_id("x"),
     ] {
-        assert_eq!((e.ncerr(), e.request_id(), e.is_manager_answer()), (None, None, false));
+        assert_eq!(
+            (e.ncerr(), e.request_id(), e.is_manager_answer()),
+            (None, None, false)
+        );
     }
 }
 
 #[test]
 fn code_desc_that_is_not_an_ncerr_name() {
-    let e = ApiError::from_response(400, "Bad Request", r#"{"codeDesc":"Something odd: here"}"#, None);
+    let e = ApiError::from_response(
+        400,
+        "Bad Request",
+        r#"{"codeDesc":"Something odd: here"}"#,
+        None,
+    );
     assert_eq!(e.ncerr(), None);
     assert_eq!(
         e.user_message(),
@@ -317,13 +354,19 @@ fn code_desc_that_is_not_an_ncerr_name() {
     );
     assert_eq!(split_code_desc("NCERRX: a: b"), (Some("NCERRX"), "a: b"));
     assert_eq!(split_code_desc(" NCERRBare "), (Some("NCERRBare"), ""));
-    assert_eq!(split_code_desc("NCERRName text"), (Some("NCERRName"), "text"));
+    assert_eq!(
+        split_code_desc("NCERRName text"),
+        (Some("NCERRName"), "text")
+    );
     assert_eq!(split_code_desc("NCERR"), (None, "NCERR"));
     assert_eq!(split_code_desc("NCERRFoo-bar"), (None, "NCERRFoo-bar"));
     assert_eq!(split_code_desc("xNCERRFoo"), (None, "xNCERRFoo"));
     assert_eq!(split_code_desc(""), (None, ""));
     let e = ApiError::from_response(409, "", r#"{"codeDesc":"NCERRConflict:"}"#, None);
-    assert_eq!(e.user_message(), "The manager refused the request: NCERRConflict (HTTP 409).");
+    assert_eq!(
+        e.user_message(),
+        "The manager refused the request: NCERRConflict (HTTP 409)."
+    );
 }
 
 #[test]
