@@ -124,7 +124,13 @@ fn keep_error(ctx: &Shared, job_id: &str, e: &ApiError, now: f64) {
 async fn ask_the_key(ctx: &Shared, api: &Api, job_id: &str, job: Job, changed: bool) -> (f64, PollOutcome) {
     let entry = ctx.borrow().ledger.get(job_id).map(|e| (e.id.clone(), e.operation, e.created_ms));
     let gone = match &entry {
-        Some((key_id, ..)) => api.key(key_id).await.ok().and_then(|k| k.gone),
+        Some((key_id, ..)) => match api.key(key_id).await {
+            Ok(k) => k.gone,
+            Err(e) => {
+                keep_error(ctx, job_id, &e, now_ms());
+                None
+            }
+        },
         None => None,
     };
     let now = now_ms();
