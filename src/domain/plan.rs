@@ -223,8 +223,8 @@ mod tests {
         ledger.record_job(&job("j1", "COMPLETED"), 2.0);
         assert_eq!(known_gone(&k, &ledger), Some(true));
         let none = Refusals::default();
-        assert_eq!(plan(Operation::Delete, &[k.clone()], &ledger, &none).skipped[0].1, SkipReason::AlreadyGone);
-        assert_eq!(plan(Operation::Restore, &[k.clone()], &ledger, &none).eligible.len(), 1);
+        assert_eq!(plan(Operation::Delete, std::slice::from_ref(&k), &ledger, &none).skipped[0].1, SkipReason::AlreadyGone);
+        assert_eq!(plan(Operation::Restore, std::slice::from_ref(&k), &ledger, &none).eligible.len(), 1);
         ledger.add(LedgerEntry::started(&job("j2", "PENDING"), &KeyRef::from(&k), Operation::Restore, false, "u", "m", 3.0));
         ledger.record_job(&job("j2", "COMPLETED"), 4.0);
         assert_eq!(known_gone(&k, &ledger), Some(false));
