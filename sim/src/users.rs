@@ -123,6 +123,8 @@ impl Users {
             User::new("auditor", ROOT_DOMAIN, LOCAL_ACCOUNT, &[AUDITORS_GROUP]),
             User::new("ldap-custodian", ROOT_DOMAIN, LDAP_CONNECTION, &[LDAP_CUSTODIANS_GROUP]),
             User::new("eu-admin", EU_DOMAIN, LOCAL_ACCOUNT, &[ADMIN_GROUP]),
+            // The same name as the root administrator: another person, with another `sub`.
+            User::new("admin", EU_DOMAIN, LOCAL_ACCOUNT, &[ADMIN_GROUP]),
         ]
     }
 
@@ -224,6 +226,10 @@ mod tests {
         );
         assert_eq!(ok(login("custodian", "custodian", Some(EU_DOMAIN), Some(ROOT_DOMAIN), None)), None);
         assert_eq!(ok(login("custodian", "wrong", None, None, None)), None);
+        let root = users.authenticate(&login("admin", "admin", None, None, None)).unwrap().0;
+        let eu = users.authenticate(&login("admin", "admin", Some(EU_DOMAIN), None, None)).unwrap().0;
+        assert_ne!(root.sub(), eu.sub());
+        assert_eq!(eu.domain, EU_DOMAIN);
     }
 
     #[test]

@@ -39,6 +39,31 @@ impl Sim {
         r.json().await.unwrap()
     }
 
+    /// POST /api/v1/auth/tokens with `body`.
+    pub async fn token(&self, body: Value) -> reqwest::Response {
+        self.http.post(self.url("/api/v1/auth/tokens")).json(&body).send().await.unwrap()
+    }
+
+    /// Log in as a demo user (its name is its password) with extra grant fields (domain, connection…).
+    pub async fn login_as(&self, user: &str, extra: Value) -> Value {
+        let mut body = json!({"grant_type": "password", "username": user, "password": user});
+        if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
+            b.extend(e.clone());
+        }
+        let r = self.token(body.clone()).await;
+        assert_eq!(r.status(), 200, "login {body}");
+        r.json().await.unwrap()
+    }
+
+    pub async fn jwt_as(&self, user: &str, extra: Value) -> String {
+        self.login_as(user, extra).await["jwt"].as_str().unwrap().to_string()
+    }
+
+    /// GET /sim/stats (the control API must be on).
+    pub async fn stats(&self) -> Value {
+        self.http.get(self.url("/sim/stats")).send().await.unwrap().json().await.unwrap()
+    }
+
     pub async fn jwt(&self) -> String {
         self.login().await["jwt"].as_str().unwrap().to_string()
     }
@@ -95,6 +120,13 @@ impl Sim {
         let job = self.create_job(jwt, json!({"id": key_id, "operation": op, "delete_if_backup_fails": flag})).await;
         self.wait_job(jwt, job["id"].as_str().unwrap()).await
     }
+}
+
+/// The claims of a JWT.
+pub fn claims(jwt: &str) -> Value {
+    use base64::Engine;
+    let payload = jwt.split('.').nth(1).unwrap();
+    serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap()
 }
 
 pub fn urlencode(s: &str) -> String {
