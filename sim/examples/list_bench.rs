@@ -44,7 +44,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     times.sort_by(|a, b| a.total_cmp(b));
     let median = times[times.len() / 2];
     let p95 = times[times.len() * 95 / 100];
-    println!("list bench: 200 requests of 50 keys out of 50000: median {median:.2} ms, p95 {p95:.2} ms, max {:.2} ms", times[times.len() - 1]);
+    println!(
+        "list bench: 200 requests of 50 keys out of 50000: median {median:.2} ms, p95 {p95:.2} ms, max {:.2} ms",
+        times[times.len() - 1]
+    );
     drop(server);
     Ok(())
 }

@@ -44,12 +44,16 @@ async fn custodian_may_delete_and_restore_only_in_its_groups() {
     assert_eq!(names(&sim, &jwt, &format!("{KEYS}?limit=1000")).await.1, 240);
     // payroll: view only.
     let pm = sim.key_by_name(&jwt, "payroll-master").await;
-    let v = assert_error(sim.post_job(&jwt, json!({"id": pm["id"], "operation": "delete"})).await, 403, "NCERRForbidden").await;
+    let v =
+        assert_error(sim.post_job(&jwt, json!({"id": pm["id"], "operation": "delete"})).await, 403, "NCERRForbidden")
+            .await;
     assert_eq!(v["code"], 6);
     assert_eq!(v["message"], "user 'custodian' may not keydelete keys of group 'payroll'");
     // hr: view only, a restore is refused with its own action named.
     let hr = sim.key_by_name(&jwt, "hr-archive-2019").await;
-    let v = assert_error(sim.post_job(&jwt, json!({"id": hr["id"], "operation": "restore"})).await, 403, "NCERRForbidden").await;
+    let v =
+        assert_error(sim.post_job(&jwt, json!({"id": hr["id"], "operation": "restore"})).await, 403, "NCERRForbidden")
+            .await;
     assert_eq!(v["message"], "user 'custodian' may not keyrestore keys of group 'hr'");
     // crm and finance: allowed (the 409 checks come after the permission).
     let crm = sim.key_by_name(&jwt, "crm-disabled-01").await;
@@ -88,11 +92,22 @@ async fn auditor_sees_all_and_may_change_nothing() {
     assert!(groups["resources"][0].get("acls").is_none(), "only administrators read ACLs");
     for name in ["payroll-master", "crm-disabled-01", "ledger-signing"] {
         let k = sim.key_by_name(&jwt, name).await;
-        let v = assert_error(sim.post_job(&jwt, json!({"id": k["id"], "operation": "delete"})).await, 403, "NCERRForbidden").await;
+        let v = assert_error(
+            sim.post_job(&jwt, json!({"id": k["id"], "operation": "delete"})).await,
+            403,
+            "NCERRForbidden",
+        )
+        .await;
         assert!(v["message"].as_str().unwrap().starts_with("user 'auditor' may not keydelete keys of group '"), "{v}");
     }
     let g = group(&sim, &jwt, "payroll").await;
-    let r = update_acls(&sim, &jwt, g["id"].as_str().unwrap(), json!({"group": "key-auditors", "actions": ["keydelete"], "permit": true})).await;
+    let r = update_acls(
+        &sim,
+        &jwt,
+        g["id"].as_str().unwrap(),
+        json!({"group": "key-auditors", "actions": ["keydelete"], "permit": true}),
+    )
+    .await;
     assert_error(r, 403, "NCERRForbidden").await;
     assert_eq!(sim.stats().await["job_posts_refused"], 3);
     assert_eq!(sim.stats().await["jobs_created"]["total"], 0);
@@ -104,12 +119,19 @@ async fn lists_and_reads_show_only_viewable_groups() {
     let admin = sim.jwt().await;
     let payroll = group(&sim, &admin, "payroll").await;
     assert!(payroll["acls"].is_array(), "an administrator reads the ACLs: {payroll}");
-    let payroll_keys = sim.get_json(&admin, &format!("{KEYS}?limit=1000&sap_group_name=payroll")).await["total"].as_u64().unwrap();
+    let payroll_keys =
+        sim.get_json(&admin, &format!("{KEYS}?limit=1000&sap_group_name=payroll")).await["total"].as_u64().unwrap();
     assert!(payroll_keys >= 4);
     let pm = sim.key_by_name(&admin, "payroll-master").await;
     let job = sim.create_job(&admin, json!({"id": pm["id"], "operation": "delete"})).await;
     // Auditors lose `view` on payroll.
-    let r = update_acls(&sim, &admin, payroll["id"].as_str().unwrap(), json!({"group": "key-auditors", "actions": ["view"], "permit": false})).await;
+    let r = update_acls(
+        &sim,
+        &admin,
+        payroll["id"].as_str().unwrap(),
+        json!({"group": "key-auditors", "actions": ["view"], "permit": false}),
+    )
+    .await;
     assert_eq!(r.status(), 200);
     let jwt = sim.jwt_as("auditor", json!({})).await;
     let (gnames, total) = names(&sim, &jwt, &format!("{GROUPS}?limit=100")).await;
@@ -126,13 +148,18 @@ async fn lists_and_reads_show_only_viewable_groups() {
     assert_eq!(sim.get_json(&jwt, &format!("{KEYS}?sap_group_name=payroll")).await["total"], 0);
     let mut seen = 0;
     for skip in (0..240).step_by(50) {
-        seen += sim.get_json(&jwt, &format!("{KEYS}?limit=50&skip={skip}&sort=-name")).await["resources"].as_array().unwrap().len() as u64;
+        seen += sim.get_json(&jwt, &format!("{KEYS}?limit=50&skip={skip}&sort=-name")).await["resources"]
+            .as_array()
+            .unwrap()
+            .len() as u64;
     }
     assert_eq!(seen, 240 - payroll_keys);
     // A key or job of payroll: 403, naming the view action.
-    let v = assert_error(sim.get(&jwt, &format!("{KEYS}/{}", pm["id"].as_str().unwrap())).await, 403, "NCERRForbidden").await;
+    let v = assert_error(sim.get(&jwt, &format!("{KEYS}/{}", pm["id"].as_str().unwrap())).await, 403, "NCERRForbidden")
+        .await;
     assert_eq!(v["message"], "user 'auditor' may not view keys of group 'payroll'");
-    assert_error(sim.get(&jwt, &format!("{KEYS}/jobs/{}", job["id"].as_str().unwrap())).await, 403, "NCERRForbidden").await;
+    assert_error(sim.get(&jwt, &format!("{KEYS}/jobs/{}", job["id"].as_str().unwrap())).await, 403, "NCERRForbidden")
+        .await;
     // The custodian still sees payroll (its own entry is untouched).
     let cust = sim.jwt_as("custodian", json!({})).await;
     assert_eq!(names(&sim, &cust, &format!("{GROUPS}?limit=100")).await.1, 8);
@@ -159,13 +186,28 @@ async fn update_acls_validates_its_body_and_changes_permissions() {
     ] {
         assert_error(update_acls(&sim, &admin, gid, bad).await, 400, "NCERRInvalidParamValue").await;
     }
-    let v = assert_error(update_acls(&sim, &admin, gid, json!({"group": "g", "actions": ["view", "fly"], "permit": true})).await, 400, "NCERRInvalidParamValue").await;
+    let v = assert_error(
+        update_acls(&sim, &admin, gid, json!({"group": "g", "actions": ["view", "fly"], "permit": true})).await,
+        400,
+        "NCERRInvalidParamValue",
+    )
+    .await;
     assert!(v["message"].as_str().unwrap().contains("fly"), "{v}");
     let body = json!({"user_id": cust_sub, "actions": ["keydelete"], "permit": true});
     assert_error(update_acls(&sim, &admin, "not-a-uuid", body.clone()).await, 400, "NCERRInvalidParamValue").await;
-    assert_error(update_acls(&sim, &admin, &uuid::Uuid::new_v4().to_string(), body.clone()).await, 404, "NCERRResourceNotFound").await;
+    assert_error(
+        update_acls(&sim, &admin, &uuid::Uuid::new_v4().to_string(), body.clone()).await,
+        404,
+        "NCERRResourceNotFound",
+    )
+    .await;
     assert_error(update_acls(&sim, &cust, gid, body.clone()).await, 403, "NCERRForbidden").await;
-    assert_error(sim.http.post(sim.url(&format!("{GROUPS}/{gid}/update-acls"))).json(&body).send().await.unwrap(), 401, "NCERRUnauthorizedAccess").await;
+    assert_error(
+        sim.http.post(sim.url(&format!("{GROUPS}/{gid}/update-acls"))).json(&body).send().await.unwrap(),
+        401,
+        "NCERRUnauthorizedAccess",
+    )
+    .await;
     // Grant the custodian (by its sub) keydelete in payroll.
     let r = update_acls(&sim, &admin, gid, body).await;
     assert_eq!(r.status(), 200);
@@ -177,14 +219,19 @@ async fn update_acls_validates_its_body_and_changes_permissions() {
     let pm = sim.key_by_name(&cust, "payroll-master").await;
     assert_eq!(sim.run_job(&cust, pm["id"].as_str().unwrap(), "delete", json!(false)).await["state"], "COMPLETED");
     // Its restore is still refused; then keydelete is taken back.
-    assert_error(sim.post_job(&cust, json!({"id": pm["id"], "operation": "restore"})).await, 403, "NCERRForbidden").await;
-    let r = update_acls(&sim, &admin, gid, json!({"user_id": cust_sub, "actions": ["keydelete"], "permit": false})).await;
+    assert_error(sim.post_job(&cust, json!({"id": pm["id"], "operation": "restore"})).await, 403, "NCERRForbidden")
+        .await;
+    let r =
+        update_acls(&sim, &admin, gid, json!({"user_id": cust_sub, "actions": ["keydelete"], "permit": false})).await;
     let g: Value = r.json().await.unwrap();
     assert!(g["acls"].as_array().unwrap().iter().all(|e| e["user_id"] != cust_sub.as_str()), "{g}");
     let pa = sim.key_by_name(&cust, "payroll-archive").await;
-    assert_error(sim.post_job(&cust, json!({"id": pa["id"], "operation": "delete"})).await, 403, "NCERRForbidden").await;
+    assert_error(sim.post_job(&cust, json!({"id": pa["id"], "operation": "delete"})).await, 403, "NCERRForbidden")
+        .await;
     // A user-group entry works the same way: custodians may now restore in payroll.
-    let r = update_acls(&sim, &admin, gid, json!({"group": "key-custodians", "actions": ["keyrestore"], "permit": true})).await;
+    let r =
+        update_acls(&sim, &admin, gid, json!({"group": "key-custodians", "actions": ["keyrestore"], "permit": true}))
+            .await;
     assert_eq!(r.status(), 200);
     assert_eq!(sim.run_job(&cust, pm["id"].as_str().unwrap(), "restore", json!(false)).await["state"], "COMPLETED");
     assert_eq!(sim.stats().await["requests"]["POST /api/v1/cckm/sap/groups/{id}/update-acls"], 17);
@@ -220,7 +267,13 @@ async fn acls_persist_and_old_state_files_get_the_demo_acls() {
     let sim = start(cfg.clone()).await;
     let admin = sim.jwt().await;
     let payroll = group(&sim, &admin, "payroll").await;
-    let r = update_acls(&sim, &admin, payroll["id"].as_str().unwrap(), json!({"group": "key-custodians", "actions": ["keydelete"], "permit": true})).await;
+    let r = update_acls(
+        &sim,
+        &admin,
+        payroll["id"].as_str().unwrap(),
+        json!({"group": "key-custodians", "actions": ["keydelete"], "permit": true}),
+    )
+    .await;
     assert_eq!(r.status(), 200);
     let refresh = sim.login().await["refresh_token"].clone();
     drop(sim);
@@ -246,7 +299,8 @@ async fn acls_persist_and_old_state_files_get_the_demo_acls() {
     assert_eq!(r.status(), 200, "an old refresh token still works");
     let cust = sim.jwt_as("custodian", json!({})).await;
     let pa = sim.key_by_name(&cust, "payroll-archive").await;
-    assert_error(sim.post_job(&cust, json!({"id": pa["id"], "operation": "delete"})).await, 403, "NCERRForbidden").await;
+    assert_error(sim.post_job(&cust, json!({"id": pa["id"], "operation": "delete"})).await, 403, "NCERRForbidden")
+        .await;
     let crm = sim.key_by_name(&cust, "crm-disabled-01").await;
     assert_eq!(sim.post_job(&cust, json!({"id": crm["id"], "operation": "delete"})).await.status(), 201);
     drop(sim);

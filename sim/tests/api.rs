@@ -1,8 +1,7 @@
-//! API behaviour over real HTTP: tokens, lists, keys, groups, jobs and every error row of §5.
+//! API behaviour over real HTTP: lists, keys, groups, jobs and every error row of §5 (tokens: tokens.rs).
 
 mod common;
 
-use base64::Engine;
 use common::{assert_error, config, start};
 use serde_json::{json, Value};
 use std::collections::HashSet;
@@ -11,100 +10,28 @@ const KEYS: &str = "/api/v1/cckm/sap/keys";
 const JOBS: &str = "/api/v1/cckm/sap/keys/jobs";
 
 #[tokio::test]
-async fn token_password_grant_has_claims() {
-    let sim = start(config()).await;
-    let t = sim.login().await;
-    for f in ["jwt", "duration", "token_type", "client_id", "refresh_token_id", "refresh_token"] {
-        assert!(t.get(f).is_some(), "missing {f}");
-    }
-    assert_eq!(t["duration"], 300);
-    assert_eq!(t["token_type"], "Bearer");
-    let parts: Vec<&str> = t["jwt"].as_str().unwrap().split('.').collect();
-    assert_eq!(parts.len(), 3);
-    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    let header: Value = serde_json::from_slice(&b64.decode(parts[0]).unwrap()).unwrap();
-    assert_eq!(header["alg"], "HS256");
-    let claims: Value = serde_json::from_slice(&b64.decode(parts[1]).unwrap()).unwrap();
-    assert!(claims["sub"].as_str().unwrap().starts_with("local|"));
-    uuid::Uuid::parse_str(&claims["sub"].as_str().unwrap()[6..]).unwrap();
-    assert_eq!(claims["iss"], "kylo");
-    assert_eq!(claims["preferred_username"], "admin");
-    assert_eq!(claims["cust"]["groups"], json!(["admin"]));
-    assert!(claims["jwtid"].is_string());
-    assert_eq!(claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap(), 300);
-}
-
-#[tokio::test]
-async fn token_errors() {
-    let sim = start(config()).await;
-    let url = sim.url("/api/v1/auth/tokens");
-    let bad = sim.http.post(&url).json(&json!({"grant_type":"password","username":"admin","password":"nope"})).send().await.unwrap();
-    assert_error(bad, 401, "NCERRUnauthorizedAccess").await;
-    let bad = sim.http.post(&url).json(&json!({"grant_type":"password","username":"root","password":"admin"})).send().await.unwrap();
-    assert_error(bad, 401, "NCERRUnauthorizedAccess").await;
-    let bad = sim.http.post(&url).json(&json!({"grant_type":"refresh_token","refresh_token":"forged"})).send().await.unwrap();
-    assert_error(bad, 401, "NCERRUnauthorizedAccess").await;
-    let bad = sim.http.post(&url).body("{not json").send().await.unwrap();
-    assert_error(bad, 400, "NCERRInvalidParamValue").await;
-    let bad = sim.http.post(&url).json(&json!({"grant_type":"password","username":1,"password":"admin"})).send().await.unwrap();
-    assert_error(bad, 400, "NCERRInvalidParamValue").await;
-    let bad = sim.http.post(&url).json(&json!({"grant_type":"magic"})).send().await.unwrap();
-    assert_error(bad, 400, "NCERRInvalidParamValue").await;
-}
-
-#[tokio::test]
-async fn token_expiry_and_refresh() {
-    let sim = start(cckm_sim::Config { token_ttl: 1, ..config() }).await;
-    let t = sim.login().await;
-    assert_eq!(t["duration"], 1);
-    let jwt = t["jwt"].as_str().unwrap();
-    assert_eq!(sim.get(jwt, KEYS).await.status(), 200);
-    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
-    assert_error(sim.get(jwt, KEYS).await, 401, "NCERRUnauthorizedAccess").await;
-    let r = sim
-        .http
-        .post(sim.url("/api/v1/auth/tokens"))
-        .json(&json!({"grant_type":"refresh_token","refresh_token": t["refresh_token"]}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    let t2: Value = r.json().await.unwrap();
-    assert_eq!(t2["refresh_token_id"], t["refresh_token_id"]);
-    assert_eq!(sim.get(t2["jwt"].as_str().unwrap(), KEYS).await.status(), 200);
-}
-
-#[tokio::test]
-async fn missing_and_forged_tokens_are_refused() {
-    let sim = start(config()).await;
-    for path in [KEYS, "/api/v1/cckm/sap/groups", "/api/v1/cckm/sap/keys/00000000-0000-0000-0000-000000000000"] {
-        let r = sim.http.get(sim.url(path)).send().await.unwrap();
-        assert_error(r, 401, "NCERRUnauthorizedAccess").await;
-    }
-    let r = sim.http.post(sim.url(JOBS)).json(&json!({})).send().await.unwrap();
-    assert_error(r, 401, "NCERRUnauthorizedAccess").await;
-    let jwt = sim.jwt().await;
-    let mut parts: Vec<String> = jwt.split('.').map(String::from).collect();
-    // Same header and payload, signature of another secret.
-    parts[2] = "KEXK5uaMecdIQT8QWsIqVn6szCz5VBPetDh8i2ePiLU".into();
-    assert_error(sim.get(&parts.join("."), KEYS).await, 401, "NCERRUnauthorizedAccess").await;
-    // The seed's own example token (signed by a real manager, expired).
-    let seed = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJhdWQiOiI3ZjRlNmJkNi0wMzgzLTQ4MGMtYWZmZS0wYTQxNDgzZmVlNmUiLCJzdWIiOiJsb2NhbHxlNjM3NTVjOS01YzRhLTQ0NzUtOWI0Zi0wN2JjNzQxYjQ1MGEiLCJpc3MiOiJreWxvIiwiYWNjIjoia3lsbyIsInByZWZlcnJlZF91c2VybmFtZSI6ImFkbWluIiwiY3VzdCI6eyJkb21haW5faWQiOiIwMDAwMDAwMC0wMDAwLTAwMDAtMDAwMC0wMDAwMDAwMDAwMDAiLCJncm91cHMiOlsiYWRtaW4iXSwic2lkIjoiODJlZTQ2MzAtNjQwMi00MTQ3LTliNDYtNWE5YzU1OGVjZWU4Iiwiem9uZV9pZCI6IjAwMDAwMDAwLTAwMDAtMDAwMC0wMDAwLTAwMDAwMDAwMDAwMCJ9LCJqd3RpZCI6ImI4MThiN2MzLTk5NzItNDU0YS1iMjI0LWQ2NGQwOWVlOGRmNSIsImlhdCI6MTYzNDU0MzE0OSwiZXhwIjoxNjM0NTQzNDQ5fQ.KEXK5uaMecdIQT8QWsIqVn6szCz5VBPetDh8i2ePiLU";
-    assert_error(sim.get(seed, KEYS).await, 401, "NCERRUnauthorizedAccess").await;
-    assert_error(sim.get("garbage", KEYS).await, 401, "NCERRUnauthorizedAccess").await;
-    let r = sim.http.get(sim.url(KEYS)).header("authorization", format!("Basic {jwt}")).send().await.unwrap();
-    assert_error(r, 401, "NCERRUnauthorizedAccess").await;
-}
-
-#[tokio::test]
 async fn key_and_group_shapes() {
     let sim = start(config()).await;
     let jwt = sim.jwt().await;
     let k = sim.key_by_name(&jwt, "payroll-master").await;
-    for f in ["id", "uri", "account", "createdAt", "updatedAt", "cloud_name", "tenant", "name", "gone", "sap_param", "sap_group_name"] {
+    for f in [
+        "id",
+        "uri",
+        "account",
+        "createdAt",
+        "updatedAt",
+        "cloud_name",
+        "tenant",
+        "name",
+        "gone",
+        "sap_param",
+        "sap_group_name",
+    ] {
         assert!(k.get(f).is_some(), "key lacks {f}");
     }
-    for f in ["description", "enabled", "exportable", "groupId", "sap_key_id", "keystoreContext", "type", "size", "meta"] {
+    for f in
+        ["description", "enabled", "exportable", "groupId", "sap_key_id", "keystoreContext", "type", "size", "meta"]
+    {
         assert!(k["sap_param"].get(f).is_some(), "sap_param lacks {f}");
     }
     assert!(k["sap_param"]["keystoreContext"]["customerHeld"].is_boolean());
@@ -121,7 +48,19 @@ async fn key_and_group_shapes() {
     assert_eq!(sim.key(&jwt, id).await, k);
     let groups = sim.get_json(&jwt, "/api/v1/cckm/sap/groups?limit=100&name=payroll").await;
     let g = &groups["resources"][0];
-    for f in ["id", "uri", "account", "createdAt", "updatedAt", "name", "group_id", "sap_application", "keystore_id", "connection", "cloud_name"] {
+    for f in [
+        "id",
+        "uri",
+        "account",
+        "createdAt",
+        "updatedAt",
+        "name",
+        "group_id",
+        "sap_application",
+        "keystore_id",
+        "connection",
+        "cloud_name",
+    ] {
         assert!(g.get(f).is_some(), "group lacks {f}");
     }
     assert_eq!(g["group_id"], k["sap_param"]["groupId"]);
@@ -140,7 +79,8 @@ async fn anchors_and_hostile_names_exist_even_with_few_keys() {
     let sim = start(cckm_sim::Config { keys: 3, groups: 1, ..config() }).await;
     let jwt = sim.jwt().await;
     let all = sim.get_json(&jwt, "/api/v1/cckm/sap/keys?limit=1000").await;
-    let names: HashSet<String> = all["resources"].as_array().unwrap().iter().map(|k| k["name"].as_str().unwrap().to_string()).collect();
+    let names: HashSet<String> =
+        all["resources"].as_array().unwrap().iter().map(|k| k["name"].as_str().unwrap().to_string()).collect();
     for n in cckm_sim::demo_data::ANCHORS {
         assert!(names.contains(*n), "{n}");
     }
@@ -198,7 +138,16 @@ async fn all_pages(sim: &common::Sim, jwt: &str, query: &str, page: usize) -> (V
 async fn paging_sorting_and_filters_are_consistent() {
     let sim = start(config()).await;
     let jwt = sim.jwt().await;
-    for sort in ["name", "-name", "createdAt", "-updatedAt", "sap_group_name,-name", "type,size,name", "gone,enabled,-createdAt", "-size"] {
+    for sort in [
+        "name",
+        "-name",
+        "createdAt",
+        "-updatedAt",
+        "sap_group_name,-name",
+        "type,size,name",
+        "gone,enabled,-createdAt",
+        "-size",
+    ] {
         let (keys, total) = all_pages(&sim, &jwt, &format!("&sort={sort}"), 37).await;
         assert_eq!(keys.len(), total);
         assert_eq!(total, 240);
@@ -207,7 +156,10 @@ async fn paging_sorting_and_filters_are_consistent() {
         let (full, _) = all_pages(&sim, &jwt, &format!("&sort={sort}"), 1000).await;
         assert_eq!(full, keys, "pages don't concatenate to the full sorted set for {sort}");
         let first = sort.split(',').next().unwrap();
-        let (desc, field) = match first.strip_prefix('-') { Some(f) => (true, f), None => (false, first) };
+        let (desc, field) = match first.strip_prefix('-') {
+            Some(f) => (true, f),
+            None => (false, first),
+        };
         let val = |k: &Value| -> Value {
             match field {
                 "name" | "createdAt" | "updatedAt" | "sap_group_name" | "gone" => k[field].clone(),
@@ -219,7 +171,8 @@ async fn paging_sorting_and_filters_are_consistent() {
             let (a, b) = (val(&w[0]), val(&w[1]));
             let ord = match (&a, &b) {
                 (Value::String(x), Value::String(y)) if field.ends_with("At") => {
-                    time::OffsetDateTime::parse(x, &time::format_description::well_known::Rfc3339).unwrap()
+                    time::OffsetDateTime::parse(x, &time::format_description::well_known::Rfc3339)
+                        .unwrap()
                         .cmp(&time::OffsetDateTime::parse(y, &time::format_description::well_known::Rfc3339).unwrap())
                 }
                 (Value::String(x), Value::String(y)) => x.cmp(y),
@@ -227,7 +180,11 @@ async fn paging_sorting_and_filters_are_consistent() {
                 (Value::Bool(x), Value::Bool(y)) => x.cmp(y),
                 _ => panic!("odd values"),
             };
-            if desc { assert!(ord.is_ge(), "{sort}: {a} then {b}") } else { assert!(ord.is_le(), "{sort}: {a} then {b}") }
+            if desc {
+                assert!(ord.is_ge(), "{sort}: {a} then {b}")
+            } else {
+                assert!(ord.is_le(), "{sort}: {a} then {b}")
+            }
         }
     }
     // Filters.
@@ -241,7 +198,10 @@ async fn paging_sorting_and_filters_are_consistent() {
     assert!(v["total"].as_u64().unwrap() >= 4);
     let everything = sim.get_json(&jwt, &format!("{KEYS}?limit=1000")).await;
     for needle in ["a", "ER-", "-0", "<", "\u{202E}", "kek", "payroll-master", "zz-none"] {
-        let want = everything["resources"].as_array().unwrap().iter()
+        let want = everything["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
             .filter(|k| k["name"].as_str().unwrap().to_lowercase().contains(&needle.to_lowercase()))
             .count();
         let v = sim.get_json(&jwt, &format!("{KEYS}?limit=1000&name={}", common::urlencode(needle))).await;
@@ -281,7 +241,8 @@ async fn paging_sorting_and_filters_are_consistent() {
     let v = sim.get_json(&jwt, &format!("{KEYS}?skip=100000")).await;
     assert_eq!(v["resources"], json!([]));
     assert_eq!(v["total"], 240);
-    for bad in ["skip=-1", "limit=-5", "limit=abc", "skip=1.5", "limit=", "sort=nosuchfield", "gone=maybe", "size=big"] {
+    for bad in ["skip=-1", "limit=-5", "limit=abc", "skip=1.5", "limit=", "sort=nosuchfield", "gone=maybe", "size=big"]
+    {
         assert_error(sim.get(&jwt, &format!("{KEYS}?{bad}")).await, 400, "NCERRInvalidParamValue").await;
     }
 }
@@ -316,7 +277,8 @@ async fn error_rows_of_section_5() {
     let nobody = uuid::Uuid::new_v4().to_string();
     assert_error(sim.get(&jwt, &format!("{KEYS}/{nobody}")).await, 404, "NCERRResourceNotFound").await;
     assert_error(sim.get(&jwt, &format!("{JOBS}/{nobody}")).await, 404, "NCERRResourceNotFound").await;
-    assert_error(sim.post_job(&jwt, json!({"id": nobody, "operation": "delete"})).await, 404, "NCERRResourceNotFound").await;
+    assert_error(sim.post_job(&jwt, json!({"id": nobody, "operation": "delete"})).await, 404, "NCERRResourceNotFound")
+        .await;
     assert_error(sim.get(&jwt, "/api/v1/nothing/here").await, 404, "NCERRResourceNotFound").await;
     assert_error(sim.http.get(sim.url("/api")).send().await.unwrap(), 404, "NCERRResourceNotFound").await;
     assert_error(sim.http.get(sim.url("/sim/stats")).send().await.unwrap(), 404, "NCERRResourceNotFound").await;
@@ -335,7 +297,9 @@ async fn error_rows_of_section_5() {
     assert_error(r, 413, "NCERRRequestEntityTooLarge").await;
     // 409s
     let hr = sim.key_by_name(&jwt, "hr-archive-2019").await;
-    let v = assert_error(sim.post_job(&jwt, json!({"id": hr["id"], "operation": "delete"})).await, 409, "NCERRConflict").await;
+    let v =
+        assert_error(sim.post_job(&jwt, json!({"id": hr["id"], "operation": "delete"})).await, 409, "NCERRConflict")
+            .await;
     assert!(v["message"].as_str().unwrap().contains("already"));
     assert_error(sim.post_job(&jwt, json!({"id": id, "operation": "restore"})).await, 409, "NCERRConflict").await;
     let job = sim.create_job(&jwt, json!({"id": id, "operation": "delete"})).await;
@@ -403,7 +367,8 @@ async fn job_states_progress_in_order() {
     let sim = start(cckm_sim::Config { job_ms: 900, ..config() }).await;
     let jwt = sim.jwt().await;
     let k = sim.key_by_name(&jwt, "payroll-archive").await;
-    let job = sim.create_job(&jwt, json!({"id": k["id"], "operation": "delete", "delete_if_backup_fails": false})).await;
+    let job =
+        sim.create_job(&jwt, json!({"id": k["id"], "operation": "delete", "delete_if_backup_fails": false})).await;
     assert_eq!(job["state"], "PENDING");
     let id = job["id"].as_str().unwrap();
     let mut seen = vec![];

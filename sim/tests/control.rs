@@ -33,7 +33,10 @@ async fn stats_count_by_route_pattern() {
     assert_eq!(s["max_in_flight"]["GET /api/v1/cckm/sap/keys/jobs/{id}"], 1);
     assert_eq!(s["in_flight"]["GET /api/v1/cckm/sap/keys/jobs/{id}"], 0);
     // max_in_flight sees concurrency (latency keeps requests in flight together).
-    assert_eq!(put_faults(&sim, json!({"latency_ms": 300, "routes": ["GET /api/v1/cckm/sap/keys/{id}"]})).await.status(), 200);
+    assert_eq!(
+        put_faults(&sim, json!({"latency_ms": 300, "routes": ["GET /api/v1/cckm/sap/keys/{id}"]})).await.status(),
+        200
+    );
     let url = sim.url(&format!("{KEYS}/{}", k["id"].as_str().unwrap()));
     let reqs: Vec<_> = (0..5).map(|_| sim.http.get(&url).bearer_auth(&jwt).send()).collect();
     for r in futures_join(reqs).await {
@@ -69,7 +72,13 @@ async fn faults_round_trip_and_validation() {
     assert_eq!(put_faults(&sim, f.clone()).await.status(), 200);
     let back: Value = sim.http.get(sim.url("/sim/faults")).send().await.unwrap().json().await.unwrap();
     assert_eq!(back, f);
-    for bad in [json!({"error_rate": 2.0}), json!({"latency_ms": -1}), json!({"nonsense": true}), json!({"routes": "x"}), json!([1])] {
+    for bad in [
+        json!({"error_rate": 2.0}),
+        json!({"latency_ms": -1}),
+        json!({"nonsense": true}),
+        json!({"routes": "x"}),
+        json!([1]),
+    ] {
         assert_error(put_faults(&sim, bad).await, 400, "NCERRInvalidParamValue").await;
     }
     let r = sim.http.put(sim.url("/sim/faults")).body("{oops").send().await.unwrap();
@@ -187,7 +196,13 @@ async fn static_page_spa_fallback_and_security_headers() {
     let r = get("/sim/nope").await.unwrap();
     assert_error(r, 404, "NCERRResourceNotFound").await;
     // API responses, errors and control responses all carry the headers.
-    let r = sim.http.post(sim.url("/api/v1/auth/tokens")).json(&json!({"username":"admin","password":"admin"})).send().await.unwrap();
+    let r = sim
+        .http
+        .post(sim.url("/api/v1/auth/tokens"))
+        .json(&json!({"username":"admin","password":"admin"}))
+        .send()
+        .await
+        .unwrap();
     assert_security_headers(&r);
     assert_security_headers(&sim.http.get(sim.url(KEYS)).send().await.unwrap());
     assert_security_headers(&sim.http.get(sim.url("/sim/stats")).send().await.unwrap());

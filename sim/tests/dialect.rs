@@ -22,7 +22,15 @@ fn preset(p: cckm_sim::dialect::Preset) -> cckm_sim::Config {
 
 /// POST a job, expect `status`, and poll it until its word is neither PENDING nor `running`;
 /// returns every distinct word seen and the last answer.
-async fn run(sim: &Sim, jwt: &str, key: &Value, op: &str, flag: bool, status: u16, running: &str) -> (Vec<String>, Value) {
+async fn run(
+    sim: &Sim,
+    jwt: &str,
+    key: &Value,
+    op: &str,
+    flag: bool,
+    status: u16,
+    running: &str,
+) -> (Vec<String>, Value) {
     let r = sim.post_job(jwt, json!({"id": key["id"], "operation": op, "delete_if_backup_fails": flag})).await;
     assert_eq!(r.status().as_u16(), status);
     let job: Value = r.json().await.unwrap();
@@ -118,7 +126,15 @@ async fn drop_inferred_leaves_out_every_inferred_field_but_filters_and_sorts_on_
             assert!(k["sap_param"].get(f).is_some(), "sap_param.{f} missing");
         }
     }
-    for filter in ["gone=true", "name=payroll", "sap_group_name=payroll", "type=RSA&size=2048", "totalVersions=1", "sort=-size,name", "sort=sap_group_name,gone"] {
+    for filter in [
+        "gone=true",
+        "name=payroll",
+        "sap_group_name=payroll",
+        "type=RSA&size=2048",
+        "totalVersions=1",
+        "sort=-size,name",
+        "sort=sap_group_name,gone",
+    ] {
         let q = format!("{KEYS}?limit=1000&{filter}");
         let (b, c) = (bare.get_json(&bj, &q).await, classic.get_json(&cj, &q).await);
         assert_eq!(b["total"], c["total"], "{filter}");

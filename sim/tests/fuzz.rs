@@ -89,7 +89,16 @@ fn random_json(rng: &mut ChaCha8Rng, depth: u32) -> Value {
         4 => json!(random_string(rng, 20)),
         5 => Value::Array((0..rng.gen_range(0..4)).map(|_| random_json(rng, depth - 1)).collect()),
         _ => {
-            let names = ["id", "operation", "delete_if_backup_fails", "grant_type", "username", "password", "refresh_token", "x"];
+            let names = [
+                "id",
+                "operation",
+                "delete_if_backup_fails",
+                "grant_type",
+                "username",
+                "password",
+                "refresh_token",
+                "x",
+            ];
             Value::Object(
                 (0..rng.gen_range(0..5))
                     .map(|_| (names[rng.gen_range(0..names.len())].to_string(), random_json(rng, depth - 1)))
@@ -124,7 +133,9 @@ fn random_request(rng: &mut ChaCha8Rng, t: &Tokens, key_ids: &[String], job_ids:
             let f = fields[rng.gen_range(0..fields.len())];
             let v = match rng.gen_range(0..4) {
                 0 => rng.gen::<i64>().to_string(),
-                1 => ["true", "false", "-name", "name,-createdAt", "createdAt", "-", ""][rng.gen_range(0..7)].to_string(),
+                1 => {
+                    ["true", "false", "-name", "name,-createdAt", "createdAt", "-", ""][rng.gen_range(0..7)].to_string()
+                }
                 _ => pct(&random_string(rng, 30)),
             };
             q.push(format!("{f}={v}"));
@@ -164,12 +175,22 @@ fn random_request(rng: &mut ChaCha8Rng, t: &Tokens, key_ids: &[String], job_ids:
             1 => random_json(rng, 3).to_string().into_bytes(),
             2 => vec![b'{'; rng.gen_range(1..10)],
             3 if rng.gen_bool(0.2) => vec![b' '; cckm_sim::BODY_LIMIT + 1 + rng.gen_range(0..1000)],
-            4 => json!({"grant_type": "password", "username": random_string(rng, 8), "password": random_string(rng, 8)}).to_string().into_bytes(),
-            5 => json!({"grant_type": "refresh_token", "refresh_token": random_string(rng, 30)}).to_string().into_bytes(),
+            4 => {
+                json!({"grant_type": "password", "username": random_string(rng, 8), "password": random_string(rng, 8)})
+                    .to_string()
+                    .into_bytes()
+            }
+            5 => {
+                json!({"grant_type": "refresh_token", "refresh_token": random_string(rng, 30)}).to_string().into_bytes()
+            }
             _ => {
                 let ops = [json!("delete"), json!("restore"), json!("DELETE"), json!("purge"), json!(1), Value::Null];
                 let flags = [json!(true), json!(false), json!("true"), json!("no"), json!(3), Value::Null];
-                let key = if rng.gen_bool(0.8) { json!(key_ids[rng.gen_range(0..key_ids.len())]) } else { random_json(rng, 1) };
+                let key = if rng.gen_bool(0.8) {
+                    json!(key_ids[rng.gen_range(0..key_ids.len())])
+                } else {
+                    random_json(rng, 1)
+                };
                 json!({"id": key, "operation": ops[rng.gen_range(0..ops.len())], "delete_if_backup_fails": flags[rng.gen_range(0..flags.len())]})
                     .to_string()
                     .into_bytes()
@@ -179,7 +200,8 @@ fn random_request(rng: &mut ChaCha8Rng, t: &Tokens, key_ids: &[String], job_ids:
         None
     };
     let oversize = body.as_ref().is_some_and(|b| b.len() > cckm_sim::BODY_LIMIT);
-    let authed_route = path.starts_with("/api/v1/cckm/sap/") && (method == reqwest::Method::GET || method == reqwest::Method::POST);
+    let authed_route =
+        path.starts_with("/api/v1/cckm/sap/") && (method == reqwest::Method::GET || method == reqwest::Method::POST);
     let must = match &auth {
         // A route that needs a token: a refused or missing token is 401, whatever the body.
         // (An oversize body may be refused first, with 413: both are refusals.)
@@ -193,7 +215,9 @@ fn random_request(rng: &mut ChaCha8Rng, t: &Tokens, key_ids: &[String], job_ids:
 fn known_route(m: &reqwest::Method, path: &str) -> bool {
     let p = path.split('?').next().unwrap_or("");
     let segs: Vec<&str> = p.split('/').collect();
-    if segs.iter().skip(1).any(|s| s.is_empty() || *s == "." || *s == "..") || segs.get(7).is_none() && segs.get(6) == Some(&"jobs") && m.as_str() == "GET" {
+    if segs.iter().skip(1).any(|s| s.is_empty() || *s == "." || *s == "..")
+        || segs.get(7).is_none() && segs.get(6) == Some(&"jobs") && m.as_str() == "GET"
+    {
         return false;
     }
     matches!(
@@ -226,7 +250,8 @@ async fn barrage(sim: &common::Sim, seed: u64, n: usize, faults_on: bool, tally:
     let mut sent = 0;
     while sent < n {
         let job_ids: Vec<String> = sim.server.app().read_store().jobs.keys().map(|j| j.to_string()).collect();
-        let batch: Vec<Req> = (0..CONCURRENCY.min(n - sent)).map(|_| random_request(&mut rng, &t, &key_ids, &job_ids)).collect();
+        let batch: Vec<Req> =
+            (0..CONCURRENCY.min(n - sent)).map(|_| random_request(&mut rng, &t, &key_ids, &job_ids)).collect();
         sent += batch.len();
         let futs = batch.into_iter().map(|r| {
             let http = sim.http.clone();
@@ -250,7 +275,12 @@ async fn barrage(sim: &common::Sim, seed: u64, n: usize, faults_on: bool, tally:
                 let status = resp.status().as_u16();
                 let ct = resp.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
                 let text = resp.text().await.unwrap_or_default();
-                let what = format!("{} {} -> {status}: {}", r.method, r.path.chars().take(80).collect::<String>(), text.chars().take(160).collect::<String>());
+                let what = format!(
+                    "{} {} -> {status}: {}",
+                    r.method,
+                    r.path.chars().take(80).collect::<String>(),
+                    text.chars().take(160).collect::<String>()
+                );
                 if status >= 500 {
                     tally.server_errors.fetch_add(1, Ordering::Relaxed);
                     if !(faults_on && status == 500 && text.contains("simulated manager failure")) {
@@ -305,7 +335,9 @@ async fn barrage(sim: &common::Sim, seed: u64, n: usize, faults_on: bool, tally:
     problems
 }
 
-async fn futures_join_all<F: std::future::Future<Output = Result<(), String>>>(futs: impl Iterator<Item = F>) -> Vec<Result<(), String>> {
+async fn futures_join_all<F: std::future::Future<Output = Result<(), String>>>(
+    futs: impl Iterator<Item = F>,
+) -> Vec<Result<(), String>> {
     let mut out = Vec::new();
     let handles: Vec<_> = futs.collect();
     // Run them concurrently on this task.
@@ -382,7 +414,10 @@ async fn random_requests_never_5xx_and_keep_the_store_consistent() {
     problems.extend(check_store(&sim, keys_before));
     wait_jobs_end(&sim).await;
     problems.extend(check_store(&sim, keys_before));
-    assert!(sim.server.app().read_store().keys.iter().all(|k| k.active_job.is_none()), "a finished job left its key busy");
+    assert!(
+        sim.server.app().read_store().keys.iter().all(|k| k.active_job.is_none()),
+        "a finished job left its key busy"
+    );
 
     // The same with 30 % simulated manager failures on every /api route: only those are 5xx.
     let r = sim.http.put(sim.url("/sim/faults")).json(&json!({"error_rate": 0.3})).send().await.unwrap();
@@ -417,7 +452,11 @@ async fn each_refused_token_kind_gets_401_in_the_manager_shape() {
     let r = sim.get(&jwt, "/api/v1/cckm/sap/keys?limit=1").await;
     assert_eq!(r.status(), 200);
     for (tok, what) in &t.refused {
-        for path in ["/api/v1/cckm/sap/keys?limit=1", "/api/v1/cckm/sap/groups", "/api/v1/cckm/sap/keys/jobs/5db60499-9f4f-4143-b963-370459d3cef1"] {
+        for path in [
+            "/api/v1/cckm/sap/keys?limit=1",
+            "/api/v1/cckm/sap/groups",
+            "/api/v1/cckm/sap/keys/jobs/5db60499-9f4f-4143-b963-370459d3cef1",
+        ] {
             let r = sim.http.get(sim.url(path)).header("Authorization", format!("Bearer {tok}")).send().await.unwrap();
             assert_eq!(r.status(), 401, "{what} token on {path}");
             let v = common::assert_error(r, 401, "NCERRUnauthorizedAccess").await;
@@ -426,11 +465,27 @@ async fn each_refused_token_kind_gets_401_in_the_manager_shape() {
     }
     // A body over the limit, with a valid token.
     let big = format!("{{\"id\":\"{}\"}}", "x".repeat(cckm_sim::BODY_LIMIT + 10));
-    let r = sim.http.post(sim.url("/api/v1/cckm/sap/keys/jobs")).bearer_auth(&jwt).header("Content-Type", "application/json").body(big).send().await.unwrap();
+    let r = sim
+        .http
+        .post(sim.url("/api/v1/cckm/sap/keys/jobs"))
+        .bearer_auth(&jwt)
+        .header("Content-Type", "application/json")
+        .body(big)
+        .send()
+        .await
+        .unwrap();
     common::assert_error(r, 413, "NCERRRequestEntityTooLarge").await;
     // Malformed input.
     for body in ["", "{", "[]", "null", "{\"id\":5}", "{\"id\":\"nope\",\"operation\":\"delete\"}"] {
-        let r = sim.http.post(sim.url("/api/v1/cckm/sap/keys/jobs")).bearer_auth(&jwt).header("Content-Type", "application/json").body(body).send().await.unwrap();
+        let r = sim
+            .http
+            .post(sim.url("/api/v1/cckm/sap/keys/jobs"))
+            .bearer_auth(&jwt)
+            .header("Content-Type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
         common::assert_error(r, 400, "NCERRInvalidParamValue").await;
     }
 }

@@ -17,8 +17,21 @@ async fn two_hundred_concurrent_jobs() {
     let gone = sim.get_json(&jwt, "/api/v1/cckm/sap/keys?limit=1000&gone=true&sort=name").await;
     // Up to 50 restores of gone keys, the rest deletes (flag true), on 200 distinct keys.
     let restores = gone["resources"].as_array().unwrap().len().min(50);
-    let mut targets: Vec<(String, &str)> = present["resources"].as_array().unwrap().iter().take(200 - restores).map(|k| (k["id"].as_str().unwrap().to_string(), "delete")).collect();
-    targets.extend(gone["resources"].as_array().unwrap().iter().take(restores).map(|k| (k["id"].as_str().unwrap().to_string(), "restore")));
+    let mut targets: Vec<(String, &str)> = present["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .take(200 - restores)
+        .map(|k| (k["id"].as_str().unwrap().to_string(), "delete"))
+        .collect();
+    targets.extend(
+        gone["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .take(restores)
+            .map(|k| (k["id"].as_str().unwrap().to_string(), "restore")),
+    );
     assert_eq!(targets.len(), 200);
     let requests = Arc::new(AtomicU64::new(0));
     let start_t = Instant::now();
@@ -69,16 +82,26 @@ async fn two_hundred_concurrent_jobs() {
     let keys_seen: HashSet<&String> = results.iter().map(|(k, _, _)| k).collect();
     assert_eq!(keys_seen.len(), 200);
     let all = sim.get_json(&jwt, "/api/v1/cckm/sap/keys?limit=1000").await;
-    let by_id: HashMap<&str, &Value> = all["resources"].as_array().unwrap().iter().map(|k| (k["id"].as_str().unwrap(), k)).collect();
+    let by_id: HashMap<&str, &Value> =
+        all["resources"].as_array().unwrap().iter().map(|k| (k["id"].as_str().unwrap(), k)).collect();
     let (mut completed, mut failed) = (0, 0);
     for (key, op, job) in &results {
         assert_eq!(job["cckm_key_id"], key.as_str());
         assert_eq!(job["operation"], *op);
         let gone = by_id[key.as_str()]["gone"].as_bool().unwrap();
         match (job["state"].as_str().unwrap(), *op) {
-            ("COMPLETED", "delete") => { completed += 1; assert!(gone) }
-            ("COMPLETED", "restore") => { completed += 1; assert!(!gone) }
-            ("FAILED", "delete") => { failed += 1; assert!(!gone) }
+            ("COMPLETED", "delete") => {
+                completed += 1;
+                assert!(gone)
+            }
+            ("COMPLETED", "restore") => {
+                completed += 1;
+                assert!(!gone)
+            }
+            ("FAILED", "delete") => {
+                failed += 1;
+                assert!(!gone)
+            }
             ("FAILED", "restore") => {
                 failed += 1;
                 assert!(gone);

@@ -33,7 +33,10 @@ async fn error_bodies_carry_the_managers_numbers_and_a_fresh_request_id() {
     assert_eq!(ids.len(), 3, "a fresh requestID per error");
     let jwt = sim.jwt().await;
     let v = body(sim.get(&jwt, &format!("{KEYS}/{}", uuid::Uuid::new_v4())).await).await;
-    assert_eq!((v["code"].clone(), v["codeDesc"].clone()), (json!(16), json!("NCERRResourceNotFound: Resource not found")));
+    assert_eq!(
+        (v["code"].clone(), v["codeDesc"].clone()),
+        (json!(16), json!("NCERRResourceNotFound: Resource not found"))
+    );
     assert!(ids.insert(v["requestID"].as_str().unwrap().to_string()));
     assert_error(sim.get(&jwt, &format!("{KEYS}?limit=x")).await, 400, "NCERRInvalidParamValue").await;
     let hr = sim.key_by_name(&jwt, "hr-archive-2019").await;
@@ -42,7 +45,12 @@ async fn error_bodies_carry_the_managers_numbers_and_a_fresh_request_id() {
     let v = assert_error(sim.get(&jwt, KEYS).await, 500, "NCERRInternalServerError").await;
     assert_eq!(v["code"], 14);
     assert_eq!(v["codeDesc"], "NCERRInternalServerError: unexpected error");
-    sim.http.put(sim.url("/sim/faults")).json(&json!({"rate_limit_per_sec": 0.5, "retry_after_secs": 4})).send().await.unwrap();
+    sim.http
+        .put(sim.url("/sim/faults"))
+        .json(&json!({"rate_limit_per_sec": 0.5, "retry_after_secs": 4}))
+        .send()
+        .await
+        .unwrap();
     let mut limited = None;
     for _ in 0..3 {
         let r = sim.get(&jwt, KEYS).await;
@@ -153,7 +161,8 @@ async fn the_user_flag_stays_an_administrator_beside_the_demo_users() {
     sim.jwt_as("custodian", json!({})).await;
     // --password replaces the demo admin's password in the root domain only.
     let sim = start(cckm_sim::Config { password: "pw".into(), ..config() }).await;
-    assert_error(sim.token(json!({"username": "admin", "password": "admin"})).await, 401, "NCERRUnauthorizedAccess").await;
+    assert_error(sim.token(json!({"username": "admin", "password": "admin"})).await, 401, "NCERRUnauthorizedAccess")
+        .await;
     assert_eq!(sim.token(json!({"username": "admin", "password": "pw"})).await.status(), 200);
     sim.jwt_as("admin", json!({"domain": "eu-payments"})).await;
 }
@@ -176,7 +185,10 @@ async fn a_refresh_token_unused_too_long_is_refused() {
     sim.login().await;
 }
 
-async fn read_until(lines: &mut tokio::io::Lines<tokio::io::BufReader<impl tokio::io::AsyncRead + Unpin>>, needle: &str) -> String {
+async fn read_until(
+    lines: &mut tokio::io::Lines<tokio::io::BufReader<impl tokio::io::AsyncRead + Unpin>>,
+    needle: &str,
+) -> String {
     let found = tokio::time::timeout(Duration::from_secs(20), async {
         while let Ok(Some(l)) = lines.next_line().await {
             if l.contains(needle) {
@@ -204,24 +216,50 @@ async fn the_binary_logs_each_errors_request_id_and_takes_the_dialect_flags() {
     let listening = read_until(&mut out, "listening on ").await;
     let base = listening.rsplit(' ').next().unwrap().to_string();
     let http = reqwest::Client::new();
-    let r = http.post(format!("{base}/api/v1/auth/tokens")).json(&json!({"username": "admin", "password": "x"})).send().await.unwrap();
+    let r = http
+        .post(format!("{base}/api/v1/auth/tokens"))
+        .json(&json!({"username": "admin", "password": "x"}))
+        .send()
+        .await
+        .unwrap();
     let v = body(r).await;
     let id = v["requestID"].as_str().unwrap();
     let line = read_until(&mut err, id).await;
     assert!(line.contains("401") && line.contains("NCERRUnauthorizedAccess"), "{line}");
     assert!(!line.contains("\"x\""), "no password in the log: {line}");
     // --dialect ended with --post-status 202 overriding its 200.
-    let t: Value = body(http.post(format!("{base}/api/v1/auth/tokens")).json(&json!({"username": "admin", "password": "admin"})).send().await.unwrap()).await;
+    let t: Value = body(
+        http.post(format!("{base}/api/v1/auth/tokens"))
+            .json(&json!({"username": "admin", "password": "admin"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     let jwt = t["jwt"].as_str().unwrap();
-    let list: Value = body(http.get(format!("{base}{KEYS}?name=payroll-master")).bearer_auth(jwt).send().await.unwrap()).await;
+    let list: Value =
+        body(http.get(format!("{base}{KEYS}?name=payroll-master")).bearer_auth(jwt).send().await.unwrap()).await;
     let key = &list["resources"][0];
-    let r = http.post(format!("{base}/api/v1/cckm/sap/keys/jobs")).bearer_auth(jwt).json(&json!({"id": key["id"], "operation": "delete"})).send().await.unwrap();
+    let r = http
+        .post(format!("{base}/api/v1/cckm/sap/keys/jobs"))
+        .bearer_auth(jwt)
+        .json(&json!({"id": key["id"], "operation": "delete"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 202);
     let job = body(r).await;
     let mut state = String::new();
     for _ in 0..100 {
         tokio::time::sleep(Duration::from_millis(50)).await;
-        let j: Value = body(http.get(format!("{base}/api/v1/cckm/sap/keys/jobs/{}", job["id"].as_str().unwrap())).bearer_auth(jwt).send().await.unwrap()).await;
+        let j: Value = body(
+            http.get(format!("{base}/api/v1/cckm/sap/keys/jobs/{}", job["id"].as_str().unwrap()))
+                .bearer_auth(jwt)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
         state = j["state"].as_str().unwrap().to_string();
         if state != "PENDING" && state != "IN_PROGRESS" {
             break;

@@ -137,7 +137,13 @@ async fn state_file_always_parses_under_concurrent_writes() {
         let url = sim.url("/api/v1/cckm/sap/keys/jobs");
         let jwt = jwt.clone();
         handles.push(tokio::spawn(async move {
-            http.post(url).bearer_auth(jwt).json(&json!({"id": id, "operation": "delete", "delete_if_backup_fails": true})).send().await.unwrap().status()
+            http.post(url)
+                .bearer_auth(jwt)
+                .json(&json!({"id": id, "operation": "delete", "delete_if_backup_fails": true}))
+                .send()
+                .await
+                .unwrap()
+                .status()
         }));
     }
     for h in handles {
