@@ -112,6 +112,8 @@ impl User {
 #[derive(Debug, Clone)]
 pub struct Users {
     users: Vec<User>,
+    /// Each user's `sub`, in the same order (looked up on every request).
+    subs: Vec<String>,
 }
 
 impl Users {
@@ -136,11 +138,8 @@ impl Users {
         let mut extra = User::new(&config.user, ROOT_DOMAIN, LOCAL_ACCOUNT, &[ADMIN_GROUP]);
         extra.password = config.password.clone();
         users.push(extra);
-        Users { users }
-    }
-
-    pub fn all(&self) -> &[User] {
-        &self.users
+        let subs = users.iter().map(User::sub).collect();
+        Users { users, subs }
     }
 
     /// The user (name, home domain, connection), if any.
@@ -150,7 +149,7 @@ impl Users {
 
     /// The user a token's `sub` and `preferred_username` name, if it still exists.
     pub fn by_sub(&self, sub: &str, name: &str) -> Option<&User> {
-        self.users.iter().find(|u| u.name == name && u.sub() == sub)
+        self.users.iter().zip(&self.subs).find(|(u, s)| u.name == name && *s == sub).map(|(u, _)| u)
     }
 
     /// The user a password grant logs in, and the domain it logs into; `None` for every refusal
