@@ -21,9 +21,14 @@ pub const LEDGER_VERSION: u32 = 1;
 /// At most this many tombstones of cleared jobs are kept (the newest jobs' ones).
 pub const MAX_TOMBSTONES: usize = 5000;
 
-/// The storage key of a user's ledger on one manager.
-pub fn storage_key(origin: &str, user: &str) -> String {
-    format!("cckm-sap-ledger:v1:{origin}:{user}")
+/// The storage key of a user's ledger on one manager: origin + domain + user. A root-domain
+/// user keeps the key of the page before domains existed, so nothing stored is left behind.
+pub fn storage_key(origin: &str, domain: &str, user: &str) -> String {
+    if domain.is_empty() {
+        format!("cckm-sap-ledger:v1:{origin}:{user}")
+    } else {
+        format!("cckm-sap-ledger:v1d:{origin}:{domain}:{user}")
+    }
 }
 
 /// One raw state seen, and when.
@@ -884,8 +889,16 @@ mod tests {
     #[test]
     fn storage_key_format() {
         assert_eq!(
-            storage_key("https://cm.example", "admin"),
+            storage_key("https://cm.example", "", "admin"),
             "cckm-sap-ledger:v1:https://cm.example:admin"
+        );
+        assert_eq!(
+            storage_key("https://cm.example", "eu-payments", "admin"),
+            "cckm-sap-ledger:v1d:https://cm.example:eu-payments:admin"
+        );
+        assert_ne!(
+            storage_key("https://cm.example", "eu-payments", "admin"),
+            storage_key("https://cm.example", "", "admin")
         );
     }
 
