@@ -36,7 +36,7 @@ pub fn job_form(p: &JobFormProps) -> Html {
 
     let refused_note = (!p.refusals.is_empty()).then(|| html! {
         <p class="note not-permitted" id="refusals-note" role="note">
-            {"ⓘ The manager does not let you "}{ summary(&p.refusals) }{". Keys there are marked and not posted; an administrator can change the group's permissions."}
+            {"ℹ The manager does not let you "}{ summary(&p.refusals) }{". Keys there are marked and not posted; an administrator can change the group's permissions."}
         </p>
     });
     if p.selected.is_empty() {
@@ -80,7 +80,7 @@ pub fn job_form(p: &JobFormProps) -> Html {
                     <span><strong>{"Restore to SAP"}</strong>{ format!(" — {} key(s), from their backup", restores.eligible.len()) }</span>
                 </label>
             </fieldset>
-            if current == Operation::Delete {
+            if current == Operation::Delete && !chosen.eligible.is_empty() {
                 <label class="flag">
                     <input type="checkbox" id="flag-delete-if-backup-fails" checked={*flag} onchange={on_flag} />
                     <span><code>{"delete_if_backup_fails"}</code>{" — delete even if the backup fails"}</span>
@@ -99,9 +99,13 @@ pub fn job_form(p: &JobFormProps) -> Html {
                 </div>
             }
             { refused_note }
-            <button type="button" id="review" class={classes!(if current == Operation::Delete { "danger" } else { "primary" })}
+            <button type="button" id="review" class={classes!((!chosen.eligible.is_empty()).then_some(if current == Operation::Delete { "danger" } else { "primary" }))}
                 disabled={chosen.eligible.is_empty()} onclick={on_review}>
-                { format!("{} {} key{}…", current.label(), chosen.eligible.len(), if chosen.eligible.len() == 1 { "" } else { "s" }) }
+                if chosen.eligible.is_empty() {
+                    {"Nothing to post for the selected keys"}
+                } else {
+                    { format!("{} {} key{}…", current.label(), chosen.eligible.len(), if chosen.eligible.len() == 1 { "" } else { "s" }) }
+                }
             </button>
         </div>
     }
