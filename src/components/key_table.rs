@@ -247,7 +247,12 @@ fn key_row(k: &SapKey, selected: bool, running: bool, on_toggle: &Callback<SapKe
             </td>
             <td class="col-group"><bdi>{ k.group_label() }</bdi></td>
             <td class="col-type">{ k.type_size() }</td>
-            <td class="col-state"><span class={classes!("key-state", state_class)}><span aria-hidden="true">{ state.icon() }</span>{" "}{ state.label() }</span></td>
+            <td class="col-state"><span class={classes!("key-state", state_class)}><span aria-hidden="true">{ state.icon() }</span>{" "}{ state.label() }</span>
+                // A key without `gone` may be deleted from SAP all the same: say that it is not stated.
+                if k.gone.is_none() && state != KeyState::Gone {
+                    <span class="gone-unstated" title="The manager's answer does not say whether this key is deleted from SAP">{"deletion not stated"}</span>
+                }
+            </td>
             <td class="col-updated">{ k.updated_at.as_deref().map(local_rfc3339).unwrap_or_default() }</td>
         </tr>
     }
