@@ -354,12 +354,12 @@ pub async fn login(b: &Browser, user: &str, password: &str) -> Result {
     Ok(())
 }
 
-/// Logs in through the page's form into `domain` ("" for root) through `connection`, typed
-/// under the "Domain and sign-in source" disclosure.
-pub async fn login_in(b: &Browser, user: &str, password: &str, domain: &str, connection: &str) -> Result {
+/// Logs in through the page's form into `domain` ("" for root) as a user of `home` ("" for the
+/// same domain) through `connection`, typed under the "Domain and sign-in source" disclosure.
+pub async fn login_in(b: &Browser, user: &str, password: &str, domain: &str, home: &str, connection: &str) -> Result {
     fill_login(b, user, password).await?;
     b.eval("document.querySelector('#login-more').open = true;").await?;
-    for (css, text) in [("#login-domain", domain), ("#login-connection", connection)] {
+    for (css, text) in [("#login-domain", domain), ("#login-auth-domain", home), ("#login-connection", connection)] {
         b.client
             .execute("const i = document.querySelector(arguments[0]); i.value = ''; i.dispatchEvent(new Event('input', {bubbles: true}));", vec![json!(css)])
             .await?;

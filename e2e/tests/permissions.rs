@@ -60,7 +60,7 @@ async fn ldap_and_sub_domain_users_log_in_and_delete() -> e2e::Result {
     login(&b, "ldap-custodian", "ldap-custodian").await?;
     b.wait_text("#login-error", "refused", 10).await?;
     b.eval("document.querySelector('#login-username').value = ''; document.querySelector('#login-password').value = ''; return true;").await?;
-    login_in(&b, "ldap-custodian", "ldap-custodian", "", "corp-ldap").await?;
+    login_in(&b, "ldap-custodian", "ldap-custodian", "", "", "corp-ldap").await?;
     wait_keys(&b, "perm-ldap-login").await?;
     assert_eq!(b.text("#current-user").await?, "ldap-custodian");
     assert_eq!(b.text("#current-connection").await?, "corp-ldap");
@@ -77,10 +77,10 @@ async fn ldap_and_sub_domain_users_log_in_and_delete() -> e2e::Result {
     assert_eq!(kept, "corp-ldap", "the sign-in source is remembered per browser");
     let pw = b.eval("return document.querySelector('#login-password').value;").await?;
     assert_eq!(pw, "", "never the password");
-    login_in(&b, "eu-admin", "eu-admin", "", "local_account").await?;
+    login_in(&b, "eu-admin", "eu-admin", "", "", "local_account").await?;
     b.wait_text("#login-error", "refused", 10).await?;
     b.eval("document.querySelector('#login-username').value = ''; document.querySelector('#login-password').value = ''; return true;").await?;
-    login_in(&b, "eu-admin", "eu-admin", "eu-payments", "local_account").await?;
+    login_in(&b, "eu-admin", "eu-admin", "eu-payments", "", "local_account").await?;
     wait_keys(&b, "perm-eu-login").await?;
     assert_eq!(b.text("#current-domain").await?, "domain eu-payments");
     // Another person's ledger: the LDAP user's job is not listed here.
@@ -92,6 +92,17 @@ async fn ldap_and_sub_domain_users_log_in_and_delete() -> e2e::Result {
     b.wait_job("payroll-reporting", "delete", "succeeded", 20).await?;
     b.screenshot("perm-eu-done").await?;
     assert_eq!(jobs_created(&sim).await?, 2);
+
+    // The root administrator working in eu-payments (auth_domain root) is a visitor there, with
+    // a ledger of their own: not eu-admin's jobs.
+    b.click("#logout").await?;
+    b.wait_for("#login-username", 10).await?;
+    login_in(&b, "admin", "admin", "eu-payments", "root", "local_account").await?;
+    wait_keys(&b, "perm-visitor-login").await?;
+    assert_eq!(b.text("#current-domain").await?, "domain eu-payments (home: root)");
+    let jobs = b.eval("return document.querySelectorAll('#job-list .job').length;").await?;
+    assert_eq!(jobs, 0, "the visitor sees none of eu-admin's jobs");
+    b.screenshot("perm-visitor").await?;
     b.close().await
 }
 

@@ -25,6 +25,8 @@ pub struct Tokens {
     pub user: String,
     /// The domain logged into ("" is the root domain) and the authentication source.
     pub domain: String,
+    /// The user's home domain when it is not `domain`, else "".
+    pub auth_domain: String,
     pub connection: String,
     pub duration_s: Option<u64>,
     pub received_ms: f64,
@@ -39,6 +41,7 @@ impl FromJson for Tokens {
             refresh_token: o.opt_string("refresh_token"),
             user: o.req_string("user")?,
             domain: o.opt_string("domain").unwrap_or_default(),
+            auth_domain: o.opt_string("auth_domain").unwrap_or_default(),
             connection: o.opt_string("connection").unwrap_or_else(|| LOCAL_ACCOUNT.to_string()),
             duration_s: o.opt_u64("duration_s"),
             received_ms: o.opt_f64("received_ms")?,
@@ -53,7 +56,12 @@ impl Tokens {
 
     /// Who holds these tokens, and where.
     pub fn sign_in(&self) -> SignIn {
-        SignIn { user: self.user.clone(), domain: self.domain.clone(), connection: self.connection.clone() }
+        SignIn {
+            user: self.user.clone(),
+            domain: self.domain.clone(),
+            auth_domain: self.auth_domain.clone(),
+            connection: self.connection.clone(),
+        }
     }
 }
 
@@ -124,6 +132,7 @@ impl Api {
             username: who.user.clone(),
             password: password.to_string(),
             domain: who.domain_param(),
+            auth_domain: who.auth_domain_param(),
             connection: who.connection_param(),
         };
         match self.token_call(&req).await {
@@ -165,6 +174,7 @@ impl Api {
             refresh_token: t.refresh_token,
             user: claimed.unwrap_or_else(|| who.user.clone()),
             domain: who.domain.clone(),
+            auth_domain: who.auth_domain.clone(),
             connection: who.connection.clone(),
             duration_s: t.duration,
             received_ms: now_ms(),

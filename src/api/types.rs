@@ -67,6 +67,9 @@ pub enum TokenRequest {
         /// The CipherTrust domain to log into; absent means the root domain.
         #[serde(skip_serializing_if = "Option::is_none")]
         domain: Option<String>,
+        /// The user's home domain, when it is not the domain logged into.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        auth_domain: Option<String>,
         /// The authentication source: `local_account` or an LDAP/OIDC connection's name.
         #[serde(skip_serializing_if = "Option::is_none")]
         connection: Option<String>,
@@ -77,10 +80,11 @@ pub enum TokenRequest {
 impl fmt::Debug for TokenRequest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            TokenRequest::Password { username, domain, connection, .. } => f
+            TokenRequest::Password { username, domain, auth_domain, connection, .. } => f
                 .debug_struct("Password")
                 .field("username", username)
                 .field("domain", domain)
+                .field("auth_domain", auth_domain)
                 .field("connection", connection)
                 .field("password", &"<hidden>")
                 .finish(),
@@ -712,6 +716,7 @@ mod tests {
             username: "admin".into(),
             password: "pw".into(),
             domain: None,
+            auth_domain: None,
             connection: None,
         };
         assert_eq!(
@@ -722,11 +727,12 @@ mod tests {
             username: "ana".into(),
             password: "pw".into(),
             domain: Some("eu-payments".into()),
+            auth_domain: Some("root".into()),
             connection: Some("corp-ldap".into()),
         };
         assert_eq!(
             serde_json::to_value(&d).unwrap(),
-            json!({"grant_type":"password","username":"ana","password":"pw","domain":"eu-payments","connection":"corp-ldap"})
+            json!({"grant_type":"password","username":"ana","password":"pw","domain":"eu-payments","auth_domain":"root","connection":"corp-ldap"})
         );
         let r = TokenRequest::RefreshToken {
             refresh_token: "rt".into(),
@@ -743,6 +749,7 @@ mod tests {
             username: "admin".into(),
             password: "s3cret".into(),
             domain: None,
+            auth_domain: None,
             connection: Some("corp-ldap".into()),
         };
         assert!(!format!("{p:?}").contains("s3cret"));

@@ -172,7 +172,7 @@ struct ConsoleProps {
 fn console(p: &ConsoleProps) -> Html {
     let api = &p.api;
     let origin = storage::origin();
-    let ledger = use_ledger(storage_key(&origin, &p.who.domain, &p.who.user));
+    let ledger = use_ledger(storage_key(&origin, &p.who.domain, &p.who.ledger_user()));
     let (params, set_view) = use_view();
     let remembered_size = storage::local_get(PAGE_SIZE_KEY).and_then(|s| s.parse().ok());
     let query = params.key_query(remembered_size);

@@ -13,6 +13,7 @@ use crate::hooks::{fx::use_fx, state::use_state};
 
 const DOMAIN_KEY: &str = "cckm-sap-login-domain";
 const CONNECTION_KEY: &str = "cckm-sap-login-connection";
+const HOME_KEY: &str = "cckm-sap-login-auth-domain";
 
 #[derive(Properties, PartialEq)]
 pub struct LoginProps {
@@ -33,24 +34,28 @@ pub fn login(props: &LoginProps) -> Html {
     let pass_ref = use_node_ref();
     let domain_ref = use_node_ref();
     let connection_ref = use_node_ref();
+    let home_ref = use_node_ref();
     let busy = use_state(|| false);
     let error = use_state(|| None::<ManagerError>);
     let remembered = use_memo((), |_| {
         SignIn::new("", &storage::local_get(DOMAIN_KEY).unwrap_or_default(), &storage::local_get(CONNECTION_KEY).unwrap_or_default())
+            .with_home(&storage::local_get(HOME_KEY).unwrap_or_default())
     });
     let shown = props.expired.clone().unwrap_or_else(|| (*remembered).clone());
 
     let onsubmit = {
         let (api, cb, busy, error) = (props.api.clone(), props.on_logged_in.clone(), busy.clone(), error.clone());
-        let refs = (user_ref.clone(), pass_ref.clone(), domain_ref.clone(), connection_ref.clone());
+        let refs = (user_ref.clone(), pass_ref.clone(), domain_ref.clone(), connection_ref.clone(), home_ref.clone());
         let fixed = props.expired.clone();
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             if *busy {
                 return;
             }
-            let (user_ref, pass_ref, domain_ref, connection_ref) = &refs;
-            let who = fixed.clone().unwrap_or_else(|| SignIn::new(&value(user_ref), &value(domain_ref), &value(connection_ref)));
+            let (user_ref, pass_ref, domain_ref, connection_ref, home_ref) = &refs;
+            let who = fixed.clone().unwrap_or_else(|| {
+                SignIn::new(&value(user_ref), &value(domain_ref), &value(connection_ref)).with_home(&value(home_ref))
+            });
             let password = value(pass_ref);
             if who.user.is_empty() || password.is_empty() {
                 error.set(Some("Enter your username and password.".into()));
@@ -70,6 +75,7 @@ pub fn login(props: &LoginProps) -> Html {
                         }
                         storage::local_set(DOMAIN_KEY, &who.domain);
                         storage::local_set(CONNECTION_KEY, &who.connection);
+                        storage::local_set(HOME_KEY, &who.auth_domain);
                         cb.emit(t)
                     }
                     Err(e) => error.set(Some(ManagerError::from(&e).with_message(e.login_message()))),
@@ -81,7 +87,7 @@ pub fn login(props: &LoginProps) -> Html {
     use_fx((), |_| crate::perf::mark("cckm:login-ready"));
     let expired = props.expired.is_some();
     // Open the disclosure when it holds something other than the defaults, so nothing is hidden.
-    let non_default = !shown.is_root_domain() || shown.connection != LOCAL_ACCOUNT;
+    let non_default = !shown.is_root_domain() || !shown.auth_domain.is_empty() || shown.connection != LOCAL_ACCOUNT;
     html! {
         <form class={classes!("login", expired.then_some("login-expired"))} {onsubmit} novalidate=true aria-labelledby="login-title">
             <h2 id="login-title">{ if expired { "Your session has expired" } else { "Log in to CipherTrust Manager" } }</h2>
@@ -103,6 +109,10 @@ pub fn login(props: &LoginProps) -> Html {
                 <input id="login-domain" ref={domain_ref} name="domain" placeholder="root" autocomplete="off" spellcheck="false"
                     value={shown.domain.clone()} disabled={expired} aria-describedby="login-domain-hint" />
                 <p class="hint" id="login-domain-hint">{"The CipherTrust domain you work in. Leave empty for the root domain."}</p>
+                <label for="login-auth-domain">{"Your home domain (only if it is another one)"}</label>
+                <input id="login-auth-domain" ref={home_ref} name="auth_domain" autocomplete="off" spellcheck="false"
+                    value={shown.auth_domain.clone()} disabled={expired} aria-describedby="login-auth-domain-hint" />
+                <p class="hint" id="login-auth-domain-hint">{"For an administrator of one domain working in another, e.g. root. Usually empty."}</p>
                 <label for="login-connection">{"Sign-in source (connection)"}</label>
                 <input id="login-connection" ref={connection_ref} name="connection" autocomplete="off" spellcheck="false"
                     value={shown.connection.clone()} disabled={expired} aria-describedby="login-connection-hint" />

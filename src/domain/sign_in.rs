@@ -4,12 +4,18 @@
 /// The manager's built-in authentication source.
 pub const LOCAL_ACCOUNT: &str = "local_account";
 
-/// A user as the manager knows them: name, domain ("" is the root domain) and connection.
+/// A user as the manager knows them: name, domain ("" is the root domain), home domain ("" when
+/// it is the domain logged into) and connection.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct SignIn {
     pub user: String,
     pub domain: String,
+    pub auth_domain: String,
     pub connection: String,
+}
+
+fn is_root(domain: &str) -> bool {
+    domain.is_empty() || domain.eq_ignore_ascii_case("root")
 }
 
 impl SignIn {
@@ -19,8 +25,32 @@ impl SignIn {
         let connection = connection.trim();
         SignIn {
             user: user.trim().to_string(),
-            domain: if domain.eq_ignore_ascii_case("root") { String::new() } else { domain.to_string() },
+            domain: if is_root(domain) { String::new() } else { domain.to_string() },
+            auth_domain: String::new(),
             connection: if connection.is_empty() { LOCAL_ACCOUNT.to_string() } else { connection.to_string() },
+        }
+    }
+
+    /// The user's home domain, when they log into another one; the same domain counts as none.
+    pub fn with_home(mut self, auth_domain: &str) -> SignIn {
+        let home = auth_domain.trim();
+        let same = if is_root(home) { self.domain.is_empty() } else { home == self.domain };
+        self.auth_domain = if same { String::new() } else { home.to_string() };
+        self
+    }
+
+    /// The `auth_domain` of the password grant: only for a home domain other than the one logged into.
+    pub fn auth_domain_param(&self) -> Option<String> {
+        (!self.auth_domain.is_empty()).then(|| self.auth_domain.clone())
+    }
+
+    /// Who owns a ledger in the domain logged into: the name, qualified by a home domain
+    /// (`root\admin`), so a visitor from another domain never shares a local user's ledger.
+    pub fn ledger_user(&self) -> String {
+        if self.auth_domain.is_empty() {
+            self.user.clone()
+        } else {
+            format!("{}\\{}", self.auth_domain, self.user)
         }
     }
 
@@ -38,18 +68,19 @@ impl SignIn {
         self.domain.is_empty()
     }
 
-    /// How the header names the domain.
+    /// How the header names the domain (and the home domain of a visitor).
     pub fn domain_label(&self) -> String {
-        if self.is_root_domain() {
-            "root domain".to_string()
+        let here = if self.is_root_domain() { "root domain".to_string() } else { format!("domain {}", self.domain) };
+        if self.auth_domain.is_empty() {
+            here
         } else {
-            format!("domain {}", self.domain)
+            format!("{here} (home: {})", self.auth_domain)
         }
     }
 
     /// A stable identity for keys and component keys: the domain, then the user.
     pub fn owner_key(&self) -> String {
-        format!("{}\u{1f}{}", self.domain, self.user)
+        format!("{}\u{1f}{}", self.domain, self.ledger_user())
     }
 }
 
@@ -60,7 +91,7 @@ mod tests {
     #[test]
     fn normalises_root_and_connection() {
         let s = SignIn::new(" admin ", " Root ", "");
-        assert_eq!(s, SignIn { user: "admin".into(), domain: "".into(), connection: LOCAL_ACCOUNT.into() });
+        assert_eq!(s, SignIn { user: "admin".into(), domain: "".into(), auth_domain: "".into(), connection: LOCAL_ACCOUNT.into() });
         assert_eq!(s.domain_param(), None);
         assert_eq!(s.connection_param().as_deref(), Some("local_account"));
         assert_eq!(s.domain_label(), "root domain");
@@ -81,5 +112,19 @@ mod tests {
         let b = SignIn::new("bob", "eu-payments", "");
         assert_ne!(a.owner_key(), b.owner_key());
         assert_eq!(a.owner_key(), SignIn::new("bob", "root", LOCAL_ACCOUNT).owner_key());
+    }
+
+    #[test]
+    fn a_visitor_from_another_domain() {
+        let v = SignIn::new("admin", "eu-payments", "").with_home(" root ");
+        assert_eq!(v.auth_domain_param().as_deref(), Some("root"));
+        assert_eq!(v.domain_label(), "domain eu-payments (home: root)");
+        assert_eq!(v.ledger_user(), "root\\admin");
+        let local = SignIn::new("admin", "eu-payments", "");
+        assert_ne!(v.owner_key(), local.owner_key(), "the visitor is not the domain's own admin");
+        // The home domain equal to the domain logged into is no home domain at all.
+        assert_eq!(SignIn::new("a", "", "").with_home("root").auth_domain_param(), None);
+        assert_eq!(SignIn::new("a", "eu", "").with_home("eu").auth_domain_param(), None);
+        assert_eq!(SignIn::new("a", "eu", "").with_home("").ledger_user(), "a");
     }
 }
