@@ -1,4 +1,6 @@
-//! Builds the release page with Trunk (offline) and the simulator binary.
+//! Builds the release page with Trunk (offline), precompresses it, and builds the simulator binary.
+mod compress;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -22,7 +24,8 @@ pub fn command(args: &[String]) -> Result<(), String> {
     Ok(())
 }
 
-/// `trunk build --release` into `dist/`, then makes the output live under a strict CSP.
+/// `trunk build --release` into `dist/`, then makes the output live under a strict CSP and writes
+/// its `.br` and `.gz` siblings.
 pub fn page(t: &Tools) -> Result<PathBuf, String> {
     page_at(t, None, None)
 }
@@ -52,6 +55,9 @@ pub fn page_at(t: &Tools, public_url: Option<&str>, dist: Option<&Path>) -> Resu
     step(&format!("building the page: trunk {} (wasm-opt -Oz)", args.join(" ")));
     status(t.command("trunk").current_dir(&root).args(&args))?;
     externalize_loader(&out)?;
+    step("precompressing the page (brotli 11, gzip -9)");
+    let totals = compress::dist(&out)?;
+    eprintln!("    {}", totals.line());
     Ok(out)
 }
 
