@@ -3,11 +3,18 @@
 //! the rest of the origin) to the simulator standing in for the manager. The page, unchanged, calls
 //! `/api/v1/...` at the origin root.
 //!
+//! A second test checks, for each file of the page and over plain HTTP, that nginx sends the
+//! `.br`/`.gz` the build wrote by the request's `Accept-Encoding`, with the file's own Content-Type,
+//! `Vary`, the cache policy and the security headers, and that `index.html` revalidates with 304:
+//! once with the brotli module as this host has it (installed by `cargo xtask test`) and once as on
+//! a host without it.
+//!
 //! Needs `CCKM_SUBPATH_DIST` (set by `cargo xtask test`), nginx (`NGINX_BIN`, default /usr/sbin/nginx)
 //! and what every end-to-end test needs.
+use std::io::Read;
 use std::path::PathBuf;
 
-use e2e::nginx::Nginx;
+use e2e::nginx::{brotli_enabled, precompressed, Brotli, Nginx, Precompressed};
 use e2e::{login, Browser, Sim};
 use serde_json::json;
 
@@ -148,4 +155,150 @@ async fn the_page_works_under_a_sub_path_behind_nginx() -> e2e::Result {
         "the page broke under nginx: {errors:?}"
     );
     b.close().await
+}
+
+const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+
+/// A response read whole.
+struct Got {
+    status: u16,
+    headers: reqwest::header::HeaderMap,
+    body: Vec<u8>,
+}
+
+impl Got {
+    fn header(&self, name: &str) -> String {
+        self.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string()
+    }
+}
+
+/// A client that neither asks for nor undoes any encoding, whatever reqwest's features.
+fn raw_client() -> reqwest::Result<reqwest::Client> {
+    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).no_gzip().no_brotli().no_deflate().no_zstd().build()
+}
+
+async fn get(http: &reqwest::Client, url: &str, headers: &[(&str, &str)]) -> e2e::Result<Got> {
+    let mut req = http.get(url);
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    let r = req.send().await?;
+    let (status, headers) = (r.status().as_u16(), r.headers().clone());
+    Ok(Got { status, headers, body: r.bytes().await?.to_vec() })
+}
+
+fn content_type(name: &str) -> &'static str {
+    match name.rsplit('.').next() {
+        Some("wasm") => "application/wasm",
+        Some("js") => "text/javascript",
+        Some("css") => "text/css",
+        Some("svg") => "image/svg+xml",
+        Some("html") => "text/html",
+        _ => "?",
+    }
+}
+
+/// The headers every answer for the page carries, as the simulator sends them.
+fn assert_security(got: &Got, reference: &[(String, String)], what: &str) {
+    for (name, want) in reference {
+        assert_eq!(&got.header(name), want, "{what}: {name}");
+    }
+}
+
+/// Each file by each encoding: body, Content-Encoding, Content-Type, Vary, Cache-Control, security.
+async fn check_encodings(nginx: &Nginx, files: &[Precompressed], reference: &[(String, String)]) -> e2e::Result {
+    let http = raw_client()?;
+    let br = nginx.brotli;
+    for f in files {
+        let mut urls = vec![format!("{}/sap-key-jobs/{}", nginx.base, f.name)];
+        if f.name == "index.html" {
+            urls.push(nginx.page_url());
+            urls.push(format!("{}/sap-key-jobs/some/deep/link", nginx.base));
+        }
+        let (best, best_body) = if br { ("br", &f.br) } else { ("gzip", &f.gz) };
+        let cases: [(Option<&str>, &str, &Vec<u8>); 6] = [
+            (Some("br"), if br { "br" } else { "" }, if br { &f.br } else { &f.plain }),
+            (Some("gzip"), "gzip", &f.gz),
+            (Some("gzip, deflate, br, zstd"), best, best_body),
+            (Some("br;q=0, gzip"), "gzip", &f.gz),
+            (Some("identity"), "", &f.plain),
+            (None, "", &f.plain),
+        ];
+        for url in &urls {
+            for (accept, encoding, body) in cases {
+                let what = format!("{url} with Accept-Encoding {accept:?} (brotli_static {})", if br { "on" } else { "off" });
+                let headers: Vec<(&str, &str)> = accept.map(|a| ("accept-encoding", a)).into_iter().collect();
+                let got = get(&http, url, &headers).await?;
+                assert_eq!(got.status, 200, "{what}");
+                assert_eq!(got.header("content-encoding"), encoding, "{what}");
+                let file = match encoding {
+                    "br" => format!("{}.br", f.name),
+                    "gzip" => format!("{}.gz", f.name),
+                    _ => f.name.clone(),
+                };
+                assert!(got.body == *body, "{what}: {} bytes, not the {} bytes of {file}", got.body.len(), body.len());
+                assert!(got.header("content-type").starts_with(content_type(&f.name)), "{what}: {}", got.header("content-type"));
+                assert!(got.header("vary").to_ascii_lowercase().contains("accept-encoding"), "{what}: vary {:?}", got.header("vary"));
+                let cache = if f.name == "index.html" { "no-cache" } else { IMMUTABLE };
+                assert_eq!(got.header("cache-control"), cache, "{what}");
+                assert_security(&got, reference, &what);
+                if encoding == "gzip" {
+                    let mut plain = Vec::new();
+                    flate2::read::GzDecoder::new(&got.body[..]).read_to_end(&mut plain)?;
+                    assert!(plain == f.plain, "{what}: the .gz is not {}", f.name);
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// index.html, by each encoding: a second request with its ETag or its date gets 304, headers kept.
+async fn check_revalidation(nginx: &Nginx, reference: &[(String, String)]) -> e2e::Result {
+    let http = raw_client()?;
+    for url in [nginx.page_url(), format!("{}index.html", nginx.page_url())] {
+        for accept in ["br", "gzip", "identity"] {
+            let what = format!("{url} with Accept-Encoding {accept}");
+            let ae = ("accept-encoding", accept);
+            let first = get(&http, &url, &[ae]).await?;
+            let (etag, modified) = (first.header("etag"), first.header("last-modified"));
+            assert!(first.status == 200 && !etag.is_empty() && !modified.is_empty(), "{what}: {:?}", first.headers);
+            for condition in [("if-none-match", etag.as_str()), ("if-modified-since", modified.as_str())] {
+                let again = get(&http, &url, &[ae, condition]).await?;
+                let what = format!("{what}, {}: {}", condition.0, condition.1);
+                assert_eq!(again.status, 304, "{what}");
+                assert!(again.body.is_empty(), "{what}");
+                assert_eq!(again.header("cache-control"), "no-cache", "{what}");
+                assert_security(&again, reference, &what);
+            }
+            let changed = get(&http, &url, &[ae, ("if-none-match", "\"not-this-one\"")]).await?;
+            assert_eq!(changed.status, 200, "{what}: another ETag is a full answer");
+        }
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn nginx_sends_each_file_precompressed_with_its_headers() -> e2e::Result {
+    let dist = subpath_dist()?;
+    let files = precompressed(&dist)?;
+    let kinds: Vec<&str> = files.iter().filter_map(|f| f.name.rsplit('.').next()).collect();
+    for ext in e2e::nginx::COMPRESSIBLE {
+        assert!(kinds.contains(&ext), "no .{ext} in {}: {kinds:?}", dist.display());
+    }
+    let sim = Sim::start(&[])?;
+    let sim_root = raw_client()?.get(format!("{}/", sim.base)).send().await?;
+    let reference: Vec<(String, String)> = SECURITY_HEADERS.iter().map(|h| (h.to_string(), header(&sim_root, h))).collect();
+    assert!(reference.iter().all(|(_, v)| !v.is_empty()), "{reference:?}");
+
+    if !brotli_enabled() {
+        eprintln!("the brotli module is not installed here (apt-get install libnginx-mod-http-brotli-static): gzip only");
+    }
+    for mode in [Brotli::Host, Brotli::Absent] {
+        let nginx = Nginx::start_with(&dist, &sim.base, mode)?;
+        assert_eq!(nginx.brotli, mode == Brotli::Host && brotli_enabled());
+        check_encodings(&nginx, &files, &reference).await?;
+        check_revalidation(&nginx, &reference).await?;
+    }
+    Ok(())
 }

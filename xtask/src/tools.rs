@@ -10,6 +10,8 @@ pub const WASM_PACK_VERSION: &str = "0.15.1";
 pub const BINARYEN_NPM: &str = "binaryen@132";
 /// The accessibility engine the end-to-end tests inject into the page (test only).
 pub const AXE_CORE_VERSION: &str = "4.10.3";
+/// Debian's `brotli_static` module for nginx: the deployment test checks the `.br` files (test only).
+pub const NGINX_BROTLI_DEB: &str = "libnginx-mod-http-brotli-static";
 
 #[derive(Clone, Copy, PartialEq, PartialOrd)]
 pub enum Need {
@@ -152,6 +154,10 @@ pub fn ensure(need: Need) -> Result<Tools, String> {
         if !nginx.exists() {
             debs.push("nginx");
         }
+        // Beside Debian's own nginx only: another NGINX_BIN brings its own modules.
+        if nginx == Path::new("/usr/sbin/nginx") && deb_missing(NGINX_BROTLI_DEB) {
+            debs.push(NGINX_BROTLI_DEB);
+        }
         if !debs.is_empty() {
             let root_user = output("id", &["-u"]).is_some_and(|u| u.trim() == "0");
             if !root_user {
@@ -162,7 +168,7 @@ pub fn ensure(need: Need) -> Result<Tools, String> {
                 ));
             }
             step(&format!(
-                "installing {} from Debian (apt-get): the browser tests run in Chromium; nginx serves the sub-path deployment test",
+                "installing {} from Debian (apt-get): the browser tests run in Chromium; nginx and its brotli module serve the deployment test",
                 debs.join(", ")
             ));
             status(Command::new("apt-get").args(["update", "-q"]))?;
@@ -178,6 +184,14 @@ pub fn ensure(need: Need) -> Result<Tools, String> {
     let old = std::env::var("PATH").unwrap_or_default();
     let path = format!("{}:{}:{}", npm_bin.display(), bin.display(), old);
     Ok(Tools { path, chromium, chromedriver, nginx, axe_js })
+}
+
+/// Whether dpkg has not installed a package (false where there is no dpkg: nothing to install).
+fn deb_missing(package: &str) -> bool {
+    match Command::new("dpkg-query").args(["-W", "-f=${Status}", package]).output() {
+        Err(_) => false,
+        Ok(out) => String::from_utf8_lossy(&out.stdout).split_whitespace().last() != Some("installed"),
+    }
 }
 
 /// The `version` in an npm package's package.json.
@@ -200,5 +214,15 @@ mod tests {
         assert_eq!(npm_version(&dir).as_deref(), Some("4.10.3"));
         std::fs::remove_dir_all(&dir).unwrap();
         assert_eq!(npm_version(&dir), None);
+    }
+
+    #[test]
+    fn tells_an_installed_debian_package_from_a_missing_one() {
+        if Command::new("dpkg-query").arg("--version").output().is_err() {
+            assert!(!deb_missing("dpkg"), "without dpkg nothing is installed from Debian");
+            return;
+        }
+        assert!(!deb_missing("dpkg"));
+        assert!(deb_missing("cckm-no-such-package"));
     }
 }
