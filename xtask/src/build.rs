@@ -55,10 +55,17 @@ pub fn page_at(t: &Tools, public_url: Option<&str>, dist: Option<&Path>) -> Resu
     step(&format!("building the page: trunk {} (wasm-opt -Oz)", args.join(" ")));
     status(t.command("trunk").current_dir(&root).args(&args))?;
     externalize_loader(&out)?;
-    step("precompressing the page (brotli 11, gzip -9)");
-    let totals = compress::dist(&out)?;
-    eprintln!("    {}", totals.line());
+    precompress(&out)?;
     Ok(out)
+}
+
+/// Writes `X.br` (brotli 11) and `X.gz` (gzip -9) beside each compressible file of a built dist
+/// (the page's, or the bench's floor) and prints the totals.
+pub fn precompress(dist: &Path) -> Result<(), String> {
+    step(&format!("precompressing {} (brotli 11, gzip -9)", dist.display()));
+    let totals = compress::dist(dist)?;
+    eprintln!("    {}", totals.line());
+    Ok(())
 }
 
 /// `sap-key-jobs`, `/sap-key-jobs` and `/sap-key-jobs/` all mean `/sap-key-jobs/`.

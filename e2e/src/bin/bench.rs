@@ -5,11 +5,13 @@
 //! `CHROMIUM` (as for the end-to-end tests), `CCKM_FLOOR_DIST` (the minimal Yew app built with the
 //! same profile), and optionally `CCKM_BENCH_JSON` (default `target/bench.json`),
 //! `CCKM_BENCH_RUNS` (page timings, default 5), `CCKM_BENCH_JOB_MS` (length of one job in the load
-//! scenario, default 60000), `CCKM_BENCH_IDLE_S` (idle window after every job ended, default 60)
-//! and `CCKM_BENCH_HIDDEN_S` (hidden-tab window, default 30).
+//! scenario, default 60000), `CCKM_BENCH_IDLE_S` (idle window after every job ended, default 60),
+//! `CCKM_BENCH_HIDDEN_S` (hidden-tab window, default 30) and `CCKM_BENCH_SLOW_RUNS` (rounds on
+//! the emulated links, bench/slow_link.rs; default `CCKM_BENCH_RUNS`).
 //!
-//! For looking into a figure: `CCKM_BENCH_ONLY=page` (page timings only) or `=tick` (job-list
-//! ticks only), `CCKM_BENCH_DEBUG=1` (the first key page's API timings, marks and long animation
+//! For looking into a figure: `CCKM_BENCH_ONLY=page` (page timings only), `=tick` (job-list
+//! ticks only) or `=slow` (the emulated links only; `CCKM_BENCH_DEVTOOLS_PRESETS=1` for DevTools'
+//! own scaled presets), `CCKM_BENCH_DEBUG=1` (the first key page's API timings, marks and long animation
 //! frames, and the next page's marks), `CCKM_BENCH_PROFILE=1` (a CDP CPU profile and CDP script /
 //! style / layout times of the next-page action and of the last two ticks; `=first`: of the login
 //! submit → first key page instead; function names need a wasm built with
@@ -18,12 +20,19 @@
 //!
 //! Every time inside the page is read from the page's own `performance` marks (src/perf.rs)
 //! through WebDriver; wall clocks are used only for waiting and for the simulator's load windows.
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use e2e::{Browser, Sim};
 use serde_json::{json, Value};
+
+// Modules of this binary, beside it in bench/ (a file directly in src/bin/ would be a binary).
+#[path = "bench/sizes.rs"]
+mod sizes;
+#[path = "bench/slow_link.rs"]
+mod slow_link;
+
+use sizes::{floor_files, floor_sim, loaded_files, size_files};
 
 type Res<T = ()> = e2e::Result<T>;
 
@@ -43,12 +52,6 @@ fn median(v: &[f64]) -> f64 {
     } else {
         (s[n / 2 - 1] + s[n / 2]) / 2.0
     }
-}
-
-fn gzip9(bytes: &[u8]) -> usize {
-    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(9));
-    enc.write_all(bytes).expect("gzip into memory");
-    enc.finish().expect("gzip into memory").len()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -101,44 +104,6 @@ async fn wait_count(b: &Browser, script: &str, want: u64, secs: u64) -> Res<u64>
 }
 
 const ROWS: &str = "return document.querySelectorAll('.keys-table tbody tr').length;";
-
-/// The document and every resource it fetched (Resource Timing), API calls excluded.
-async fn loaded_files(b: &Browser) -> Res<Vec<Value>> {
-    let v = b
-        .eval(
-            "const f = e => ({url: e.name, kind: e.initiatorType || 'navigation', transfer: e.transferSize, decoded: e.decodedBodySize});
-             return [...performance.getEntriesByType('navigation'), ...performance.getEntriesByType('resource')]
-                 .map(f).filter(e => !new URL(e.url).pathname.startsWith('/api/'));",
-        )
-        .await?;
-    Ok(v.as_array().cloned().unwrap_or_default())
-}
-
-/// gzip -9 size of each loaded file, read from `dist` (URL path `/` is `index.html`).
-fn size_files(dist: &Path, loaded: &[Value]) -> Res<(Vec<Value>, usize, usize)> {
-    let mut out = Vec::new();
-    let (mut raw_sum, mut gz_sum) = (0, 0);
-    for e in loaded {
-        let url = url::Url::parse(e["url"].as_str().unwrap_or_default())?;
-        let mut rel = url.path().trim_start_matches('/').to_string();
-        if rel.is_empty() {
-            rel = "index.html".into();
-        }
-        let path = dist.join(&rel);
-        if !path.is_file() {
-            // The browser's own `/favicon.ico` guess on a page without an icon: not a file of the build.
-            eprintln!("    (not counted: {url} is not a file of {})", dist.display());
-            continue;
-        }
-        let bytes = std::fs::read(&path).map_err(|err| format!("{} (loaded as {url}): {err}", path.display()))?;
-        let gz = gzip9(&bytes);
-        raw_sum += bytes.len();
-        gz_sum += gz;
-        out.push(json!({"file": rel, "kind": e["kind"], "bytes": bytes.len(), "gzip9": gz}));
-    }
-    out.sort_by_key(|v| std::cmp::Reverse(v["gzip9"].as_u64().unwrap_or(0)));
-    Ok((out, raw_sum, gz_sum))
-}
 
 // ---------------------------------------------------------------------------------------------
 // Chrome DevTools Protocol through ChromeDriver (`goog/cdp/execute`).
@@ -458,24 +423,6 @@ fn print_profile(p: &Value) {
     }
 }
 
-/// Size of the floor: the minimal Yew app loaded the same way.
-async fn floor_files() -> Res<Vec<Value>> {
-    let floor = std::env::var("CCKM_FLOOR_DIST").map_err(|_| "CCKM_FLOOR_DIST is not set: run `cargo xtask bench`")?;
-    let page = std::env::var("CCKM_DIST")?;
-    std::env::set_var("CCKM_DIST", &floor);
-    let sim = Sim::start(&["--keys", "10"]);
-    std::env::set_var("CCKM_DIST", &page);
-    let sim = sim?;
-    let b = Browser::start().await?;
-    b.goto(&format!("{}/", sim.base)).await?;
-    b.wait_for("#increment", 30).await?;
-    b.click("#increment").await?;
-    b.wait_text("#count", "1", 10).await?;
-    let files = loaded_files(&b).await?;
-    b.close().await?;
-    Ok(files)
-}
-
 struct TickRun {
     merge: f64,
     render: f64,
@@ -729,6 +676,20 @@ impl Row {
     }
 }
 
+fn print_rows(rows: &[Row]) {
+    println!("{:<64} {:>12} {:>10} {:>8} {:>6}", "figure", "value", "budget", "margin", "");
+    println!("{}", "-".repeat(104));
+    for r in rows {
+        let budget = r.budget.map(|(op, b)| format!("{op} {}", fmt(b, r.unit))).unwrap_or_default();
+        let verdict = match r.pass() {
+            Some(true) => "PASS",
+            Some(false) => "MISS",
+            None => "",
+        };
+        println!("{:<64} {:>12} {:>10} {:>8} {:>6}", r.what, fmt(r.value, r.unit), budget, r.margin(), verdict);
+    }
+}
+
 fn fmt(v: f64, unit: &str) -> String {
     match unit {
         "bytes" => format!("{v:.0} B"),
@@ -776,6 +737,7 @@ async fn main() -> std::process::ExitCode {
 
 async fn run() -> Res {
     let runs: usize = env_or("CCKM_BENCH_RUNS", 5);
+    let slow_runs: usize = env_or("CCKM_BENCH_SLOW_RUNS", runs);
     let job_ms: u64 = env_or("CCKM_BENCH_JOB_MS", 60_000);
     let hidden_s: u64 = env_or("CCKM_BENCH_HIDDEN_S", 30);
     let idle_s: u64 = env_or("CCKM_BENCH_IDLE_S", 60);
@@ -788,6 +750,13 @@ async fn run() -> Res {
     let mut rows: Vec<Row> = Vec::new();
     if std::env::var("CCKM_BENCH_ONLY").as_deref() == Ok("tick") {
         job_tick().await?;
+        return Ok(());
+    }
+    if std::env::var("CCKM_BENCH_ONLY").as_deref() == Ok("slow") {
+        let (sim, floor) = (Sim::start(&["--keys", "50000", "--groups", "40"])?, floor_sim()?);
+        let slow = slow_link::measure(&sim.base, &floor.base, slow_runs).await?;
+        print_rows(&slow.rows);
+        slow.files.iter().for_each(|l| println!("{l}"));
         return Ok(());
     }
 
@@ -809,16 +778,20 @@ async fn run() -> Res {
         );
         page_runs.push(r);
     }
-    drop(sim);
     if std::env::var("CCKM_BENCH_ONLY").as_deref() == Ok("page") {
         for (what, f) in [("login form", (|r: &PageRun| r.login_ready) as fn(&PageRun) -> f64), ("first page", |r| r.first_page), ("search", |r| r.search), ("next page", |r| r.next_page)] {
             eprintln!("    median {what}: {:.1} ms", median(&page_runs.iter().map(f).collect::<Vec<_>>()));
         }
         return Ok(());
     }
+    eprintln!("--- start on an emulated link: {slow_runs} rounds of Slow 4G, Fast 4G and loopback, page and floor");
+    let floor = floor_sim()?;
+    let slow = slow_link::measure(&sim.base, &floor.base, slow_runs).await?;
+    drop(sim);
     let (page_files, page_raw, page_gz) = size_files(&dist, &page_runs[0].files)?;
     eprintln!("--- floor: the minimal Yew app");
-    let floor_loaded = floor_files().await?;
+    let floor_loaded = floor_files(&floor.base).await?;
+    drop(floor);
     let (floor_files, floor_raw, floor_gz) = size_files(&floor_dist, &floor_loaded)?;
     let ratio = page_gz as f64 / floor_gz as f64;
 
@@ -834,6 +807,7 @@ async fn run() -> Res {
     ] {
         rows.push(Row { id, what: what.into(), value: median(&v), unit: "ms", runs: v, budget: Some(("<=", b)) });
     }
+    rows.extend(slow.rows);
 
     // --- Job list tick.
     eprintln!("--- job list: 1,000 jobs, 100 change per tick, {TICKS} ticks");
@@ -863,18 +837,8 @@ async fn run() -> Res {
     rows.push(Row { id: "sim_list_ms", what: "simulator: key-list page of 50 out of 50,000 (median of 200)".into(), value: list_median, unit: "ms", runs: vec![list_p95], budget: Some(("<=", 20.0)) });
 
     // --- Print.
-    println!("\ncargo xtask bench — median of {runs} runs for page timings, of {TICKS} job-list ticks; one run of the load scenario\n");
-    println!("{:<64} {:>12} {:>10} {:>8} {:>6}", "figure", "value", "budget", "margin", "");
-    println!("{}", "-".repeat(104));
-    for r in &rows {
-        let budget = r.budget.map(|(op, b)| format!("{op} {}", fmt(b, r.unit))).unwrap_or_default();
-        let verdict = match r.pass() {
-            Some(true) => "PASS",
-            Some(false) => "MISS",
-            None => "",
-        };
-        println!("{:<64} {:>12} {:>10} {:>8} {:>6}", r.what, fmt(r.value, r.unit), budget, r.margin(), verdict);
-    }
+    println!("\ncargo xtask bench — median of {runs} runs for page timings, {slow_runs} on emulated links, of {TICKS} job-list ticks; one run of the load scenario\n");
+    print_rows(&rows);
     println!("\nfiles of a cold load (gzip -9):");
     for f in &page_files {
         println!("  page  {:<48} {:>9} B  gzip {:>8} B", f["file"].as_str().unwrap_or(""), f["bytes"], f["gzip9"]);
@@ -882,6 +846,8 @@ async fn run() -> Res {
     for f in &floor_files {
         println!("  floor {:<48} {:>9} B  gzip {:>8} B", f["file"].as_str().unwrap_or(""), f["bytes"], f["gzip9"]);
     }
+    println!("files of a cold load as served (loopback):");
+    slow.files.iter().for_each(|l| println!("{l}"));
     println!("load details: hidden-tab requests by route {}, idle requests by route {}, visibility {}", l.hidden_routes, l.idle_routes, l.visibility);
     let met = rows.iter().filter(|r| r.pass() == Some(true)).count();
     let budgets = rows.iter().filter(|r| r.budget.is_some()).count();
@@ -898,6 +864,7 @@ async fn run() -> Res {
         })).collect::<Vec<_>>(),
         "sizes": {"page": {"files": page_files, "bytes": page_raw, "gzip9": page_gz},
                   "floor": {"files": floor_files, "bytes": floor_raw, "gzip9": floor_gz}, "ratio": ratio},
+        "slow_link": slow.json,
         "job_tick": tick_info,
         "load": {"job_ms": job_ms, "watch_s": l.watch_s, "job_gets": l.job_gets, "max_in_flight": l.max_in_flight,
                  "hidden_s": l.hidden_s, "hidden_requests": l.hidden_requests, "hidden_routes": l.hidden_routes,
