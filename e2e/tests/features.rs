@@ -282,7 +282,7 @@ async fn themes_follow_the_system_and_the_toggle_and_screenshots() -> e2e::Resul
     assert_eq!(b.eval(bg).await?, json!("rgb(244, 246, 249)"), "system light");
     b.click("#theme-toggle").await?; // light
     b.click("#theme-toggle").await?; // dark
-    b.wait_text("#theme-toggle", "Theme: dark", 5).await?;
+    b.wait_text("#theme-toggle", "Switch to the system's theme", 5).await?; // dark now
     assert_eq!(b.eval(bg).await?, json!("rgb(18, 22, 28)"), "forced dark over a light system");
     b.goto(&format!("{}/", sim.base)).await?;
     b.wait_for(".keys-table tbody tr", 20).await?;

@@ -83,17 +83,19 @@ pub fn app(props: &AppProps) -> Html {
                     <span class="brand-sub">{"CipherTrust Manager · CCKM"}</span>
                 </div>
                 <div class="who">
-                    <button type="button" id="theme-toggle" title="Switch between the system's theme, light and dark"
-                        onclick={cycle_theme.reform(|_| ())}>{ format!("Theme: {}", theme.as_str()) }</button>
-                if let Some(w) = &who {
+                    if let Some(w) = &who {
                         <span class="user">{"Signed in as "}<bdi id="current-user">{ w.user.clone() }</bdi>
                             {" · "}<bdi id="current-domain">{ w.domain_label() }</bdi>
                             if w.connection != crate::domain::sign_in::LOCAL_ACCOUNT {
                                 {" · via "}<bdi id="current-connection">{ w.connection.clone() }</bdi>
                             }
                         </span>
+                    }
+                    <button type="button" id="theme-toggle" title={theme.current_label()}
+                        onclick={cycle_theme.reform(|_| ())}>{ theme.switch_label() }</button>
+                    if who.is_some() {
                         <button type="button" id="logout" onclick={session.logout.reform(|_| ())}>{"Log out"}</button>
-                }
+                    }
                 </div>
             </header>
             if let Some(w) = &who {

@@ -35,6 +35,22 @@ impl Theme {
             Theme::Dark => Theme::System,
         }
     }
+    /// What the toggle does when pressed now: it names the theme it switches to.
+    pub fn switch_label(self) -> &'static str {
+        match self.next() {
+            Theme::System => "Switch to the system's theme",
+            Theme::Light => "Switch to light theme",
+            Theme::Dark => "Switch to dark theme",
+        }
+    }
+    /// The theme in force, for the toggle's tooltip.
+    pub fn current_label(self) -> &'static str {
+        match self {
+            Theme::System => "Theme now: the system's (light or dark). Remembered in this browser.",
+            Theme::Light => "Theme now: light. Remembered in this browser.",
+            Theme::Dark => "Theme now: dark. Remembered in this browser.",
+        }
+    }
 }
 
 #[hook]
