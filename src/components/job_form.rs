@@ -64,7 +64,7 @@ pub fn job_form(p: &JobFormProps) -> Html {
     html! {
         <div class="job-form" id="job-form">
             <div class="selection-line">
-                <strong id="selected-count">{ format!("{} key{} selected", p.selected.len(), if p.selected.len() == 1 { "" } else { "s" }) }</strong>
+                <strong id="selected-count">{ format!("{} selected", keys(p.selected.len())) }</strong>
                 <button type="button" class="link" onclick={p.on_clear.reform(|_| ())}>{"Clear selection"}</button>
             </div>
             <fieldset class="ops">
@@ -72,12 +72,12 @@ pub fn job_form(p: &JobFormProps) -> Html {
                 <label class={classes!("op", (deletes.eligible.is_empty()).then_some("disabled"))}>
                     <input type="radio" name="op" id="op-delete" checked={current == Operation::Delete}
                         disabled={deletes.eligible.is_empty()} onchange={choose(Operation::Delete)} />
-                    <span><strong>{"Delete from SAP"}</strong>{ format!(" — {} key(s); the backup stays in CipherTrust Manager", deletes.eligible.len()) }</span>
+                    <span><strong>{"Delete from SAP"}</strong>{ format!(" — {}; the backup stays in CipherTrust Manager", keys(deletes.eligible.len())) }</span>
                 </label>
                 <label class={classes!("op", (restores.eligible.is_empty()).then_some("disabled"))}>
                     <input type="radio" name="op" id="op-restore" checked={current == Operation::Restore}
                         disabled={restores.eligible.is_empty()} onchange={choose(Operation::Restore)} />
-                    <span><strong>{"Restore to SAP"}</strong>{ format!(" — {} key(s), from their backup", restores.eligible.len()) }</span>
+                    <span><strong>{"Restore to SAP"}</strong>{ format!(" — {}, from their backup", keys(restores.eligible.len())) }</span>
                 </label>
             </fieldset>
             if current == Operation::Delete && !chosen.eligible.is_empty() {
@@ -91,7 +91,7 @@ pub fn job_form(p: &JobFormProps) -> Html {
             }
             if !chosen.skipped.is_empty() {
                 <div class="skipped" id="skipped-list">
-                    <p>{ format!("{} selected key(s) will be skipped:", chosen.skipped.len()) }</p>
+                    <p>{ match chosen.skipped.len() { 1 => "1 selected key will be skipped:".to_string(), n => format!("{n} selected keys will be skipped:") } }</p>
                     <ul>
                         { for chosen.skipped.iter().take(20).map(|(k, why)| html! { <li><bdi>{ k.name.clone() }</bdi>{" — "}{ why.describe(current, k) }</li> }) }
                         if chosen.skipped.len() > 20 { <li>{ format!("… and {} more", chosen.skipped.len() - 20) }</li> }
@@ -104,9 +104,18 @@ pub fn job_form(p: &JobFormProps) -> Html {
                 if chosen.eligible.is_empty() {
                     {"Nothing to post for the selected keys"}
                 } else {
-                    { format!("{} {} key{}…", current.label(), chosen.eligible.len(), if chosen.eligible.len() == 1 { "" } else { "s" }) }
+                    { format!("{} {}…", current.label(), keys(chosen.eligible.len())) }
                 }
             </button>
         </div>
+    }
+}
+
+/// "1 key", "2 keys".
+fn keys(n: usize) -> String {
+    if n == 1 {
+        "1 key".to_string()
+    } else {
+        format!("{n} keys")
     }
 }

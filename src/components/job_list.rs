@@ -34,7 +34,7 @@ pub fn job_list(p: &JobListProps) -> Html {
     html! {
         <>
             <div class="jobs-head">
-                <span class="muted">{ format!("{} job(s), {} finished", p.entries.len(), finished) }</span>
+                <span class="muted">{ match p.entries.len() { 1 => format!("1 job, {finished} finished"), n => format!("{n} jobs, {finished} finished") } }</span>
                 <span class="actions">
                     <button type="button" id="export-json" onclick={p.on_export.reform(|_| "json")}>{"Export JSON"}</button>
                     <button type="button" id="export-csv" onclick={p.on_export.reform(|_| "csv")}>{"Export CSV"}</button>
