@@ -92,8 +92,8 @@ pub fn confirm_dialog(p: &ConfirmProps) -> Html {
                                 html! {
                                     <tr key={k.id.clone()}>
                                         <td class="confirm-name" title={k.name.clone()}><bdi>{ k.name.clone() }</bdi></td>
-                                        <td><bdi>{ k.group.clone().unwrap_or_else(|| "—".into()) }</bdi></td>
-                                        if submitted { <td class="outcome">{ outcome.map(render_outcome).unwrap_or_default() }</td> }
+                                        <td class="confirm-group" data-label="Group"><bdi>{ k.group.clone().unwrap_or_else(|| "—".into()) }</bdi></td>
+                                        if submitted { <td class="outcome" data-label="Result">{ outcome.map(render_outcome).unwrap_or_default() }</td> }
                                     </tr>
                                 }
                             }) }

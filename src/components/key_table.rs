@@ -137,7 +137,10 @@ pub fn key_table(props: &KeyTableProps) -> Html {
             <table class={classes!("keys-table", loading.then_some("is-loading"))} aria-busy={loading.to_string()}>
                 <thead><tr>
                     <th scope="col" class="col-check">
-                        <input type="checkbox" id="select-page" aria-label="Select all keys on this page" checked={all_on_page} onchange={on_page_toggle} />
+                        <label class="select-all">
+                            <input type="checkbox" id="select-page" aria-label="Select all keys on this page" checked={all_on_page} onchange={on_page_toggle} />
+                            <span class="cards-only" aria-hidden="true">{"Select all"}</span>
+                        </label>
                     </th>
                     { header(SortField::Name, "Name", "col-name") }
                     { header(SortField::Group, "Group", "col-group") }
@@ -154,7 +157,10 @@ pub fn key_table(props: &KeyTableProps) -> Html {
     let notes = page.map(|p| {
         let mut notes: Vec<String> = p.messages.clone();
         if p.skipped > 0 {
-            notes.push(format!("{} key(s) on this page could not be read and are not shown.", p.skipped));
+            notes.push(match p.skipped {
+                1 => "1 key on this page could not be read and is not shown.".to_string(),
+                n => format!("{n} keys on this page could not be read and are not shown."),
+            });
         }
         notes
     });
@@ -197,6 +203,7 @@ pub fn key_table(props: &KeyTableProps) -> Html {
                 <button type="button" id="page-prev" disabled={q.page == 0} onclick={ let (q, cb) = (q.clone(), props.on_query.clone()); Callback::from(move |_| { crate::perf::mark("cckm:page-requested"); cb.emit(q.prev_page()) }) }>{"‹ Previous"}</button>
                 <button type="button" id="page-next" disabled={(q.page + 1) >= q.page_count(total)} onclick={ let (q, cb) = (q.clone(), props.on_query.clone()); Callback::from(move |_| { crate::perf::mark("cckm:page-requested"); cb.emit(q.next_page(total)) }) }>{"Next ›"}</button>
             </div>
+            <SelectionBar count={props.selected.len()} />
         </>
     }
 }
@@ -245,15 +252,15 @@ fn key_row(k: &SapKey, selected: bool, running: bool, on_toggle: &Callback<SapKe
                 <bdi class="key-name">{ name.clone() }</bdi>
                 if running { <span class="tag running-tag" title="A job started here is running for this key">{"⟳ job running"}</span> }
             </td>
-            <td class="col-group"><bdi>{ k.group_label() }</bdi></td>
-            <td class="col-type">{ k.type_size() }</td>
-            <td class="col-state"><span class={classes!("key-state", state_class)}><span aria-hidden="true">{ state.icon() }</span>{" "}{ state.label() }</span>
+            <td class="col-group" data-label="Group"><bdi>{ k.group_label() }</bdi></td>
+            <td class="col-type" data-label="Type">{ k.type_size() }</td>
+            <td class="col-state" data-label="State"><span class={classes!("key-state", state_class)}><span aria-hidden="true">{ state.icon() }</span>{" "}{ state.label() }</span>
                 // A key without `gone` may be deleted from SAP all the same: say that it is not stated.
                 if k.gone.is_none() && state != KeyState::Gone {
                     <span class="gone-unstated" title="The manager's answer does not say whether this key is deleted from SAP">{"deletion not stated"}</span>
                 }
             </td>
-            <td class="col-updated">{ k.updated_at.as_deref().map(local_rfc3339).unwrap_or_default() }</td>
+            <td class="col-updated" data-label="Updated">{ k.updated_at.as_deref().map(local_rfc3339).unwrap_or_default() }</td>
         </tr>
     }
 }
@@ -308,5 +315,52 @@ fn search_box(p: &SearchProps) -> Html {
             <span>{"Search by name"}</span>
             <input id="key-search" ref={input} type="search" placeholder="e.g. payroll" {oninput} {onkeydown} autocomplete="off" />
         </label>
+    }
+}
+
+/// Where the selection bar's buttons lead: the delete/restore form and the job list.
+const FORM_SECTION: &str = "section.selection";
+const FORM_CONTROL: &str = "#job-form input[name=op]:checked:not(:disabled), #review:not(:disabled), #job-form button";
+const JOBS_SECTION: &str = "section.jobs";
+const JOBS_HEADING: &str = "#jobs-title";
+
+#[derive(Properties, PartialEq)]
+struct SelectionBarProps {
+    count: usize,
+}
+
+/// While the form sits below the list (one column: a phone, a narrow window, a zoomed page), a
+/// bar stays at the bottom of the list: how many keys are selected, and a way to the form and to
+/// the jobs. Wide layouts hide it by CSS, where the form is beside the list.
+#[function_component(SelectionBar)]
+fn selection_bar(p: &SelectionBarProps) -> Html {
+    if p.count == 0 {
+        return html! {};
+    }
+    let to_form = Callback::from(|_: MouseEvent| reveal(FORM_SECTION, FORM_CONTROL));
+    let to_jobs = Callback::from(|_: MouseEvent| reveal(JOBS_SECTION, JOBS_HEADING));
+    html! {
+        <div class="selection-bar" id="selection-bar" role="region" aria-label="Selected keys">
+            <strong id="selection-bar-count">{ if p.count == 1 { "1 key selected".to_string() } else { format!("{} keys selected", p.count) } }</strong>
+            <button type="button" id="selection-bar-go" class="primary" onclick={to_form}>{"Delete or restore…"}</button>
+            <button type="button" id="selection-bar-jobs" onclick={to_jobs}>{"Jobs"}</button>
+        </div>
+    }
+}
+
+/// Scrolls `section` to the top of the window and moves focus to the first `focus` match in the
+/// page (a heading is made focusable by script only, so Tab goes on from there).
+fn reveal(section: &str, focus: &str) {
+    use wasm_bindgen::JsCast;
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else { return };
+    if let Some(s) = doc.query_selector(section).ok().flatten() {
+        s.scroll_into_view_with_bool(true);
+    }
+    let Some(el) = doc.query_selector(focus).ok().flatten() else { return };
+    if matches!(el.tag_name().as_str(), "H2" | "H3") && !el.has_attribute("tabindex") {
+        let _ = el.set_attribute("tabindex", "-1");
+    }
+    if let Ok(el) = el.dyn_into::<web_sys::HtmlElement>() {
+        let _ = el.focus();
     }
 }
