@@ -86,24 +86,19 @@ const API_REPORT: &str = "function report(from) { return performance.getEntriesB
 /// `cckm:` marks fell, for `CCKM_BENCH_DEBUG`.
 const LOAD_REPORT: &str = "return [...performance.getEntriesByType('navigation'), ...performance.getEntriesByType('resource')].filter(e => !e.name.includes('/api/')).map(e => `      ${new URL(e.name).pathname}: ${e.startTime.toFixed(0)} → ${e.responseStart.toFixed(0)} … ${e.responseEnd.toFixed(0)} ms, ${e.transferSize} B`).concat(performance.getEntriesByType('mark').map(m => `      mark ${m.name} ${m.startTime.toFixed(0)} ms`)).join('\\n');";
 
-/// What the emulation is set to, for the JSON and the printout.
-fn conditions(link: &Link) -> Value {
+/// `Network.emulateNetworkConditions`'s parameters for a link (`None`: no network emulation).
+fn network(link: &Link) -> Option<Value> {
+    let n = link.net?;
     let devtools = std::env::var_os("CCKM_BENCH_DEVTOOLS_PRESETS").is_some();
-    match link.net {
-        Some(n) => {
-            let (lat, rate) = if devtools { (n.rtt_ms * n.devtools_latency_factor, 0.9) } else { (n.rtt_ms, 1.0) };
-            json!({"offline": false, "latency": lat, "downloadThroughput": n.down_kbit * 1000.0 / 8.0 * rate,
-                   "uploadThroughput": n.up_kbit * 1000.0 / 8.0 * rate, "cpu": link.cpu})
-        }
-        None => json!({"cpu": link.cpu}),
-    }
+    let (latency, rate) = if devtools { (n.rtt_ms * n.devtools_latency_factor, 0.9) } else { (n.rtt_ms, 1.0) };
+    Some(json!({"offline": false, "latency": latency, "downloadThroughput": n.down_kbit * 1000.0 / 8.0 * rate,
+                "uploadThroughput": n.up_kbit * 1000.0 / 8.0 * rate}))
 }
 
 async fn emulate(b: &Browser, link: &Link) -> Res {
-    if let Some(mut c) = conditions(link).as_object().cloned().filter(|c| c.contains_key("latency")) {
-        c.remove("cpu");
+    if let Some(params) = network(link) {
         cdp(b, "Network.enable", json!({})).await?;
-        cdp(b, "Network.emulateNetworkConditions", Value::Object(c)).await?;
+        cdp(b, "Network.emulateNetworkConditions", params).await?;
     }
     if link.cpu != 1.0 {
         cdp(b, "Emulation.setCPUThrottlingRate", json!({"rate": link.cpu})).await?;
@@ -156,7 +151,12 @@ async fn page_start(base: &str, link: &Link) -> Res<PageStart> {
     let painted = mark_after(&b, "cckm:keys-painted", submit, 60).await?;
     if std::env::var_os("CCKM_BENCH_DEBUG").is_some() {
         let api = b.eval(&format!("{API_REPORT}; return report({submit});")).await?;
-        eprintln!("    {} after login, painted at {:.0} ms:\n{}", link.id, painted - submit, api.as_str().unwrap_or(""));
+        eprintln!(
+            "    {} after login, painted at {:.0} ms:\n{}",
+            link.id,
+            painted - submit,
+            api.as_str().unwrap_or("")
+        );
     }
     let rows = eval_u64(&b, ROWS).await?;
     if rows != 50 {
@@ -286,7 +286,7 @@ fn report(by_link: &[Runs], page_files: &[Value], floor_files: &[Value], runs: u
             });
         }
         links.push(json!({
-            "id": link.id, "name": link.name, "conditions": conditions(link),
+            "id": link.id, "name": link.name, "network": network(link), "cpu_slowdown": link.cpu,
             "login_cold_ms": r.cold, "login_second_ms": r.second, "first_page_ms": r.first_page,
             "floor_cold_ms": r.floor, "second_visit_bytes": r.second_bytes,
         }));
