@@ -200,7 +200,7 @@ async fn select_only_row(b: &Browser, row: &str) -> e2e::Result {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
     loop {
         let rows = b.eval("return document.querySelectorAll('.keys-table tbody tr').length;").await?;
-        if rows == Value::from(1) {
+        if rows == 1 {
             break;
         }
         assert!(std::time::Instant::now() < deadline, "the search for {KEY} leaves one row, not {rows}");

@@ -260,7 +260,11 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/api/v1/cckm/sap/keys/jobs", post(jobs::create_job))
         .route("/api/v1/cckm/sap/keys/jobs/{id}", get(jobs::get_job))
         .route_layer(from_fn_with_state(app.clone(), faults::apply))
-        .route_layer(from_fn_with_state(app.clone(), stats::count));
+        .route_layer(from_fn_with_state(app.clone(), stats::count))
+        // API answers are compressed by the request's Accept-Encoding, as a web server in front of
+        // a manager does ([I]; the vendor's curl examples ask for it). The page's files are
+        // precompressed instead (static_files).
+        .layer(tower_http::compression::CompressionLayer::new().br(true).gzip(true));
     if app.config.control {
         r = r
             .route("/sim/stats", get(stats::get_stats))
