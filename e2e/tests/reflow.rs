@@ -14,12 +14,14 @@ use e2e::{login, Browser, Locator, Sim};
 use serde_json::{json, Value};
 
 /// Width, height and what the size stands for.
-const SIZES: [(u32, u32, &str); 6] = [
+const SIZES: [(u32, u32, &str); 8] = [
     (320, 640, "the narrowest phone (WCAG 1.4.10)"),
     (390, 844, "a phone"),
     (640, 400, "1280 × 800 at 200 % zoom"),
     (768, 1024, "a tablet"),
+    (1024, 768, "a small laptop"),
     (1280, 800, "a laptop"),
+    (1440, 900, "a wide laptop"),
     (1920, 1080, "a desktop"),
 ];
 
