@@ -301,6 +301,11 @@ impl Browser {
         Ok(self.wait_for(css, 10).await?.send_keys(text).await?)
     }
 
+    /// A Chrome DevTools Protocol command, sent through ChromeDriver (`goog/cdp/execute`).
+    pub async fn cdp(&self, cmd: &str, params: Value) -> Result<Value> {
+        Ok(self.client.issue_cmd(Cdp(json!({"cmd": cmd, "params": params}))).await?)
+    }
+
     pub async fn eval(&self, script: &str) -> Result<Value> {
         Ok(self.client.execute(script, vec![]).await?)
     }
@@ -335,6 +340,19 @@ impl fantoccini::wd::WebDriverCompatibleCommand for ConsoleLog {
     }
     fn method_and_body(&self, _request_url: &url::Url) -> (http::Method, Option<String>) {
         (http::Method::POST, Some(r#"{"type":"browser"}"#.to_string()))
+    }
+}
+
+/// ChromeDriver's `goog/cdp/execute` command, which fantoccini does not name.
+#[derive(Debug)]
+struct Cdp(Value);
+
+impl fantoccini::wd::WebDriverCompatibleCommand for Cdp {
+    fn endpoint(&self, base: &url::Url, session: Option<&str>) -> std::result::Result<url::Url, url::ParseError> {
+        base.join(&format!("session/{}/goog/cdp/execute", session.unwrap_or("")))
+    }
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        (http::Method::POST, Some(self.0.to_string()))
     }
 }
 

@@ -77,6 +77,17 @@ impl LoggedSim {
     pub fn log_text(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
+
+    /// Every `GET` the simulator answered so far, as (path, status), from its log.
+    pub fn gets(&self) -> Vec<(String, u16)> {
+        self.log_text()
+            .lines()
+            .filter_map(|l| {
+                let mut words = l.split_whitespace().skip_while(|w| *w != "GET").skip(1);
+                Some((words.next()?.to_string(), words.next()?.parse().ok()?))
+            })
+            .collect()
+    }
 }
 
 impl std::ops::Deref for LoggedSim {

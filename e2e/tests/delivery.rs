@@ -2,65 +2,17 @@
 //! (br, gzip, identity, forced through CDP), each file arrives as the `.br`/`.gz`/plain file that
 //! `cargo xtask build` wrote, and a second visit fetches no hashed file: only index.html, revalidated.
 use std::path::{Path, PathBuf};
-use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
+use e2e::reliability::LoggedSim;
 use e2e::{login, Browser};
-use serde_json::{json, Value};
-
-/// Chrome DevTools Protocol through ChromeDriver (`goog/cdp/execute`).
-#[derive(Debug)]
-struct Cdp(&'static str, Value);
-
-impl fantoccini::wd::WebDriverCompatibleCommand for Cdp {
-    fn endpoint(&self, base_url: &url::Url, session_id: Option<&str>) -> Result<url::Url, url::ParseError> {
-        base_url.join(&format!("session/{}/goog/cdp/execute", session_id.unwrap_or("")))
-    }
-    fn method_and_body(&self, _request_url: &url::Url) -> (http::Method, Option<String>) {
-        (http::Method::POST, Some(json!({"cmd": self.0, "params": self.1}).to_string()))
-    }
-}
-
-/// The simulator with its request log (`GET /path 200 0.4ms`) in a file.
-struct LoggedSim {
-    child: Child,
-    base: String,
-    log: PathBuf,
-    _dir: tempfile::TempDir,
-}
-
-impl LoggedSim {
-    fn start() -> e2e::Result<LoggedSim> {
-        let dir = tempfile::tempdir()?;
-        let log = dir.path().join("sim.log");
-        let file = std::fs::File::create(&log)?;
-        let (child, base) = e2e::spawn_sim("127.0.0.1:0", &["--keys".into(), "60".into()], Stdio::from(file))?;
-        Ok(LoggedSim { child, base, log, _dir: dir })
-    }
-
-    /// Every `GET` the simulator answered so far, as (path, status).
-    fn gets(&self) -> e2e::Result<Vec<(String, u16)>> {
-        let text = std::fs::read_to_string(&self.log)?;
-        Ok(text
-            .lines()
-            .filter_map(|l| {
-                let mut words = l.split_whitespace().skip_while(|w| *w != "GET").skip(1);
-                Some((words.next()?.to_string(), words.next()?.parse().ok()?))
-            })
-            .collect())
-    }
-}
-
-impl Drop for LoggedSim {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use serde_json::json;
 
 /// Trunk's hashed names, as the simulator and deploy/nginx.conf match them.
 fn is_hashed(path: &str) -> bool {
-    let Some((stem, ext)) = path.rsplit_once('.') else { return false };
+    let Some((stem, ext)) = path.rsplit_once('.') else {
+        return false;
+    };
     let stem = stem.strip_suffix("_bg").unwrap_or(stem);
     let hash = stem.rsplit_once('-').map(|(_, h)| h).unwrap_or_default();
     matches!(ext, "js" | "wasm" | "css" | "svg")
@@ -108,7 +60,11 @@ async fn wait_wasm(b: &Browser) -> e2e::Result<Vec<(String, u64, u64, u64)>> {
 }
 
 fn size(dist: &Path, path: &str, suffix: &str) -> e2e::Result<u64> {
-    let name = if path == "/" { "index.html" } else { path.trim_start_matches('/') };
+    let name = if path == "/" {
+        "index.html"
+    } else {
+        path.trim_start_matches('/')
+    };
     let file = dist.join(format!("{name}{suffix}"));
     Ok(std::fs::metadata(&file)
         .map_err(|e| format!("{}: {e} (was the dist built by `cargo xtask build`?)", file.display()))?
@@ -120,11 +76,15 @@ fn size(dist: &Path, path: &str, suffix: &str) -> e2e::Result<u64> {
 /// that only index.html went out.
 async fn visit_twice(accept: Option<&str>, suffix: &str) -> e2e::Result {
     let dist = PathBuf::from(std::env::var_os("CCKM_DIST").ok_or("CCKM_DIST is not set")?);
-    let sim = LoggedSim::start()?;
+    let sim = LoggedSim::start(&["--keys", "60"])?;
     let b = Browser::start().await?;
     if let Some(accept) = accept {
-        b.client.issue_cmd(Cdp("Network.enable", json!({}))).await?;
-        b.client.issue_cmd(Cdp("Network.setExtraHTTPHeaders", json!({"headers": {"Accept-Encoding": accept}}))).await?;
+        b.cdp("Network.enable", json!({})).await?;
+        b.cdp(
+            "Network.setExtraHTTPHeaders",
+            json!({"headers": {"Accept-Encoding": accept}}),
+        )
+        .await?;
     }
     let accept = accept.unwrap_or("default");
 
@@ -137,7 +97,10 @@ async fn visit_twice(accept: Option<&str>, suffix: &str) -> e2e::Result {
 
     let files = wait_wasm(&b).await?;
     for kind in ["_bg.wasm", ".js", ".css"] {
-        assert!(files.iter().any(|f| f.0.ends_with(kind) && is_hashed(&f.0)), "no hashed {kind} loaded: {files:?}");
+        assert!(
+            files.iter().any(|f| f.0.ends_with(kind) && is_hashed(&f.0)),
+            "no hashed {kind} loaded: {files:?}"
+        );
     }
     for (path, _, encoded, decoded) in files.iter().filter(|f| f.0 == "/" || is_hashed(&f.0)) {
         assert_eq!(
@@ -147,7 +110,7 @@ async fn visit_twice(accept: Option<&str>, suffix: &str) -> e2e::Result {
         );
         assert_eq!(*decoded, size(&dist, path, "")?, "{path}");
     }
-    let first = sim.gets()?;
+    let first = sim.gets();
     for (path, status) in first.iter().filter(|(p, _)| p == "/" || is_hashed(p)) {
         assert_eq!(*status, 200, "first visit, GET {path}");
     }
@@ -163,8 +126,17 @@ async fn visit_twice(accept: Option<&str>, suffix: &str) -> e2e::Result {
     for (path, transfer, _, _) in &hashed {
         assert_eq!(*transfer, 0, "second visit with {accept}: {path} came over the network");
     }
-    let again: Vec<_> = sim.gets()?.into_iter().skip(first.len()).filter(|(p, _)| !p.starts_with("/api/")).collect();
-    assert_eq!(again, vec![("/".to_string(), 304)], "second visit with {accept}: static requests");
+    let again: Vec<_> = sim
+        .gets()
+        .into_iter()
+        .skip(first.len())
+        .filter(|(p, _)| !p.starts_with("/api/"))
+        .collect();
+    assert_eq!(
+        again,
+        vec![("/".to_string(), 304)],
+        "second visit with {accept}: static requests"
+    );
     b.close().await
 }
 

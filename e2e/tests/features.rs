@@ -6,22 +6,7 @@ use std::time::{Duration, Instant};
 use e2e::{login, Browser, Locator, Sim};
 use serde_json::{json, Value};
 
-/// A Chrome DevTools command through ChromeDriver (`goog/cdp/execute`).
-#[derive(Debug)]
-struct Cdp(Value);
 
-impl fantoccini::wd::WebDriverCompatibleCommand for Cdp {
-    fn endpoint(&self, base: &url::Url, session: Option<&str>) -> Result<url::Url, url::ParseError> {
-        base.join(&format!("session/{}/goog/cdp/execute", session.unwrap_or("")))
-    }
-    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
-        (http::Method::POST, Some(self.0.to_string()))
-    }
-}
-
-async fn cdp(b: &Browser, cmd: &str, params: Value) -> e2e::Result<Value> {
-    Ok(b.client.issue_cmd(Cdp(json!({"cmd": cmd, "params": params}))).await?)
-}
 
 async fn url(b: &Browser) -> e2e::Result<String> {
     Ok(b.client.current_url().await?.to_string())
@@ -139,7 +124,7 @@ async fn keyboard_flow_detail_panel_exports_and_live_region() -> e2e::Result {
     b.goto(&format!("{}/", sim.base)).await?;
     login(&b, "admin", "admin").await?;
     b.wait_for(".keys-table tbody tr", 20).await?;
-    cdp(&b, "Browser.setDownloadBehavior", json!({"behavior": "allow", "downloadPath": downloads.path()})).await?;
+    b.cdp("Browser.setDownloadBehavior", json!({"behavior": "allow", "downloadPath": downloads.path()})).await?;
 
     // "/" focuses the search; type, Enter.
     b.client.find(Locator::Css("body")).await?.click().await?;
@@ -237,7 +222,7 @@ async fn hidden_tab_counts_in_title_and_notifies() -> e2e::Result {
     let sim = Sim::start(&["--keys", "60", "--job-ms", "3000"])?;
     let b = Browser::start().await?;
     b.goto(&format!("{}/", sim.base)).await?;
-    cdp(&b, "Browser.grantPermissions", json!({"origin": sim.base, "permissions": ["notifications"]})).await?;
+    b.cdp("Browser.grantPermissions", json!({"origin": sim.base, "permissions": ["notifications"]})).await?;
     login(&b, "admin", "admin").await?;
     b.wait_for(".keys-table tbody tr", 20).await?;
     let tab_a = b.client.window().await?;
@@ -276,9 +261,9 @@ async fn themes_follow_the_system_and_the_toggle_and_screenshots() -> e2e::Resul
     login(&b, "admin", "admin").await?;
     b.wait_for(".keys-table tbody tr", 20).await?;
     let bg = "return getComputedStyle(document.body).backgroundColor;";
-    cdp(&b, "Emulation.setEmulatedMedia", json!({"features": [{"name": "prefers-color-scheme", "value": "dark"}]})).await?;
+    b.cdp("Emulation.setEmulatedMedia", json!({"features": [{"name": "prefers-color-scheme", "value": "dark"}]})).await?;
     assert_eq!(b.eval(bg).await?, json!("rgb(18, 22, 28)"), "system dark");
-    cdp(&b, "Emulation.setEmulatedMedia", json!({"features": [{"name": "prefers-color-scheme", "value": "light"}]})).await?;
+    b.cdp("Emulation.setEmulatedMedia", json!({"features": [{"name": "prefers-color-scheme", "value": "light"}]})).await?;
     assert_eq!(b.eval(bg).await?, json!("rgb(244, 246, 249)"), "system light");
     b.click("#theme-toggle").await?; // light
     b.click("#theme-toggle").await?; // dark

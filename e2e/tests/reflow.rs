@@ -25,29 +25,12 @@ const SIZES: [(u32, u32, &str); 8] = [
     (1920, 1080, "a desktop"),
 ];
 
-/// A Chrome DevTools command through ChromeDriver (`goog/cdp/execute`).
-#[derive(Debug)]
-struct Cdp(Value);
-
-impl fantoccini::wd::WebDriverCompatibleCommand for Cdp {
-    fn endpoint(&self, base: &url::Url, session: Option<&str>) -> Result<url::Url, url::ParseError> {
-        base.join(&format!("session/{}/goog/cdp/execute", session.unwrap_or("")))
-    }
-    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
-        (http::Method::POST, Some(self.0.to_string()))
-    }
-}
-
-async fn cdp(b: &Browser, cmd: &str, params: Value) -> e2e::Result<Value> {
-    Ok(b.client.issue_cmd(Cdp(json!({"cmd": cmd, "params": params}))).await?)
-}
-
 /// Makes the viewport (`innerWidth` × `innerHeight`) exactly `w` × `h`: the window is sized through
 /// WebDriver, corrected by the difference between window and viewport; if the window cannot get
 /// that small, DevTools' device metrics override does it.
 async fn set_viewport(b: &Browser, w: u32, h: u32) -> e2e::Result {
     let inner = || async { b.eval("return [window.innerWidth, window.innerHeight];").await };
-    cdp(b, "Emulation.clearDeviceMetricsOverride", json!({})).await?;
+    b.cdp("Emulation.clearDeviceMetricsOverride", json!({})).await?;
     b.client.set_window_size(w, h).await?;
     let got = inner().await?;
     let (iw, ih) = (got[0].as_i64().unwrap_or(0), got[1].as_i64().unwrap_or(0));
@@ -57,8 +40,7 @@ async fn set_viewport(b: &Browser, w: u32, h: u32) -> e2e::Result {
         b.client.set_window_size(fix(ow, w, iw), fix(oh, h, ih)).await?;
     }
     if inner().await? != json!([w, h]) {
-        cdp(
-            b,
+        b.cdp(
             "Emulation.setDeviceMetricsOverride",
             json!({"width": w, "height": h, "deviceScaleFactor": 1, "mobile": false}),
         )
@@ -147,11 +129,16 @@ async fn axe_blocking(b: &Browser, source: &str) -> e2e::Result<Vec<String>> {
             vec![],
         )
         .await?;
-    Ok(out.as_array().map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect()).unwrap_or_default())
+    Ok(out
+        .as_array()
+        .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
+        .unwrap_or_default())
 }
 
 fn strings(v: &Value) -> Vec<String> {
-    v.as_array().map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect()).unwrap_or_default()
+    v.as_array()
+        .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
+        .unwrap_or_default()
 }
 
 async fn wait_until(b: &Browser, js: &str, what: &str, secs: u64) -> e2e::Result {
@@ -167,17 +154,29 @@ async fn wait_until(b: &Browser, js: &str, what: &str, secs: u64) -> e2e::Result
 
 /// Layout, names and (with `axe`) axe-core at the current size; problems as report lines.
 async fn check_here(b: &Browser, what: &str, axe: Option<&str>) -> e2e::Result<Vec<String>> {
-    let mut problems: Vec<String> =
-        strings(&b.eval(LAYOUT_JS).await?).into_iter().map(|p| format!("{what}: {p}")).collect();
+    let mut problems: Vec<String> = strings(&b.eval(LAYOUT_JS).await?)
+        .into_iter()
+        .map(|p| format!("{what}: {p}"))
+        .collect();
     if b.client.find(Locator::Css(".keys-table tbody tr")).await.is_ok() {
         let names = b.eval(NAMES_JS).await?;
-        println!("{what}: {} rows, {} names shown whole only on focus", names["rows"], names["clamped"]);
+        println!(
+            "{what}: {} rows, {} names shown whole only on focus",
+            names["rows"], names["clamped"]
+        );
         problems.extend(
-            strings(&names["unreadable"]).into_iter().map(|n| format!("{what}: the name {n:?} cannot be read in full")),
+            strings(&names["unreadable"])
+                .into_iter()
+                .map(|n| format!("{what}: the name {n:?} cannot be read in full")),
         );
     }
     if let Some(source) = axe {
-        problems.extend(axe_blocking(b, source).await?.into_iter().map(|v| format!("{what}: axe: {v}")));
+        problems.extend(
+            axe_blocking(b, source)
+                .await?
+                .into_iter()
+                .map(|v| format!("{what}: axe: {v}")),
+        );
     }
     Ok(problems)
 }
@@ -221,8 +220,13 @@ async fn every_width_reflows_with_readable_names_and_no_serious_axe_violation() 
     let mode = "return getComputedStyle(document.querySelector('.keys-table tbody tr')).display;";
     assert_eq!(b.eval(mode).await?, json!("grid"), "key cards at 320 px");
     b.click(".keys-table th.col-group button.sort").await?;
-    wait_until(&b, "return location.search.includes('sort=group');", "the sort by group from a card's sort button", 10)
-        .await?;
+    wait_until(
+        &b,
+        "return location.search.includes('sort=group');",
+        "the sort by group from a card's sort button",
+        10,
+    )
+    .await?;
     b.click("#select-page").await?;
     b.wait_text("#selection-bar-count", "80 keys selected", 5).await?;
     b.click("#select-page").await?;
@@ -270,15 +274,24 @@ async fn at_390_the_whole_flow_works_and_the_screenshots_are_taken() -> e2e::Res
     b.wait_text("#selection-bar-count", "2 keys selected", 5).await?;
     b.wait_text("#selected-count", "2 keys selected", 5).await?;
     for (theme, name) in [("light", "reflow-390-light"), ("dark", "reflow-390-dark")] {
-        cdp(&b, "Emulation.setEmulatedMedia", json!({"features": [{"name": "prefers-color-scheme", "value": theme}]}))
-            .await?;
+        b.cdp(
+            "Emulation.setEmulatedMedia",
+            json!({"features": [{"name": "prefers-color-scheme", "value": theme}]}),
+        )
+        .await?;
         b.eval("window.scrollTo(0, 0);").await?;
         shot(&b, name).await?;
     }
-    cdp(&b, "Emulation.setEmulatedMedia", json!({"features": []})).await?;
+    b.cdp("Emulation.setEmulatedMedia", json!({"features": []})).await?;
     // The bar leads to the form: focus lands on the operation, the form is in view.
     b.click("#selection-bar-go").await?;
-    wait_until(&b, "return !!document.activeElement.closest('#job-form');", "focus in the form", 5).await?;
+    wait_until(
+        &b,
+        "return !!document.activeElement.closest('#job-form');",
+        "focus in the form",
+        5,
+    )
+    .await?;
     let in_view = b.eval("const r = document.querySelector('#job-form').getBoundingClientRect(); return r.top >= 0 && r.top < innerHeight;").await?;
     assert_eq!(in_view, json!(true), "the form is scrolled into view");
     b.click("#review").await?;
@@ -290,8 +303,13 @@ async fn at_390_the_whole_flow_works_and_the_screenshots_are_taken() -> e2e::Res
     assert_eq!(fits, json!([]), "the confirmation at 390 px");
     b.screenshot("reflow-390-confirm").await?;
     b.click("#confirm-submit").await?;
-    wait_until(&b, "const c = document.querySelector('#confirm-close'); return !!c && !c.disabled;", "the outcome", 20)
-        .await?;
+    wait_until(
+        &b,
+        "const c = document.querySelector('#confirm-close'); return !!c && !c.disabled;",
+        "the outcome",
+        20,
+    )
+    .await?;
     let out = b.text("#confirm-dialog").await?;
     assert_eq!(out.matches("job created").count(), 2, "{out}");
     b.click("#confirm-close").await?;
@@ -320,8 +338,11 @@ async fn at_390_the_whole_flow_works_and_the_screenshots_are_taken() -> e2e::Res
     b.select_row("payroll-ledger").await?;
     b.eval("document.activeElement.blur();").await?;
     for (theme, name) in [("light", "reflow-1920-light"), ("dark", "reflow-1920-dark")] {
-        cdp(&b, "Emulation.setEmulatedMedia", json!({"features": [{"name": "prefers-color-scheme", "value": theme}]}))
-            .await?;
+        b.cdp(
+            "Emulation.setEmulatedMedia",
+            json!({"features": [{"name": "prefers-color-scheme", "value": theme}]}),
+        )
+        .await?;
         b.eval("window.scrollTo(0, 0);").await?;
         shot(&b, name).await?;
     }
@@ -352,7 +373,11 @@ async fn at_320_the_confirmation_lists_every_key_and_the_typed_phrase_fits() -> 
         .await?;
     let mut listed = strings(&listed);
     listed.sort();
-    let mut want = vec![long.clone(), "payroll-archive".to_string(), "payroll-master".to_string()];
+    let mut want = vec![
+        long.clone(),
+        "payroll-archive".to_string(),
+        "payroll-master".to_string(),
+    ];
     want.sort();
     assert_eq!(listed, want, "every key is listed, in full");
     let geometry = b
@@ -364,14 +389,21 @@ async fn at_320_the_confirmation_lists_every_key_and_the_typed_phrase_fits() -> 
         )
         .await?;
     let n = |p: &str| geometry.pointer(p).and_then(Value::as_f64).unwrap_or(f64::NAN);
-    assert!(n("/modal/0") >= 0.0 && n("/modal/1") <= n("/win"), "the dialog fits the window: {geometry}");
+    assert!(
+        n("/modal/0") >= 0.0 && n("/modal/1") <= n("/win"),
+        "the dialog fits the window: {geometry}"
+    );
     assert!(
         n("/input/0") >= n("/modal/0") && n("/input/1") <= n("/modal/1") && n("/input/2") >= 200.0,
         "the typed confirmation fits: {geometry}"
     );
     assert!(n("/submit/1") <= n("/modal/1"), "the confirm button fits: {geometry}");
     assert_eq!(b.eval(LAYOUT_JS).await?, json!([]), "the confirmation at 320 px");
-    assert_eq!(b.eval("return !document.querySelector('#confirm-submit').disabled;").await?, json!(true));
+    assert_eq!(
+        b.eval("return !document.querySelector('#confirm-submit').disabled;")
+            .await?,
+        json!(true)
+    );
     b.screenshot("reflow-320-confirm").await?;
     b.click("#confirm-cancel").await?;
     b.click("#help-open").await?;
@@ -391,8 +423,13 @@ async fn a_raised_minimum_font_size_keeps_every_control_usable() -> e2e::Result 
     b.goto(&format!("{}/", sim.base)).await?;
     login(&b, "admin", "admin").await?;
     b.wait_for(".keys-table tbody tr", 20).await?;
-    let small = b.eval("return parseFloat(getComputedStyle(document.querySelector('.col-updated')).fontSize);").await?;
-    assert!(small.as_f64().unwrap_or(0.0) >= 24.0, "the minimum font size is in force: {small}");
+    let small = b
+        .eval("return parseFloat(getComputedStyle(document.querySelector('.col-updated')).fontSize);")
+        .await?;
+    assert!(
+        small.as_f64().unwrap_or(0.0) >= 24.0,
+        "the minimum font size is in force: {small}"
+    );
     let mut problems = Vec::new();
     for (w, h) in [(390, 844), (1280, 800)] {
         set_viewport(&b, w, h).await?;
@@ -400,7 +437,11 @@ async fn a_raised_minimum_font_size_keeps_every_control_usable() -> e2e::Result 
         b.screenshot(&format!("reflow-minfont-{w}x{h}")).await?;
     }
     b.close().await?;
-    assert!(problems.is_empty(), "with a 24 px minimum font size:\n{}", problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "with a 24 px minimum font size:\n{}",
+        problems.join("\n")
+    );
     Ok(())
 }
 

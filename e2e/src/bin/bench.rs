@@ -106,22 +106,10 @@ async fn wait_count(b: &Browser, script: &str, want: u64, secs: u64) -> Res<u64>
 const ROWS: &str = "return document.querySelectorAll('.keys-table tbody tr').length;";
 
 // ---------------------------------------------------------------------------------------------
-// Chrome DevTools Protocol through ChromeDriver (`goog/cdp/execute`).
-
-#[derive(Debug)]
-struct Cdp(String, Value);
-
-impl fantoccini::wd::WebDriverCompatibleCommand for Cdp {
-    fn endpoint(&self, base_url: &url::Url, session_id: Option<&str>) -> Result<url::Url, url::ParseError> {
-        base_url.join(&format!("session/{}/goog/cdp/execute", session_id.unwrap_or("")))
-    }
-    fn method_and_body(&self, _request_url: &url::Url) -> (http::Method, Option<String>) {
-        (http::Method::POST, Some(json!({"cmd": self.0, "params": self.1}).to_string()))
-    }
-}
+// Chrome DevTools Protocol, through the e2e library's `Browser::cdp`.
 
 async fn cdp(b: &Browser, cmd: &str, params: Value) -> Res<Value> {
-    Ok(b.client.issue_cmd(Cdp(cmd.to_string(), params)).await?)
+    b.cdp(cmd, params).await
 }
 
 /// CDP `Performance.getMetrics`: (script, style recalculation, layout) durations in ms so far.
