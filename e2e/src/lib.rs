@@ -301,6 +301,31 @@ impl Browser {
         Ok(self.wait_for(css, 10).await?.send_keys(text).await?)
     }
 
+    /// A screenshot kept as a test artifact, and copied into docs/screenshots when asked to
+    /// (`CCKM_UPDATE_SCREENSHOTS=1`), which is how the README's pictures are made.
+    pub async fn screenshot_for_docs(&self, name: &str) -> Result {
+        let path = self.screenshot(name).await?;
+        if std::env::var_os("CCKM_UPDATE_SCREENSHOTS").is_some() {
+            let docs = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../docs/screenshots");
+            std::fs::create_dir_all(&docs)?;
+            std::fs::copy(&path, docs.join(format!("{name}.png")))?;
+        }
+        Ok(())
+    }
+
+    /// Screenshots for the docs in the light and the dark system theme, as `{prefix}-light` and
+    /// `{prefix}-dark`, scrolled to the top; the theme is given back to the browser afterwards.
+    pub async fn screenshots_in_both_themes(&self, prefix: &str) -> Result {
+        for theme in ["light", "dark"] {
+            self.cdp("Emulation.setEmulatedMedia", json!({"features": [{"name": "prefers-color-scheme", "value": theme}]}))
+                .await?;
+            self.eval("window.scrollTo(0, 0);").await?;
+            self.screenshot_for_docs(&format!("{prefix}-{theme}")).await?;
+        }
+        self.cdp("Emulation.setEmulatedMedia", json!({"features": []})).await?;
+        Ok(())
+    }
+
     /// A Chrome DevTools Protocol command, sent through ChromeDriver (`goog/cdp/execute`).
     pub async fn cdp(&self, cmd: &str, params: Value) -> Result<Value> {
         Ok(self.client.issue_cmd(Cdp(json!({"cmd": cmd, "params": params}))).await?)

@@ -282,16 +282,16 @@ async fn themes_follow_the_system_and_the_toggle_and_screenshots() -> e2e::Resul
         b.search("payroll-", "payroll-archive").await?;
         b.select_row("payroll-archive").await?;
         b.select_row("payroll-reporting").await?;
-        shot(&b, &format!("keys-{theme}")).await?;
+        b.screenshot_for_docs(&format!("keys-{theme}")).await?;
         b.click("#review").await?;
         b.wait_for("#confirm-dialog", 5).await?;
-        shot(&b, &format!("confirm-{theme}")).await?;
+        b.screenshot_for_docs(&format!("confirm-{theme}")).await?;
         b.type_into("#confirm-input", "DELETE 2 KEYS").await?;
         b.click("#confirm-submit").await?;
         wait_until(&b, "const c = document.querySelector('#confirm-close'); return !!c && !c.disabled;", "the outcome", 20).await?;
         b.click("#confirm-close").await?;
         b.wait_job("payroll-archive", "delete", "IN_PROGRESS", 10).await.ok();
-        shot(&b, &format!("jobs-{theme}")).await?;
+        b.screenshot_for_docs(&format!("jobs-{theme}")).await?;
         for n in ["payroll-archive", "payroll-reporting"] {
             b.wait_job(n, "delete", "COMPLETED", 20).await?;
         }
@@ -307,16 +307,4 @@ async fn themes_follow_the_system_and_the_toggle_and_screenshots() -> e2e::Resul
         }
     }
     b.close().await
-}
-
-/// Saves a screenshot as a test artifact, and into docs/screenshots when asked to
-/// (`CCKM_UPDATE_SCREENSHOTS=1`), which is how the README's pictures are made.
-async fn shot(b: &Browser, name: &str) -> e2e::Result {
-    let path = b.screenshot(name).await?;
-    if std::env::var_os("CCKM_UPDATE_SCREENSHOTS").is_some() {
-        let docs = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/screenshots");
-        std::fs::create_dir_all(&docs)?;
-        std::fs::copy(&path, docs.join(format!("{name}.png")))?;
-    }
-    Ok(())
 }

@@ -273,16 +273,7 @@ async fn at_390_the_whole_flow_works_and_the_screenshots_are_taken() -> e2e::Res
     }
     b.wait_text("#selection-bar-count", "2 keys selected", 5).await?;
     b.wait_text("#selected-count", "2 keys selected", 5).await?;
-    for (theme, name) in [("light", "reflow-390-light"), ("dark", "reflow-390-dark")] {
-        b.cdp(
-            "Emulation.setEmulatedMedia",
-            json!({"features": [{"name": "prefers-color-scheme", "value": theme}]}),
-        )
-        .await?;
-        b.eval("window.scrollTo(0, 0);").await?;
-        shot(&b, name).await?;
-    }
-    b.cdp("Emulation.setEmulatedMedia", json!({"features": []})).await?;
+    b.screenshots_in_both_themes("reflow-390").await?;
     // The bar leads to the form: focus lands on the operation, the form is in view.
     b.click("#selection-bar-go").await?;
     wait_until(
@@ -337,15 +328,7 @@ async fn at_390_the_whole_flow_works_and_the_screenshots_are_taken() -> e2e::Res
     b.select_row("payroll-master").await?;
     b.select_row("payroll-ledger").await?;
     b.eval("document.activeElement.blur();").await?;
-    for (theme, name) in [("light", "reflow-1920-light"), ("dark", "reflow-1920-dark")] {
-        b.cdp(
-            "Emulation.setEmulatedMedia",
-            json!({"features": [{"name": "prefers-color-scheme", "value": theme}]}),
-        )
-        .await?;
-        b.eval("window.scrollTo(0, 0);").await?;
-        shot(&b, name).await?;
-    }
+    b.screenshots_in_both_themes("reflow-1920").await?;
     b.close().await
 }
 
@@ -442,17 +425,5 @@ async fn a_raised_minimum_font_size_keeps_every_control_usable() -> e2e::Result 
         "with a 24 px minimum font size:\n{}",
         problems.join("\n")
     );
-    Ok(())
-}
-
-/// Saves a screenshot as a test artifact, and into docs/screenshots when asked to
-/// (`CCKM_UPDATE_SCREENSHOTS=1`), as `e2e/tests/features.rs` does for the README's pictures.
-async fn shot(b: &Browser, name: &str) -> e2e::Result {
-    let path = b.screenshot(name).await?;
-    if std::env::var_os("CCKM_UPDATE_SCREENSHOTS").is_some() {
-        let docs = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/screenshots");
-        std::fs::create_dir_all(&docs)?;
-        std::fs::copy(&path, docs.join(format!("{name}.png")))?;
-    }
     Ok(())
 }
