@@ -265,9 +265,9 @@ async fn themes_follow_the_system_and_the_toggle_and_screenshots() -> e2e::Resul
     assert_eq!(b.eval(bg).await?, json!("rgb(18, 22, 28)"), "system dark");
     b.cdp("Emulation.setEmulatedMedia", json!({"features": [{"name": "prefers-color-scheme", "value": "light"}]})).await?;
     assert_eq!(b.eval(bg).await?, json!("rgb(244, 246, 249)"), "system light");
-    b.click("#theme-toggle").await?; // light
+    b.wait_text("#theme-toggle", "Switch to dark theme", 5).await?; // the other look than the system's
     b.click("#theme-toggle").await?; // dark
-    b.wait_text("#theme-toggle", "Switch to the system's theme", 5).await?; // dark now
+    b.wait_text("#theme-toggle", "Switch to light theme", 5).await?; // dark now
     assert_eq!(b.eval(bg).await?, json!("rgb(18, 22, 28)"), "forced dark over a light system");
     b.goto(&format!("{}/", sim.base)).await?;
     b.wait_for(".keys-table tbody tr", 20).await?;
@@ -276,7 +276,6 @@ async fn themes_follow_the_system_and_the_toggle_and_screenshots() -> e2e::Resul
     // Screenshots for the README, dark then light: key list, confirm dialog, live job list.
     for theme in ["dark", "light"] {
         if theme == "light" {
-            b.click("#theme-toggle").await?; // system (light)
             b.click("#theme-toggle").await?; // light
         }
         b.search("payroll-", "payroll-archive").await?;

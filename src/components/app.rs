@@ -69,7 +69,7 @@ pub fn app(props: &AppProps) -> Html {
     let session = use_session(&api);
     let who = session.state.sign_in();
     let expired = matches!(session.state, SessionState::Expired(_));
-    let (theme, cycle_theme) = use_theme();
+    let theme = use_theme();
 
     html! {
         <div class="app">
@@ -92,7 +92,7 @@ pub fn app(props: &AppProps) -> Html {
                         </span>
                     }
                     <button type="button" id="theme-toggle" title={theme.current_label()}
-                        onclick={cycle_theme.reform(|_| ())}>{ theme.switch_label() }</button>
+                        onclick={theme.cycle.reform(|_| ())}>{ theme.switch_label() }</button>
                     if who.is_some() {
                         <button type="button" id="logout" onclick={session.logout.reform(|_| ())}>{"Log out"}</button>
                     }
