@@ -13,8 +13,21 @@ fn job(id: &str, state: &str) -> Job {
 fn main() {
     let mut base = Ledger::new();
     for i in 0..1000 {
-        let key = KeyRef { id: format!("k{i}"), name: format!("key-{i}"), group: Some("payroll".into()), sap_key_id: None };
-        base.add(LedgerEntry::started(&job(&format!("j{i:04}"), "PENDING"), &key, Operation::Delete, false, "admin", "o", i as f64));
+        let key = KeyRef {
+            id: format!("k{i}"),
+            name: format!("key-{i}"),
+            group: Some("payroll".into()),
+            sap_key_id: None,
+        };
+        base.add(LedgerEntry::started(
+            &job(&format!("j{i:04}"), "PENDING"),
+            &key,
+            Operation::Delete,
+            false,
+            "admin",
+            "o",
+            i as f64,
+        ));
         // A first poll: the entry keeps the job's raw JSON.
         base.record_job(&job(&format!("j{i:04}"), "PENDING"), i as f64 + 1.0);
     }
@@ -30,19 +43,36 @@ fn main() {
         let mut l = base.clone();
         assert!(l.merge(&other));
     }
-    println!("merge of 1,000 (100 changed): {:.2} ms", t.elapsed().as_secs_f64() * 1000.0 / n as f64);
+    println!(
+        "merge of 1,000 (100 changed): {:.2} ms",
+        t.elapsed().as_secs_f64() * 1000.0 / n as f64
+    );
     // What another tab really sends: only the 100 entries that changed.
-    let delta = Ledger { entries: other.entries.iter().filter(|e| e.last_change_ms == 5000.0).cloned().collect(), cleared: vec![] };
+    let delta = Ledger {
+        entries: other
+            .entries
+            .iter()
+            .filter(|e| e.last_change_ms == 5000.0)
+            .cloned()
+            .collect(),
+        cleared: vec![],
+    };
     assert_eq!(delta.entries.len(), 100);
     let t = Instant::now();
     for _ in 0..n {
         let mut l = base.clone();
         assert!(l.merge(&delta));
     }
-    println!("merge of a 100-entry delta into 1,000: {:.2} ms", t.elapsed().as_secs_f64() * 1000.0 / n as f64);
+    println!(
+        "merge of a 100-entry delta into 1,000: {:.2} ms",
+        t.elapsed().as_secs_f64() * 1000.0 / n as f64
+    );
     let t = Instant::now();
     for _ in 0..n {
         let _ = Ledger::from_json(&other.to_json()).unwrap();
     }
-    println!("to_json + from_json of 1,000: {:.2} ms", t.elapsed().as_secs_f64() * 1000.0 / n as f64);
+    println!(
+        "to_json + from_json of 1,000: {:.2} ms",
+        t.elapsed().as_secs_f64() * 1000.0 / n as f64
+    );
 }

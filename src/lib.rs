@@ -1,9 +1,9 @@
 //! CCKM SAP key jobs: the admin page (Yew) and the browser-free logic it stands on.
 pub mod api;
 pub mod components;
+pub mod domain;
 pub mod hooks;
 pub mod perf;
-pub mod domain;
 
 /// Installs the panic banner and renders the app into `<body>`.
 pub fn start() {

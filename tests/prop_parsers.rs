@@ -8,7 +8,8 @@
 use cckm_sap_admin::api::client::valid_id;
 use cckm_sap_admin::api::error::{excerpt, redact_tokens, ApiError};
 use cckm_sap_admin::api::types::{
-    parse_job, parse_json, parse_list, DecodeError, Job, ManagerErrorBody, SapGroup, SapKey, TokenResponse,
+    parse_job, parse_json, parse_list, DecodeError, Job, ManagerErrorBody, SapGroup, SapKey,
+    TokenResponse,
 };
 use cckm_sap_admin::domain::job_state::classify;
 use cckm_sap_admin::domain::ledger::Ledger;
@@ -31,15 +32,41 @@ fn list_of(item: &str) -> String {
 /// Arbitrary JSON values, a few levels deep, with the field names the parsers look for.
 fn arb_json() -> impl Strategy<Value = Value> {
     let names = prop::sample::select(vec![
-        "id", "name", "gone", "state", "sap_param", "enabled", "resources", "total", "skip", "limit",
-        "messages", "jwt", "duration", "refresh_token", "message", "codeDesc", "code", "error_details",
-        "meta", "size", "type", "entries", "job_id", "operation", "exp", "iat", "x",
+        "id",
+        "name",
+        "gone",
+        "state",
+        "sap_param",
+        "enabled",
+        "resources",
+        "total",
+        "skip",
+        "limit",
+        "messages",
+        "jwt",
+        "duration",
+        "refresh_token",
+        "message",
+        "codeDesc",
+        "code",
+        "error_details",
+        "meta",
+        "size",
+        "type",
+        "entries",
+        "job_id",
+        "operation",
+        "exp",
+        "iat",
+        "x",
     ]);
     let leaf = prop_oneof![
         Just(Value::Null),
         any::<bool>().prop_map(Value::Bool),
         any::<i64>().prop_map(|n| json!(n)),
-        any::<f64>().prop_map(|f| serde_json::Number::from_f64(f).map(Value::Number).unwrap_or(Value::Null)),
+        any::<f64>().prop_map(|f| serde_json::Number::from_f64(f)
+            .map(Value::Number)
+            .unwrap_or(Value::Null)),
         any::<String>().prop_map(Value::String),
         Just(json!("COMPLETED")),
         Just(json!("d109deae-5ca7-421d-bf49-637e65c3bbcb")),
@@ -47,8 +74,9 @@ fn arb_json() -> impl Strategy<Value = Value> {
     leaf.prop_recursive(4, 64, 8, move |inner| {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
-            prop::collection::btree_map(names.clone(), inner, 0..8)
-                .prop_map(|m| Value::Object(m.into_iter().map(|(k, v)| (k.to_string(), v)).collect())),
+            prop::collection::btree_map(names.clone(), inner, 0..8).prop_map(|m| Value::Object(
+                m.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+            )),
         ]
     })
 }
@@ -56,7 +84,8 @@ fn arb_json() -> impl Strategy<Value = Value> {
 /// A real answer, cut, spliced with random bytes, or with one field replaced by random JSON.
 fn mangled(real: &'static str) -> impl Strategy<Value = String> {
     prop_oneof![
-        (0..=real.len()).prop_map(move |n| String::from_utf8_lossy(&real.as_bytes()[..n]).into_owned()),
+        (0..=real.len())
+            .prop_map(move |n| String::from_utf8_lossy(&real.as_bytes()[..n]).into_owned()),
         (0..=real.len(), any::<String>()).prop_map(move |(n, s)| {
             let b = real.as_bytes();
             let mut v = b[..n].to_vec();
@@ -79,7 +108,8 @@ fn mangled(real: &'static str) -> impl Strategy<Value = String> {
 
 fn any_body() -> impl Strategy<Value = String> {
     prop_oneof![
-        prop::collection::vec(any::<u8>(), 0..512).prop_map(|b| String::from_utf8_lossy(&b).into_owned()),
+        prop::collection::vec(any::<u8>(), 0..512)
+            .prop_map(|b| String::from_utf8_lossy(&b).into_owned()),
         any::<String>(),
         arb_json().prop_map(|v| v.to_string()),
         mangled(KEY),
@@ -94,12 +124,25 @@ fn any_body() -> impl Strategy<Value = String> {
 /// Everything a parser of a manager answer may do: read it or say why not, never panic.
 fn parse_everything(body: &str) {
     let _ = parse_json::<TokenResponse>(body);
-    let _ = parse_json::<SapKey>(body).map(|k| (k.display_name(), k.state(), k.type_size(), k.group_label(), k.sap_key_id().map(str::len)));
+    let _ = parse_json::<SapKey>(body).map(|k| {
+        (
+            k.display_name(),
+            k.state(),
+            k.type_size(),
+            k.group_label(),
+            k.sap_key_id().map(str::len),
+        )
+    });
     let _ = parse_json::<ManagerErrorBody>(body);
     if let Ok((page, skipped)) = parse_list::<SapKey>(body) {
         assert!(page.resources.len() + skipped < 100_000);
         for k in &page.resources {
-            let _ = (k.display_name(), k.state().label(), k.type_size(), k.group_label());
+            let _ = (
+                k.display_name(),
+                k.state().label(),
+                k.type_size(),
+                k.group_label(),
+            );
         }
     }
     if let Ok((page, _)) = parse_list::<SapGroup>(body) {

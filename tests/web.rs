@@ -67,12 +67,29 @@ const HOSTILE: &str = "<img src=x onerror=alert(1)><script>alert(2)</script>";
 #[wasm_bindgen_test]
 async fn key_table_renders_rows_as_text() {
     let keys = vec![
-        key("d109deae-5ca7-421d-bf49-637e65c3bbcb", "payroll-master", false, true),
+        key(
+            "d109deae-5ca7-421d-bf49-637e65c3bbcb",
+            "payroll-master",
+            false,
+            true,
+        ),
         key("b707ea86-37bb-4212-ad09-2635698dbe4a", HOSTILE, true, false),
-        key("5db60499-9f4f-4143-b963-370459d3cef1", "crm-disabled-01", false, false),
+        key(
+            "5db60499-9f4f-4143-b963-370459d3cef1",
+            "crm-disabled-01",
+            false,
+            false,
+        ),
     ];
-    let mut props = table_props(FetchState::Loaded(KeyPage { keys: Rc::new(keys), total: 1234, skipped: 1, messages: vec![] }));
-    props.selected = Rc::new(HashSet::from(["d109deae-5ca7-421d-bf49-637e65c3bbcb".to_string()]));
+    let mut props = table_props(FetchState::Loaded(KeyPage {
+        keys: Rc::new(keys),
+        total: 1234,
+        skipped: 1,
+        messages: vec![],
+    }));
+    props.selected = Rc::new(HashSet::from([
+        "d109deae-5ca7-421d-bf49-637e65c3bbcb".to_string()
+    ]));
     let root = root();
     yew::Renderer::<KeyTable>::with_root_and_props(root.clone(), props).render();
     settle().await;
@@ -80,11 +97,20 @@ async fn key_table_renders_rows_as_text() {
     assert_eq!(rows.length(), 3);
     let text = root.text_content().unwrap();
     assert!(text.contains(HOSTILE), "the hostile name is shown as text");
-    assert!(root.query_selector("img").unwrap().is_none(), "no element was injected");
+    assert!(
+        root.query_selector("img").unwrap().is_none(),
+        "no element was injected"
+    );
     assert!(text.contains("Deleted from SAP"));
     assert!(text.contains("Disabled"));
-    assert!(text.contains("1–50 of 1,234") || text.contains("1–3 of 1,234"), "range label: {text}");
-    assert!(text.contains("could not be read"), "skipped resources are reported");
+    assert!(
+        text.contains("1–50 of 1,234") || text.contains("1–3 of 1,234"),
+        "range label: {text}"
+    );
+    assert!(
+        text.contains("could not be read"),
+        "skipped resources are reported"
+    );
     let checked = root.query_selector("tr.selected").unwrap();
     assert!(checked.is_some(), "the selected key is marked");
 }
@@ -94,12 +120,22 @@ async fn key_table_has_distinct_loading_empty_and_error_views() {
     for (fetch, id) in [
         (FetchState::Loading { previous: None }, "keys-loading"),
         (
-            FetchState::Loaded(KeyPage { keys: Rc::new(vec![]), total: 0, skipped: 0, messages: vec![] }),
+            FetchState::Loaded(KeyPage {
+                keys: Rc::new(vec![]),
+                total: 0,
+                skipped: 0,
+                messages: vec![],
+            }),
             "keys-empty",
         ),
         (
             FetchState::Failed {
-                error: cckm_sap_admin::api::error::ApiError::from_response(500, "Internal Server Error", "{\"code\":500,\"codeDesc\":\"NCERRInternalServerError\",\"message\":\"boom\"}", None),
+                error: cckm_sap_admin::api::error::ApiError::from_response(
+                    500,
+                    "Internal Server Error",
+                    "{\"code\":500,\"codeDesc\":\"NCERRInternalServerError\",\"message\":\"boom\"}",
+                    None,
+                ),
                 previous: None,
             },
             "keys-error",
@@ -109,7 +145,10 @@ async fn key_table_has_distinct_loading_empty_and_error_views() {
         let root = root();
         yew::Renderer::<KeyTable>::with_root_and_props(root.clone(), props).render();
         settle().await;
-        assert!(root.query_selector(&format!("#{id}")).unwrap().is_some(), "{id} shown");
+        assert!(
+            root.query_selector(&format!("#{id}")).unwrap().is_some(),
+            "{id} shown"
+        );
         if id == "keys-error" {
             assert!(root.text_content().unwrap().contains("boom"));
         }
@@ -117,7 +156,12 @@ async fn key_table_has_distinct_loading_empty_and_error_views() {
 }
 
 fn kref(name: &str, id: &str) -> KeyRef {
-    KeyRef { id: id.into(), name: name.into(), group: Some("payroll".into()), sap_key_id: None }
+    KeyRef {
+        id: id.into(),
+        name: name.into(),
+        group: Some("payroll".into()),
+        sap_key_id: None,
+    }
 }
 
 #[wasm_bindgen_test]
@@ -139,13 +183,29 @@ async fn confirm_stays_disabled_until_the_typed_text_matches() {
     };
     yew::Renderer::<ConfirmDialog>::with_root_and_props(root.clone(), props).render();
     settle().await;
-    let button: HtmlButtonElement = root.query_selector("#confirm-submit").unwrap().unwrap().dyn_into().unwrap();
-    let input: HtmlInputElement = root.query_selector("#confirm-input").unwrap().unwrap().dyn_into().unwrap();
+    let button: HtmlButtonElement = root
+        .query_selector("#confirm-submit")
+        .unwrap()
+        .unwrap()
+        .dyn_into()
+        .unwrap();
+    let input: HtmlInputElement = root
+        .query_selector("#confirm-input")
+        .unwrap()
+        .unwrap()
+        .dyn_into()
+        .unwrap();
     assert!(button.disabled());
     assert!(root.text_content().unwrap().contains("DELETE 2 KEYS"));
-    for (typed, enabled) in [("delete 2 keys", false), ("DELETE 2 KEY", false), ("DELETE 2 KEYS", true)] {
+    for (typed, enabled) in [
+        ("delete 2 keys", false),
+        ("DELETE 2 KEY", false),
+        ("DELETE 2 KEYS", true),
+    ] {
         input.set_value(typed);
-        input.dispatch_event(&web_sys::InputEvent::new("input").unwrap()).unwrap();
+        input
+            .dispatch_event(&web_sys::InputEvent::new("input").unwrap())
+            .unwrap();
         settle().await;
         assert_eq!(!button.disabled(), enabled, "typed {typed:?}");
     }
@@ -160,14 +220,33 @@ async fn login_form_reports_a_401_in_words() {
         panic!("CCKM_SIM_URL is not set: run the wasm tests through `cargo xtask test`");
     };
     let root = root();
-    let props = LoginProps { api: Api::new(sim), on_logged_in: Callback::noop(), expired: None };
+    let props = LoginProps {
+        api: Api::new(sim),
+        on_logged_in: Callback::noop(),
+        expired: None,
+    };
     yew::Renderer::<Login>::with_root_and_props(root.clone(), props).render();
     settle().await;
-    let user: HtmlInputElement = root.query_selector("#login-username").unwrap().unwrap().dyn_into().unwrap();
-    let pass: HtmlInputElement = root.query_selector("#login-password").unwrap().unwrap().dyn_into().unwrap();
+    let user: HtmlInputElement = root
+        .query_selector("#login-username")
+        .unwrap()
+        .unwrap()
+        .dyn_into()
+        .unwrap();
+    let pass: HtmlInputElement = root
+        .query_selector("#login-password")
+        .unwrap()
+        .unwrap()
+        .dyn_into()
+        .unwrap();
     user.set_value("admin");
     pass.set_value("wrong-password");
-    let button: HtmlButtonElement = root.query_selector("#login-submit").unwrap().unwrap().dyn_into().unwrap();
+    let button: HtmlButtonElement = root
+        .query_selector("#login-submit")
+        .unwrap()
+        .unwrap()
+        .dyn_into()
+        .unwrap();
     button.click();
     let mut error = None;
     for _ in 0..100 {
@@ -179,6 +258,9 @@ async fn login_form_reports_a_401_in_words() {
         }
     }
     let error = error.expect("the login form shows an error");
-    assert!(error.contains("refused the username or password"), "{error}");
+    assert!(
+        error.contains("refused the username or password"),
+        "{error}"
+    );
     assert!(!error.contains("wrong-password"));
 }

@@ -4,8 +4,8 @@
 //! Paths come from the environment that `cargo xtask test` sets: `CCKM_DIST` (the built page),
 //! `CCKM_SIM_BIN` (the simulator binary), `CHROMEDRIVER` and `CHROMIUM`.
 use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
 use std::os::unix::process::CommandExt;
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -16,9 +16,9 @@ pub mod nginx;
 pub type Result<T = ()> = std::result::Result<T, Box<dyn std::error::Error + Send + Sync>>;
 
 fn env_path(name: &str) -> Result<PathBuf> {
-    std::env::var_os(name)
-        .map(PathBuf::from)
-        .ok_or_else(|| format!("{name} is not set: run the end-to-end tests with `cargo xtask test`").into())
+    std::env::var_os(name).map(PathBuf::from).ok_or_else(|| {
+        format!("{name} is not set: run the end-to-end tests with `cargo xtask test`").into()
+    })
 }
 
 /// Where screenshots go: `e2e/artifacts/`.
@@ -47,7 +47,10 @@ pub fn spawn_sim(addr: &str, args: &[String], stderr: Stdio) -> Result<(Child, S
     let out = child.stdout.take().ok_or("no stdout from cckm-sim")?;
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
-        for line in BufReader::new(out).lines().map_while(std::result::Result::ok) {
+        for line in BufReader::new(out)
+            .lines()
+            .map_while(std::result::Result::ok)
+        {
             if let Some(url) = line.strip_prefix("cckm-sim listening on ") {
                 let _ = tx.send(url.trim().to_string());
             }
@@ -92,7 +95,11 @@ impl Sim {
 
     pub fn start_at(addr: &str, args: Vec<String>) -> Result<Sim> {
         let (child, base) = spawn_sim(addr, &args, Stdio::null())?;
-        Ok(Sim { child, api: SimApi { base }, args })
+        Ok(Sim {
+            child,
+            api: SimApi { base },
+            args,
+        })
     }
 
     /// The port it listens on, so it can be started again on the same one.
@@ -104,12 +111,14 @@ impl Sim {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-
 }
 
 impl SimApi {
     pub async fn stats(&self) -> Result<Value> {
-        Ok(reqwest::get(format!("{}/sim/stats", self.base)).await?.json().await?)
+        Ok(reqwest::get(format!("{}/sim/stats", self.base))
+            .await?
+            .json()
+            .await?)
     }
 
     /// Count of requests to one route pattern, e.g. `POST /api/v1/cckm/sap/keys/jobs`.
@@ -118,7 +127,11 @@ impl SimApi {
     }
 
     pub async fn set_faults(&self, faults: Value) -> Result {
-        let r = reqwest::Client::new().put(format!("{}/sim/faults", self.base)).json(&faults).send().await?;
+        let r = reqwest::Client::new()
+            .put(format!("{}/sim/faults", self.base))
+            .json(&faults)
+            .send()
+            .await?;
         if !r.status().is_success() {
             return Err(format!("PUT /sim/faults: {}", r.status()).into());
         }
@@ -151,7 +164,12 @@ impl SimApi {
 
     /// The first key whose name is exactly `name`.
     pub async fn key_by_name(&self, name: &str) -> Result<Value> {
-        let page = self.api_get(&format!("/api/v1/cckm/sap/keys?limit=100&name={}", urlencode(name))).await?;
+        let page = self
+            .api_get(&format!(
+                "/api/v1/cckm/sap/keys?limit=100&name={}",
+                urlencode(name)
+            ))
+            .await?;
         page["resources"]
             .as_array()
             .and_then(|r| r.iter().find(|k| k["name"] == name).cloned())
@@ -159,12 +177,17 @@ impl SimApi {
     }
 
     pub async fn max_in_flight(&self, route: &str) -> Result<u64> {
-        Ok(self.stats().await?["max_in_flight"][route].as_u64().unwrap_or(0))
+        Ok(self.stats().await?["max_in_flight"][route]
+            .as_u64()
+            .unwrap_or(0))
     }
 
     /// Forgets every refresh token (`POST /sim/revoke-tokens`).
     pub async fn revoke_tokens(&self) -> Result {
-        let r = reqwest::Client::new().post(format!("{}/sim/revoke-tokens", self.base)).send().await?;
+        let r = reqwest::Client::new()
+            .post(format!("{}/sim/revoke-tokens", self.base))
+            .send()
+            .await?;
         if !r.status().is_success() {
             return Err(format!("POST /sim/revoke-tokens: {}", r.status()).into());
         }
@@ -173,14 +196,21 @@ impl SimApi {
 
     /// One job as the manager reports it.
     pub async fn job(&self, id: &str) -> Result<Value> {
-        self.api_get(&format!("/api/v1/cckm/sap/keys/jobs/{id}")).await
+        self.api_get(&format!("/api/v1/cckm/sap/keys/jobs/{id}"))
+            .await
     }
 }
 
 /// Percent-encodes a query value.
 pub fn urlencode(s: &str) -> String {
     s.bytes()
-        .map(|b| if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
         .collect()
 }
 
@@ -207,7 +237,9 @@ impl Browser {
     pub async fn start_with(tweak: impl FnOnce(&mut Value)) -> Result<Browser> {
         let driver_bin = env_path("CHROMEDRIVER")?;
         let chromium = env_path("CHROMIUM")?;
-        let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?
+            .local_addr()?
+            .port();
         // Its own process group: dropping the Browser kills ChromeDriver and every Chromium
         // process it started, even when a test fails before closing the session.
         let driver = Command::new(driver_bin)
@@ -239,7 +271,10 @@ impl Browser {
         let mut caps = caps;
         // `CCKM_CHROME_ARGS`: more Chromium arguments, space-separated (e.g. `--trace-startup=…` to
         // trace a bench run).
-        if let (Ok(extra), Some(args)) = (std::env::var("CCKM_CHROME_ARGS"), caps["goog:chromeOptions"]["args"].as_array_mut()) {
+        if let (Ok(extra), Some(args)) = (
+            std::env::var("CCKM_CHROME_ARGS"),
+            caps["goog:chromeOptions"]["args"].as_array_mut(),
+        ) {
             args.extend(extra.split_whitespace().map(Value::from));
         }
         tweak(&mut caps);
@@ -247,11 +282,17 @@ impl Browser {
             Value::Object(m) => m,
             _ => unreachable!("literal object"),
         };
-        let client = fantoccini::ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-            .capabilities(caps)
-            .connect(&format!("http://127.0.0.1:{port}"))
-            .await?;
-        Ok(Browser { driver, client, _profile: profile })
+        let client = fantoccini::ClientBuilder::new(
+            hyper_util::client::legacy::connect::HttpConnector::new(),
+        )
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{port}"))
+        .await?;
+        Ok(Browser {
+            driver,
+            client,
+            _profile: profile,
+        })
     }
 
     pub async fn goto(&self, url: &str) -> Result {
@@ -317,18 +358,26 @@ impl Browser {
     /// `{prefix}-dark`, scrolled to the top; the theme is given back to the browser afterwards.
     pub async fn screenshots_in_both_themes(&self, prefix: &str) -> Result {
         for theme in ["light", "dark"] {
-            self.cdp("Emulation.setEmulatedMedia", json!({"features": [{"name": "prefers-color-scheme", "value": theme}]}))
-                .await?;
+            self.cdp(
+                "Emulation.setEmulatedMedia",
+                json!({"features": [{"name": "prefers-color-scheme", "value": theme}]}),
+            )
+            .await?;
             self.eval("window.scrollTo(0, 0);").await?;
-            self.screenshot_for_docs(&format!("{prefix}-{theme}")).await?;
+            self.screenshot_for_docs(&format!("{prefix}-{theme}"))
+                .await?;
         }
-        self.cdp("Emulation.setEmulatedMedia", json!({"features": []})).await?;
+        self.cdp("Emulation.setEmulatedMedia", json!({"features": []}))
+            .await?;
         Ok(())
     }
 
     /// A Chrome DevTools Protocol command, sent through ChromeDriver (`goog/cdp/execute`).
     pub async fn cdp(&self, cmd: &str, params: Value) -> Result<Value> {
-        Ok(self.client.issue_cmd(Cdp(json!({"cmd": cmd, "params": params}))).await?)
+        Ok(self
+            .client
+            .issue_cmd(Cdp(json!({"cmd": cmd, "params": params})))
+            .await?)
     }
 
     pub async fn eval(&self, script: &str) -> Result<Value> {
@@ -360,11 +409,18 @@ impl Browser {
 struct ConsoleLog;
 
 impl fantoccini::wd::WebDriverCompatibleCommand for ConsoleLog {
-    fn endpoint(&self, base_url: &url::Url, session_id: Option<&str>) -> std::result::Result<url::Url, url::ParseError> {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> std::result::Result<url::Url, url::ParseError> {
         base_url.join(&format!("session/{}/se/log", session_id.unwrap_or("")))
     }
     fn method_and_body(&self, _request_url: &url::Url) -> (http::Method, Option<String>) {
-        (http::Method::POST, Some(r#"{"type":"browser"}"#.to_string()))
+        (
+            http::Method::POST,
+            Some(r#"{"type":"browser"}"#.to_string()),
+        )
     }
 }
 
@@ -373,8 +429,15 @@ impl fantoccini::wd::WebDriverCompatibleCommand for ConsoleLog {
 struct Cdp(Value);
 
 impl fantoccini::wd::WebDriverCompatibleCommand for Cdp {
-    fn endpoint(&self, base: &url::Url, session: Option<&str>) -> std::result::Result<url::Url, url::ParseError> {
-        base.join(&format!("session/{}/goog/cdp/execute", session.unwrap_or("")))
+    fn endpoint(
+        &self,
+        base: &url::Url,
+        session: Option<&str>,
+    ) -> std::result::Result<url::Url, url::ParseError> {
+        base.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session.unwrap_or("")
+        ))
     }
     fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
         (http::Method::POST, Some(self.0.to_string()))
@@ -399,10 +462,22 @@ pub async fn login(b: &Browser, user: &str, password: &str) -> Result {
 
 /// Logs in through the page's form into `domain` ("" for root) as a user of `home` ("" for the
 /// same domain) through `connection`, typed under the "Domain and sign-in source" disclosure.
-pub async fn login_in(b: &Browser, user: &str, password: &str, domain: &str, home: &str, connection: &str) -> Result {
+pub async fn login_in(
+    b: &Browser,
+    user: &str,
+    password: &str,
+    domain: &str,
+    home: &str,
+    connection: &str,
+) -> Result {
     fill_login(b, user, password).await?;
-    b.eval("document.querySelector('#login-more').open = true;").await?;
-    for (css, text) in [("#login-domain", domain), ("#login-auth-domain", home), ("#login-connection", connection)] {
+    b.eval("document.querySelector('#login-more').open = true;")
+        .await?;
+    for (css, text) in [
+        ("#login-domain", domain),
+        ("#login-auth-domain", home),
+        ("#login-connection", connection),
+    ] {
         b.client
             .execute("const i = document.querySelector(arguments[0]); i.value = ''; i.dispatchEvent(new Event('input', {bubbles: true}));", vec![json!(css)])
             .await?;
@@ -450,8 +525,12 @@ impl Browser {
             if Instant::now() > deadline {
                 let safe: String = name.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
                 self.screenshot(&format!("no-row-{safe}")).await?;
-                let search = self.eval("return document.querySelector('#key-search').value;").await?;
-                return Err(format!("no row named {name:?} appeared (search box: {search})").into());
+                let search = self
+                    .eval("return document.querySelector('#key-search').value;")
+                    .await?;
+                return Err(
+                    format!("no row named {name:?} appeared (search box: {search})").into(),
+                );
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
@@ -487,7 +566,13 @@ impl Browser {
     }
 
     /// Waits until the job list has a job for `key_name` of `op` whose text contains `needle`.
-    pub async fn wait_job(&self, key_name: &str, op: &str, needle: &str, secs: u64) -> Result<String> {
+    pub async fn wait_job(
+        &self,
+        key_name: &str,
+        op: &str,
+        needle: &str,
+        secs: u64,
+    ) -> Result<String> {
         let deadline = Instant::now() + Duration::from_secs(secs);
         let mut last = String::new();
         loop {
@@ -509,7 +594,9 @@ impl Browser {
                 }
             }
             if Instant::now() > deadline {
-                return Err(format!("job {op} {key_name} never showed {needle:?}; last: {last:?}").into());
+                return Err(
+                    format!("job {op} {key_name} never showed {needle:?}; last: {last:?}").into(),
+                );
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }

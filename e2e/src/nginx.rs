@@ -24,7 +24,8 @@ pub const TEMPLATE: &str = include_str!("../../deploy/nginx.conf");
 pub const SUBPATH: &str = "/sap-key-jobs/";
 
 /// The template's main-level `include` of the brotli module's `load_module` snippet.
-pub const BROTLI_MODULE_INCLUDE: &str = "include /etc/nginx/modules-enabled/*-mod-http-brotli-static.conf;";
+pub const BROTLI_MODULE_INCLUDE: &str =
+    "include /etc/nginx/modules-enabled/*-mod-http-brotli-static.conf;";
 
 /// What `{{BROTLI_STATIC}}` becomes when the module is loaded.
 pub const BROTLI_STATIC_ON: &str = "brotli_static on;";
@@ -40,25 +41,42 @@ pub enum Brotli {
 
 /// Whether the template's module `include` matches a file here, i.e. nginx loads the brotli module.
 pub fn brotli_enabled() -> bool {
-    let Some((dir, suffix)) = BROTLI_MODULE_INCLUDE.trim_start_matches("include ").trim_end_matches(';').split_once('*') else {
+    let Some((dir, suffix)) = BROTLI_MODULE_INCLUDE
+        .trim_start_matches("include ")
+        .trim_end_matches(';')
+        .split_once('*')
+    else {
         return false;
     };
     std::fs::read_dir(dir).is_ok_and(|entries| {
         entries.filter_map(std::result::Result::ok).any(|e| {
             // Following the symbolic link, as nginx does: a dangling one loads nothing.
-            e.file_name().to_string_lossy().ends_with(suffix) && std::fs::metadata(e.path()).is_ok_and(|m| m.is_file())
+            e.file_name().to_string_lossy().ends_with(suffix)
+                && std::fs::metadata(e.path()).is_ok_and(|m| m.is_file())
         })
     })
 }
 
 /// Fills the template's placeholders; `brotli` puts `brotli_static on;` in, which needs the module.
-pub fn render(listen: &str, page_dir: &Path, manager: &str, var_dir: &Path, brotli: bool) -> String {
+pub fn render(
+    listen: &str,
+    page_dir: &Path,
+    manager: &str,
+    var_dir: &Path,
+    brotli: bool,
+) -> String {
     TEMPLATE
         .replace("{{LISTEN}}", listen)
-        .replace("{{PAGE_DIR}}", page_dir.to_string_lossy().trim_end_matches('/'))
+        .replace(
+            "{{PAGE_DIR}}",
+            page_dir.to_string_lossy().trim_end_matches('/'),
+        )
         .replace("{{MANAGER}}", manager.trim_end_matches('/'))
         .replace("{{VAR_DIR}}", &var_dir.to_string_lossy())
-        .replace("{{BROTLI_STATIC}}", if brotli { BROTLI_STATIC_ON } else { "" })
+        .replace(
+            "{{BROTLI_STATIC}}",
+            if brotli { BROTLI_STATIC_ON } else { "" },
+        )
 }
 
 /// The extensions `cargo xtask build` writes `.br` and `.gz` files for.
@@ -80,16 +98,26 @@ pub fn precompressed(dist: &Path) -> Result<Vec<Precompressed>> {
     let mut files = Vec::new();
     for entry in std::fs::read_dir(dist)? {
         let path = entry?.path();
-        let name = path.file_name().unwrap_or_default().to_string_lossy().into_owned();
+        let name = path
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned();
         let ext = path.extension().unwrap_or_default().to_string_lossy();
         if !path.is_file() || !COMPRESSIBLE.contains(&ext.as_ref()) {
             continue;
         }
         let beside = |suffix: &str| {
             let p = dist.join(format!("{name}.{suffix}"));
-            std::fs::read(&p).map_err(|e| format!("{}: {e} (`cargo xtask build` writes it)", p.display()))
+            std::fs::read(&p)
+                .map_err(|e| format!("{}: {e} (`cargo xtask build` writes it)", p.display()))
         };
-        files.push(Precompressed { plain: std::fs::read(&path)?, br: beside("br")?, gz: beside("gz")?, name });
+        files.push(Precompressed {
+            plain: std::fs::read(&path)?,
+            br: beside("br")?,
+            gz: beside("gz")?,
+            name,
+        });
     }
     files.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(files)
@@ -109,7 +137,11 @@ fn copy_dir(from: &Path, to: &Path) -> Result {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = if entry.file_type()?.is_dir() { 0o755 } else { 0o644 };
+            let mode = if entry.file_type()?.is_dir() {
+                0o755
+            } else {
+                0o644
+            };
             std::fs::set_permissions(&target, std::fs::Permissions::from_mode(mode))?;
         }
     }
@@ -117,7 +149,9 @@ fn copy_dir(from: &Path, to: &Path) -> Result {
 }
 
 fn nginx_bin() -> PathBuf {
-    std::env::var_os("NGINX_BIN").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("/usr/sbin/nginx"))
+    std::env::var_os("NGINX_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/usr/sbin/nginx"))
 }
 
 /// A running nginx; stopped on drop.
@@ -140,7 +174,9 @@ impl Nginx {
 
     /// [`Nginx::start`], with the brotli module as this host has it or as if it were not installed.
     pub fn start_with(page_dir: &Path, manager: &str, brotli: Brotli) -> Result<Nginx> {
-        let page_dir = page_dir.canonicalize().map_err(|e| format!("{}: {e}", page_dir.display()))?;
+        let page_dir = page_dir
+            .canonicalize()
+            .map_err(|e| format!("{}: {e}", page_dir.display()))?;
         let dir = tempfile::Builder::new().prefix("cckm-nginx-").tempdir()?;
         // Run as root, nginx's workers drop to `nobody`: they must be able to enter this folder.
         #[cfg(unix)]
@@ -154,15 +190,29 @@ impl Nginx {
         let page_copy = dir.path().join("page");
         copy_dir(&page_dir, &page_copy)?;
         let page_dir = page_copy;
-        let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?
+            .local_addr()?
+            .port();
         let on = brotli == Brotli::Host && brotli_enabled();
-        let mut config = render(&format!("127.0.0.1:{port}"), &page_dir, manager, &var_dir, on);
+        let mut config = render(
+            &format!("127.0.0.1:{port}"),
+            &page_dir,
+            manager,
+            &var_dir,
+            on,
+        );
         if brotli == Brotli::Absent {
-            config = config.replace(BROTLI_MODULE_INCLUDE, "# (rendered as on a host without the brotli module)");
+            config = config.replace(
+                BROTLI_MODULE_INCLUDE,
+                "# (rendered as on a host without the brotli module)",
+            );
         }
         let conf = dir.path().join("nginx.conf");
         std::fs::write(&conf, &config)?;
-        let globals = format!("daemon off; pid {}; error_log stderr;", dir.path().join("nginx.pid").display());
+        let globals = format!(
+            "daemon off; pid {}; error_log stderr;",
+            dir.path().join("nginx.pid").display()
+        );
         // nginx's own prefix, not `-p`: the module snippet's `load_module modules/...` is relative to it.
         let mut child = Command::new(nginx_bin())
             // nginx reads `NGINX` as a list of inherited sockets (binary upgrade): never pass one.
@@ -183,7 +233,10 @@ impl Nginx {
                 if let Some(mut e) = child.stderr.take() {
                     let _ = e.read_to_string(&mut err);
                 }
-                return Err(format!("nginx exited ({st}) before it listened:\n{err}\nconfig:\n{config}").into());
+                return Err(format!(
+                    "nginx exited ({st}) before it listened:\n{err}\nconfig:\n{config}"
+                )
+                .into());
             }
             if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
                 break;
@@ -206,7 +259,13 @@ impl Nginx {
                 }
             });
         }
-        Ok(Nginx { child, base: format!("http://127.0.0.1:{port}"), config, brotli: on, dir })
+        Ok(Nginx {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+            config,
+            brotli: on,
+            dir,
+        })
     }
 
     /// The page's URL: `http://127.0.0.1:PORT/sap-key-jobs/`.
@@ -222,7 +281,9 @@ impl Nginx {
     /// Fast shutdown (SIGTERM to the master, which stops its workers), SIGKILL after 5 s.
     pub fn stop(&mut self) {
         if matches!(self.child.try_wait(), Ok(None)) {
-            let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
+            let _ = Command::new("kill")
+                .args(["-TERM", &self.child.id().to_string()])
+                .status();
             let deadline = Instant::now() + Duration::from_secs(5);
             while matches!(self.child.try_wait(), Ok(None)) && Instant::now() < deadline {
                 std::thread::sleep(Duration::from_millis(50));
@@ -245,7 +306,13 @@ mod tests {
 
     #[test]
     fn the_template_renders_every_placeholder() {
-        let conf = render("127.0.0.1:1", Path::new("/srv/page/"), "https://cm.example.com/", Path::new("/var/x"), true);
+        let conf = render(
+            "127.0.0.1:1",
+            Path::new("/srv/page/"),
+            "https://cm.example.com/",
+            Path::new("/var/x"),
+            true,
+        );
         assert!(!conf.contains("{{"), "{conf}");
         assert!(conf.contains("alias /srv/page/;"));
         assert!(conf.contains("proxy_pass https://cm.example.com;"));
@@ -255,12 +322,37 @@ mod tests {
 
     #[test]
     fn brotli_static_is_only_there_when_asked_for_and_the_module_include_is_at_the_main_level() {
-        let conf = render("127.0.0.1:1", Path::new("/srv/page"), "https://cm", Path::new("/var/x"), false);
-        let directives: Vec<&str> = conf.lines().map(str::trim).filter(|l| !l.starts_with('#')).collect();
-        assert!(!conf.contains("{{") && !directives.iter().any(|l| l.contains("brotli_static")), "{conf}");
-        let include = conf.lines().position(|l| l == BROTLI_MODULE_INCLUDE).expect("the module include, unindented");
-        let http = conf.lines().position(|l| l.starts_with("http {")).expect("the http block");
-        assert!(include < http, "load_module is only allowed before the http block");
-        assert!(conf.contains("gzip_static on;") && conf.contains("gzip_vary on;"), "{conf}");
+        let conf = render(
+            "127.0.0.1:1",
+            Path::new("/srv/page"),
+            "https://cm",
+            Path::new("/var/x"),
+            false,
+        );
+        let directives: Vec<&str> = conf
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.starts_with('#'))
+            .collect();
+        assert!(
+            !conf.contains("{{") && !directives.iter().any(|l| l.contains("brotli_static")),
+            "{conf}"
+        );
+        let include = conf
+            .lines()
+            .position(|l| l == BROTLI_MODULE_INCLUDE)
+            .expect("the module include, unindented");
+        let http = conf
+            .lines()
+            .position(|l| l.starts_with("http {"))
+            .expect("the http block");
+        assert!(
+            include < http,
+            "load_module is only allowed before the http block"
+        );
+        assert!(
+            conf.contains("gzip_static on;") && conf.contains("gzip_vary on;"),
+            "{conf}"
+        );
     }
 }

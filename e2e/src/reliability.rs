@@ -30,13 +30,32 @@ impl LoggedSim {
     pub fn start(args: &[&str]) -> Result<LoggedSim> {
         let dir = tempfile::tempdir()?;
         let log = dir.path().join("sim.log");
-        Self::spawn("127.0.0.1:0", args.iter().map(|s| s.to_string()).collect(), log, dir)
+        Self::spawn(
+            "127.0.0.1:0",
+            args.iter().map(|s| s.to_string()).collect(),
+            log,
+            dir,
+        )
     }
 
-    fn spawn(addr: &str, args: Vec<String>, log: PathBuf, dir: tempfile::TempDir) -> Result<LoggedSim> {
-        let err = std::fs::OpenOptions::new().create(true).append(true).open(&log)?;
+    fn spawn(
+        addr: &str,
+        args: Vec<String>,
+        log: PathBuf,
+        dir: tempfile::TempDir,
+    ) -> Result<LoggedSim> {
+        let err = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&log)?;
         let (child, base) = crate::spawn_sim(addr, &args, Stdio::from(err))?;
-        Ok(LoggedSim { child, api: crate::SimApi { base }, args, log, _dir: dir })
+        Ok(LoggedSim {
+            child,
+            api: crate::SimApi { base },
+            args,
+            log,
+            _dir: dir,
+        })
     }
 
     pub fn addr(&self) -> String {
@@ -152,7 +171,16 @@ pub async fn start_job(b: &Browser, name: &str, op: &str) -> Result<String> {
         b.click("#op-delete").await?;
     }
     let phrase = if op == "delete" { Some(name) } else { None };
-    b.confirm_and_post(phrase, &format!("rel-{op}-{}", name.chars().filter(|c| c.is_ascii_alphanumeric()).collect::<String>())).await
+    b.confirm_and_post(
+        phrase,
+        &format!(
+            "rel-{op}-{}",
+            name.chars()
+                .filter(|c| c.is_ascii_alphanumeric())
+                .collect::<String>()
+        ),
+    )
+    .await
 }
 
 /// The ledger as stored in localStorage (every ledger key of this origin, merged as an array of
@@ -181,7 +209,11 @@ pub async fn storage_dump(b: &Browser) -> Result<Vec<(String, String, String)>> 
             a.iter()
                 .filter_map(|t| {
                     let t = t.as_array()?;
-                    Some((t[0].as_str()?.to_string(), t[1].as_str()?.to_string(), t[2].as_str().unwrap_or("").to_string()))
+                    Some((
+                        t[0].as_str()?.to_string(),
+                        t[1].as_str()?.to_string(),
+                        t[2].as_str().unwrap_or("").to_string(),
+                    ))
                 })
                 .collect()
         })
@@ -254,7 +286,13 @@ pub async fn trap_sinks(b: &Browser) -> Result {
 
 pub async fn trapped_calls(b: &Browser) -> Result<Vec<String>> {
     let v = b.eval("return window.__calls || [];").await?;
-    Ok(v.as_array().map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect()).unwrap_or_default())
+    Ok(v.as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default())
 }
 
 /// The page's whole text and HTML (attributes included), for searching secrets.
@@ -268,7 +306,12 @@ pub async fn ledger_ids(b: &Browser) -> Result<Vec<(String, String)>> {
     Ok(ledger_entries(b)
         .await?
         .iter()
-        .map(|e| (e["job_id"].as_str().unwrap_or("").to_string(), e["phase"].to_string()))
+        .map(|e| {
+            (
+                e["job_id"].as_str().unwrap_or("").to_string(),
+                e["phase"].to_string(),
+            )
+        })
         .collect())
 }
 
@@ -282,7 +325,9 @@ pub async fn clear_search(b: &Browser) -> Result<fantoccini::elements::Element> 
             .await?;
         // Past the page's search debounce (250 ms): the emptied text is now the page's own.
         tokio::time::sleep(Duration::from_millis(400)).await;
-        let v = b.eval("return document.querySelector('#key-search').value;").await?;
+        let v = b
+            .eval("return document.querySelector('#key-search').value;")
+            .await?;
         if v == json!("") {
             return Ok(input);
         }
@@ -299,7 +344,12 @@ pub async fn search(b: &Browser, text: &str, name: &str) -> Result {
 }
 
 /// Waits until the stored ledger (saved at most about a second after a change) satisfies `ok`.
-pub async fn wait_stored<F: Fn(&[Value]) -> bool>(b: &Browser, what: &str, secs: u64, ok: F) -> Result<Vec<Value>> {
+pub async fn wait_stored<F: Fn(&[Value]) -> bool>(
+    b: &Browser,
+    what: &str,
+    secs: u64,
+    ok: F,
+) -> Result<Vec<Value>> {
     let deadline = Instant::now() + Duration::from_secs(secs);
     loop {
         let entries = ledger_entries(b).await?;

@@ -36,10 +36,14 @@ impl Violation {
 
 /// Injects axe (once per document) and runs it on the whole page.
 async fn axe_run(b: &Browser, source: &str) -> e2e::Result<Vec<Violation>> {
-    let present = b.eval("return typeof window.axe === 'object' && typeof window.axe.run === 'function';").await?;
+    let present = b
+        .eval("return typeof window.axe === 'object' && typeof window.axe.run === 'function';")
+        .await?;
     if present != json!(true) {
         b.client.execute(source, vec![]).await?;
-        let present = b.eval("return typeof window.axe === 'object' && typeof window.axe.run === 'function';").await?;
+        let present = b
+            .eval("return typeof window.axe === 'object' && typeof window.axe.run === 'function';")
+            .await?;
         if present != json!(true) {
             return Err("axe-core did not load into the page".into());
         }
@@ -64,14 +68,25 @@ async fn axe_run(b: &Browser, source: &str) -> e2e::Result<Vec<Violation>> {
     Ok(list
         .iter()
         .map(|v| {
-            let targets: Vec<String> = v["targets"].as_array().map(|t| t.iter().filter_map(Value::as_str).map(str::to_string).collect()).unwrap_or_default();
+            let targets: Vec<String> = v["targets"]
+                .as_array()
+                .map(|t| {
+                    t.iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_string)
+                        .collect()
+                })
+                .unwrap_or_default();
             Violation {
                 id: v["id"].as_str().unwrap_or_default().to_string(),
                 impact: v["impact"].as_str().unwrap_or("none").to_string(),
                 help: v["help"].as_str().unwrap_or_default().to_string(),
                 nodes: targets.len(),
                 targets,
-                summary: v["summary"].as_str().unwrap_or_default().replace('\n', " | "),
+                summary: v["summary"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .replace('\n', " | "),
             }
         })
         .collect())
@@ -85,7 +100,15 @@ async fn check(b: &Browser, source: &str, state: &str) -> e2e::Result<Vec<String
     let mut blocking = Vec::new();
     for v in &violations {
         let first: Vec<&str> = v.targets.iter().take(4).map(String::as_str).collect();
-        let line = format!("{state}: {} [{}] {} ({} node(s); e.g. {}) -- {}", v.id, v.impact, v.help, v.nodes, first.join(", "), v.summary);
+        let line = format!(
+            "{state}: {} [{}] {} ({} node(s); e.g. {}) -- {}",
+            v.id,
+            v.impact,
+            v.help,
+            v.nodes,
+            first.join(", "),
+            v.summary
+        );
         println!("  {line}");
         if v.blocking() {
             blocking.push(line);
@@ -99,7 +122,13 @@ async fn no_serious_or_critical_axe_violations() -> e2e::Result {
     let source = axe_source()?;
     let sim = Sim::start(&["--keys", "80", "--job-ms", "1500"])?;
     let b = Browser::start().await?;
-    b.client.update_timeouts(fantoccini::wd::TimeoutConfiguration::new(Some(Duration::from_secs(60)), Some(Duration::from_secs(300)), Some(Duration::ZERO))).await?;
+    b.client
+        .update_timeouts(fantoccini::wd::TimeoutConfiguration::new(
+            Some(Duration::from_secs(60)),
+            Some(Duration::from_secs(300)),
+            Some(Duration::ZERO),
+        ))
+        .await?;
     let mut blocking = Vec::new();
 
     b.goto(&format!("{}/", sim.base)).await?;
@@ -120,20 +149,33 @@ async fn no_serious_or_critical_axe_violations() -> e2e::Result {
     b.type_into("#confirm-input", "payroll-master").await?;
     b.click("#confirm-submit").await?;
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    while b.eval("const c = document.querySelector('#confirm-close'); return !!c && !c.disabled;").await? != json!(true) {
-        assert!(std::time::Instant::now() < deadline, "the posting never finished");
+    while b
+        .eval("const c = document.querySelector('#confirm-close'); return !!c && !c.disabled;")
+        .await?
+        != json!(true)
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the posting never finished"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     b.click("#confirm-close").await?;
-    b.wait_job("payroll-master", "delete", "COMPLETED", 30).await?;
+    b.wait_job("payroll-master", "delete", "COMPLETED", 30)
+        .await?;
     blocking.extend(check(&b, &source, "jobs").await?);
 
     // The same screen in the dark theme (what the theme toggle or a dark system setting shows).
-    b.eval("document.documentElement.setAttribute('data-theme', 'dark'); return true;").await?;
+    b.eval("document.documentElement.setAttribute('data-theme', 'dark'); return true;")
+        .await?;
     tokio::time::sleep(Duration::from_millis(500)).await;
     blocking.extend(check(&b, &source, "jobs-dark").await?);
 
     b.close().await?;
-    assert!(blocking.is_empty(), "serious or critical accessibility violations:\n{}", blocking.join("\n"));
+    assert!(
+        blocking.is_empty(),
+        "serious or critical accessibility violations:\n{}",
+        blocking.join("\n")
+    );
     Ok(())
 }

@@ -17,7 +17,9 @@ fn is_hashed(path: &str) -> bool {
     let hash = stem.rsplit_once('-').map(|(_, h)| h).unwrap_or_default();
     matches!(ext, "js" | "wasm" | "css" | "svg")
         && (8..=16).contains(&hash.len())
-        && hash.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        && hash
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 /// The document and the files it loaded (Resource Timing), API calls excluded: path, transfer,
@@ -67,7 +69,12 @@ fn size(dist: &Path, path: &str, suffix: &str) -> e2e::Result<u64> {
     };
     let file = dist.join(format!("{name}{suffix}"));
     Ok(std::fs::metadata(&file)
-        .map_err(|e| format!("{}: {e} (was the dist built by `cargo xtask build`?)", file.display()))?
+        .map_err(|e| {
+            format!(
+                "{}: {e} (was the dist built by `cargo xtask build`?)",
+                file.display()
+            )
+        })?
         .len())
 }
 
@@ -124,7 +131,10 @@ async fn visit_twice(accept: Option<&str>, suffix: &str) -> e2e::Result {
     let hashed: Vec<_> = files.iter().filter(|f| is_hashed(&f.0)).collect();
     assert!(hashed.len() >= 3, "{files:?}");
     for (path, transfer, _, _) in &hashed {
-        assert_eq!(*transfer, 0, "second visit with {accept}: {path} came over the network");
+        assert_eq!(
+            *transfer, 0,
+            "second visit with {accept}: {path} came over the network"
+        );
     }
     let again: Vec<_> = sim
         .gets()

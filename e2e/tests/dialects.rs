@@ -199,11 +199,16 @@ async fn select_only_row(b: &Browser, row: &str) -> e2e::Result {
     // The unnamed row may already be on the unfiltered first page: wait for the search's answer.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
     loop {
-        let rows = b.eval("return document.querySelectorAll('.keys-table tbody tr').length;").await?;
+        let rows = b
+            .eval("return document.querySelectorAll('.keys-table tbody tr').length;")
+            .await?;
         if rows == 1 {
             break;
         }
-        assert!(std::time::Instant::now() < deadline, "the search for {KEY} leaves one row, not {rows}");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the search for {KEY} leaves one row, not {rows}"
+        );
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     b.select_row(row).await

@@ -29,15 +29,23 @@ const SIZES: [(u32, u32, &str); 8] = [
 /// WebDriver, corrected by the difference between window and viewport; if the window cannot get
 /// that small, DevTools' device metrics override does it.
 async fn set_viewport(b: &Browser, w: u32, h: u32) -> e2e::Result {
-    let inner = || async { b.eval("return [window.innerWidth, window.innerHeight];").await };
-    b.cdp("Emulation.clearDeviceMetricsOverride", json!({})).await?;
+    let inner = || async {
+        b.eval("return [window.innerWidth, window.innerHeight];")
+            .await
+    };
+    b.cdp("Emulation.clearDeviceMetricsOverride", json!({}))
+        .await?;
     b.client.set_window_size(w, h).await?;
     let got = inner().await?;
     let (iw, ih) = (got[0].as_i64().unwrap_or(0), got[1].as_i64().unwrap_or(0));
     if (iw, ih) != (i64::from(w), i64::from(h)) {
         let (ow, oh) = b.client.get_window_size().await?;
-        let fix = |outer: u64, want: u32, have: i64| (outer as i64 + i64::from(want) - have).max(1) as u32;
-        b.client.set_window_size(fix(ow, w, iw), fix(oh, h, ih)).await?;
+        let fix = |outer: u64, want: u32, have: i64| {
+            (outer as i64 + i64::from(want) - have).max(1) as u32
+        };
+        b.client
+            .set_window_size(fix(ow, w, iw), fix(oh, h, ih))
+            .await?;
     }
     if inner().await? != json!([w, h]) {
         b.cdp(
@@ -47,7 +55,11 @@ async fn set_viewport(b: &Browser, w: u32, h: u32) -> e2e::Result {
         .await?;
     }
     let got = inner().await?;
-    assert_eq!(got, json!([w, h]), "the viewport could not be made {w} × {h}");
+    assert_eq!(
+        got,
+        json!([w, h]),
+        "the viewport could not be made {w} × {h}"
+    );
     // Two frames: layout and the container queries settle.
     b.client
         .execute_async(
@@ -131,13 +143,23 @@ async fn axe_blocking(b: &Browser, source: &str) -> e2e::Result<Vec<String>> {
         .await?;
     Ok(out
         .as_array()
-        .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
+        })
         .unwrap_or_default())
 }
 
 fn strings(v: &Value) -> Vec<String> {
     v.as_array()
-        .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -158,7 +180,11 @@ async fn check_here(b: &Browser, what: &str, axe: Option<&str>) -> e2e::Result<V
         .into_iter()
         .map(|p| format!("{what}: {p}"))
         .collect();
-    if b.client.find(Locator::Css(".keys-table tbody tr")).await.is_ok() {
+    if b.client
+        .find(Locator::Css(".keys-table tbody tr"))
+        .await
+        .is_ok()
+    {
         let names = b.eval(NAMES_JS).await?;
         println!(
             "{what}: {} rows, {} names shown whole only on focus",
@@ -198,7 +224,14 @@ async fn every_width_reflows_with_readable_names_and_no_serious_axe_violation() 
     b.wait_for("#login-username", 20).await?;
     for (w, h, _) in SIZES {
         set_viewport(&b, w, h).await?;
-        problems.extend(check_here(&b, &format!("login at {w}×{h}"), (w == 320).then_some(source.as_str())).await?);
+        problems.extend(
+            check_here(
+                &b,
+                &format!("login at {w}×{h}"),
+                (w == 320).then_some(source.as_str()),
+            )
+            .await?,
+        );
         if w == 320 {
             b.screenshot("reflow-login-320x640").await?;
         }
@@ -206,7 +239,10 @@ async fn every_width_reflows_with_readable_names_and_no_serious_axe_violation() 
     login(&b, "admin", "admin").await?;
     b.wait_for(".keys-table tbody tr", 20).await?;
     // One page of all 80 keys: the hostile names and the 500-character one among them.
-    b.wait_for("#page-size", 10).await?.select_by_value("100").await?;
+    b.wait_for("#page-size", 10)
+        .await?
+        .select_by_value("100")
+        .await?;
     b.wait_text("#range-label", "1–80 of 80", 10).await?;
     for (w, h, what) in SIZES {
         set_viewport(&b, w, h).await?;
@@ -228,12 +264,21 @@ async fn every_width_reflows_with_readable_names_and_no_serious_axe_violation() 
     )
     .await?;
     b.click("#select-page").await?;
-    b.wait_text("#selection-bar-count", "80 keys selected", 5).await?;
+    b.wait_text("#selection-bar-count", "80 keys selected", 5)
+        .await?;
     b.click("#select-page").await?;
     set_viewport(&b, 1920, 1080).await?;
-    assert_eq!(b.eval(mode).await?, json!("table-row"), "a table at 1920 px");
+    assert_eq!(
+        b.eval(mode).await?,
+        json!("table-row"),
+        "a table at 1920 px"
+    );
     b.close().await?;
-    assert!(problems.is_empty(), "reflow problems:\n{}", problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "reflow problems:\n{}",
+        problems.join("\n")
+    );
     Ok(())
 }
 
@@ -261,9 +306,14 @@ async fn at_390_the_whole_flow_works_and_the_screenshots_are_taken() -> e2e::Res
         b.click(&format!("tr[data-id='{id}'] .row-check")).await?;
     }
     // Tabbing through the cards, the focused box is never under the sticky bar (WCAG 2.4.11).
-    b.eval("document.querySelector('#key-search').focus();").await?;
+    b.eval("document.querySelector('#key-search').focus();")
+        .await?;
     for _ in 0..12 {
-        b.client.active_element().await?.send_keys("\u{E004}").await?;
+        b.client
+            .active_element()
+            .await?
+            .send_keys("\u{E004}")
+            .await?;
         let hidden = b
             .eval("const a = document.activeElement, r = a.getBoundingClientRect();
                    const top = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
@@ -271,7 +321,8 @@ async fn at_390_the_whole_flow_works_and_the_screenshots_are_taken() -> e2e::Res
             .await?;
         assert_eq!(hidden, Value::Null, "a focused control is obscured");
     }
-    b.wait_text("#selection-bar-count", "2 keys selected", 5).await?;
+    b.wait_text("#selection-bar-count", "2 keys selected", 5)
+        .await?;
     b.wait_text("#selected-count", "2 keys selected", 5).await?;
     b.screenshots_in_both_themes("reflow-390").await?;
     // The bar leads to the form: focus lands on the operation, the form is in view.
@@ -317,10 +368,18 @@ async fn at_390_the_whole_flow_works_and_the_screenshots_are_taken() -> e2e::Res
     b.click("#job-list .job .job-key").await?;
     b.wait_for("#job-detail", 10).await?;
     b.wait_text("#job-key", "Deleted from SAP", 10).await?;
-    assert_eq!(b.eval(LAYOUT_JS).await?, json!([]), "the job detail at 390 px");
+    assert_eq!(
+        b.eval(LAYOUT_JS).await?,
+        json!([]),
+        "the job detail at 390 px"
+    );
     b.screenshot("reflow-390-detail").await?;
     b.click("#detail-close").await?;
-    assert_eq!(b.eval(LAYOUT_JS).await?, json!([]), "the job list at 390 px");
+    assert_eq!(
+        b.eval(LAYOUT_JS).await?,
+        json!([]),
+        "the job list at 390 px"
+    );
 
     // 1920 wide: the table, the form beside it, light and dark.
     set_viewport(&b, 1920, 1080).await?;
@@ -371,7 +430,12 @@ async fn at_320_the_confirmation_lists_every_key_and_the_typed_phrase_fits() -> 
              return { modal: [m.left, m.right], input: [i.left, i.right, i.width], submit: [s.left, s.right], win: innerWidth };",
         )
         .await?;
-    let n = |p: &str| geometry.pointer(p).and_then(Value::as_f64).unwrap_or(f64::NAN);
+    let n = |p: &str| {
+        geometry
+            .pointer(p)
+            .and_then(Value::as_f64)
+            .unwrap_or(f64::NAN)
+    };
     assert!(
         n("/modal/0") >= 0.0 && n("/modal/1") <= n("/win"),
         "the dialog fits the window: {geometry}"
@@ -380,8 +444,15 @@ async fn at_320_the_confirmation_lists_every_key_and_the_typed_phrase_fits() -> 
         n("/input/0") >= n("/modal/0") && n("/input/1") <= n("/modal/1") && n("/input/2") >= 200.0,
         "the typed confirmation fits: {geometry}"
     );
-    assert!(n("/submit/1") <= n("/modal/1"), "the confirm button fits: {geometry}");
-    assert_eq!(b.eval(LAYOUT_JS).await?, json!([]), "the confirmation at 320 px");
+    assert!(
+        n("/submit/1") <= n("/modal/1"),
+        "the confirm button fits: {geometry}"
+    );
+    assert_eq!(
+        b.eval(LAYOUT_JS).await?,
+        json!([]),
+        "the confirmation at 320 px"
+    );
     assert_eq!(
         b.eval("return !document.querySelector('#confirm-submit').disabled;")
             .await?,
@@ -391,7 +462,11 @@ async fn at_320_the_confirmation_lists_every_key_and_the_typed_phrase_fits() -> 
     b.click("#confirm-cancel").await?;
     b.click("#help-open").await?;
     b.wait_for("#help", 5).await?;
-    assert_eq!(b.eval(LAYOUT_JS).await?, json!([]), "the keyboard help at 320 px");
+    assert_eq!(
+        b.eval(LAYOUT_JS).await?,
+        json!([]),
+        "the keyboard help at 320 px"
+    );
     b.click("#help-close").await?;
     b.close().await
 }
@@ -400,14 +475,17 @@ async fn at_320_the_confirmation_lists_every_key_and_the_typed_phrase_fits() -> 
 async fn a_raised_minimum_font_size_keeps_every_control_usable() -> e2e::Result {
     let sim = Sim::start(&["--keys", "80"])?;
     let b = Browser::start_with(|caps| {
-        caps["goog:chromeOptions"]["prefs"] = json!({"webkit": {"webprefs": {"minimum_font_size": 24}}})
+        caps["goog:chromeOptions"]["prefs"] =
+            json!({"webkit": {"webprefs": {"minimum_font_size": 24}}})
     })
     .await?;
     b.goto(&format!("{}/", sim.base)).await?;
     login(&b, "admin", "admin").await?;
     b.wait_for(".keys-table tbody tr", 20).await?;
     let small = b
-        .eval("return parseFloat(getComputedStyle(document.querySelector('.col-updated')).fontSize);")
+        .eval(
+            "return parseFloat(getComputedStyle(document.querySelector('.col-updated')).fontSize);",
+        )
         .await?;
     assert!(
         small.as_f64().unwrap_or(0.0) >= 24.0,

@@ -13,7 +13,9 @@ use serde_json::json;
 async fn ready_to_confirm(b: &Browser, name: &str) -> e2e::Result {
     if let Err(e) = e2e::reliability::review_delete(b, name).await {
         b.screenshot("reliability-tabs-debug").await?;
-        let search = b.eval("return document.querySelector('#key-search')?.value;").await?;
+        let search = b
+            .eval("return document.querySelector('#key-search')?.value;")
+            .await?;
         return Err(format!("{e}; search box {search}; page: {}", b.text("body").await?).into());
     }
     Ok(())
@@ -21,7 +23,9 @@ async fn ready_to_confirm(b: &Browser, name: &str) -> e2e::Result {
 
 async fn close_when_done(b: &Browser) -> e2e::Result<String> {
     wait_until("the posting to finish", 20, || async {
-        let v = b.eval("const c = document.querySelector('#confirm-close'); return !!c && !c.disabled;").await?;
+        let v = b
+            .eval("const c = document.querySelector('#confirm-close'); return !!c && !c.disabled;")
+            .await?;
         Ok((v == json!(true)).then_some(()))
     })
     .await?;
@@ -43,21 +47,42 @@ async fn double_click_enter_held_and_a_second_tab_post_once_per_key() -> e2e::Re
     let out = close_when_done(&b).await?;
     assert_eq!(out.matches("job created").count(), 1, "{out}");
     tokio::time::sleep(Duration::from_millis(500)).await;
-    assert_eq!(sim.count(POST_JOBS).await? - before, 1, "a triple click posted more than once");
+    assert_eq!(
+        sim.count(POST_JOBS).await? - before,
+        1,
+        "a triple click posted more than once"
+    );
 
     ready_to_confirm(&b, "payroll-archive").await?;
     let before = sim.count(POST_JOBS).await?;
     let submit = b.wait_for("#confirm-submit", 5).await?;
     let actions = fantoccini::actions::MouseActions::new("mouse".to_string())
-        .then(fantoccini::actions::PointerAction::MoveToElement { element: submit, duration: None, x: 0.0, y: 0.0 })
-        .then(fantoccini::actions::PointerAction::Down { button: fantoccini::actions::MOUSE_BUTTON_LEFT })
-        .then(fantoccini::actions::PointerAction::Up { button: fantoccini::actions::MOUSE_BUTTON_LEFT })
-        .then(fantoccini::actions::PointerAction::Down { button: fantoccini::actions::MOUSE_BUTTON_LEFT })
-        .then(fantoccini::actions::PointerAction::Up { button: fantoccini::actions::MOUSE_BUTTON_LEFT });
+        .then(fantoccini::actions::PointerAction::MoveToElement {
+            element: submit,
+            duration: None,
+            x: 0.0,
+            y: 0.0,
+        })
+        .then(fantoccini::actions::PointerAction::Down {
+            button: fantoccini::actions::MOUSE_BUTTON_LEFT,
+        })
+        .then(fantoccini::actions::PointerAction::Up {
+            button: fantoccini::actions::MOUSE_BUTTON_LEFT,
+        })
+        .then(fantoccini::actions::PointerAction::Down {
+            button: fantoccini::actions::MOUSE_BUTTON_LEFT,
+        })
+        .then(fantoccini::actions::PointerAction::Up {
+            button: fantoccini::actions::MOUSE_BUTTON_LEFT,
+        });
     b.client.perform_actions(actions).await?;
     close_when_done(&b).await?;
     tokio::time::sleep(Duration::from_millis(500)).await;
-    assert_eq!(sim.count(POST_JOBS).await? - before, 1, "a double click posted more than once");
+    assert_eq!(
+        sim.count(POST_JOBS).await? - before,
+        1,
+        "a double click posted more than once"
+    );
 
     // Enter held down in the confirmation field: twenty Enters.
     ready_to_confirm(&b, "payroll-reporting").await?;
@@ -66,7 +91,11 @@ async fn double_click_enter_held_and_a_second_tab_post_once_per_key() -> e2e::Re
     let _ = input.send_keys(&"\u{E007}".repeat(20)).await;
     close_when_done(&b).await?;
     tokio::time::sleep(Duration::from_millis(500)).await;
-    assert_eq!(sim.count(POST_JOBS).await? - before, 1, "Enter held down posted more than once");
+    assert_eq!(
+        sim.count(POST_JOBS).await? - before,
+        1,
+        "Enter held down posted more than once"
+    );
 
     // Two tabs: the second tab had the key selected; once the first started its job, the second
     // tab's review skips it (the ledger is shared), so it posts nothing.
@@ -82,21 +111,38 @@ async fn double_click_enter_held_and_a_second_tab_post_once_per_key() -> e2e::Re
     b.click("#confirm-submit").await?;
     close_when_done(&b).await?;
     b.client.switch_to_window(second.handle.clone()).await?;
-    b.wait_job("payroll-ledger", "delete", "running", 10).await?;
+    b.wait_job("payroll-ledger", "delete", "running", 10)
+        .await?;
     b.click("#op-delete").await?;
     b.click("#review").await?;
     tokio::time::sleep(Duration::from_millis(800)).await;
-    let dialog = b.eval("return document.querySelector('#confirm-dialog')?.innerText ?? null;").await?;
+    let dialog = b
+        .eval("return document.querySelector('#confirm-dialog')?.innerText ?? null;")
+        .await?;
     if let Some(text) = dialog.as_str() {
         // If it opened at all, it lists the key as skipped and offers nothing to post for it.
-        if b.eval("return !!document.querySelector('#confirm-submit');").await? == json!(true) {
-            assert!(!text.contains("payroll-ledger") || text.contains("Skipped"), "{text}");
+        if b.eval("return !!document.querySelector('#confirm-submit');")
+            .await?
+            == json!(true)
+        {
+            assert!(
+                !text.contains("payroll-ledger") || text.contains("Skipped"),
+                "{text}"
+            );
         }
         let _ = b.click("#confirm-cancel").await;
     }
     tokio::time::sleep(Duration::from_millis(500)).await;
-    assert_eq!(sim.count(POST_JOBS).await? - before, 1, "the second tab posted again");
-    assert_eq!(sim.count(POST_JOBS).await?, 4, "exactly one POST per key, four keys");
+    assert_eq!(
+        sim.count(POST_JOBS).await? - before,
+        1,
+        "the second tab posted again"
+    );
+    assert_eq!(
+        sim.count(POST_JOBS).await?,
+        4,
+        "exactly one POST per key, four keys"
+    );
     b.screenshot("reliability-double-submit").await?;
     b.close().await
 }
@@ -112,7 +158,12 @@ async fn two_tabs_polling_one_ledger_lose_and_duplicate_nothing() -> e2e::Result
     open_and_login(&b, &sim.base).await?;
 
     // Each tab starts two jobs, interleaved, so both write the ledger while both poll.
-    let plan = [(&first, "payroll-master"), (&second.handle, "payroll-archive"), (&first, "payroll-reporting"), (&second.handle, "payroll-ledger")];
+    let plan = [
+        (&first, "payroll-master"),
+        (&second.handle, "payroll-archive"),
+        (&first, "payroll-reporting"),
+        (&second.handle, "payroll-ledger"),
+    ];
     for (tab, name) in plan {
         b.client.switch_to_window((*tab).clone()).await?;
         e2e::reliability::start_job(&b, name, "delete").await?;
@@ -126,13 +177,22 @@ async fn two_tabs_polling_one_ledger_lose_and_duplicate_nothing() -> e2e::Result
         assert_eq!(rows.len(), 4, "each tab lists the four jobs once: {rows:?}");
     }
     let entries = e2e::reliability::wait_stored(&b, "four succeeded jobs", 10, |e| {
-        e.len() == 4 && e.iter().all(|x| x["phase"].to_string().contains("succeeded"))
+        e.len() == 4
+            && e.iter()
+                .all(|x| x["phase"].to_string().contains("succeeded"))
     })
     .await?;
-    let mut ids: Vec<&str> = entries.iter().filter_map(|e| e["job_id"].as_str()).collect();
+    let mut ids: Vec<&str> = entries
+        .iter()
+        .filter_map(|e| e["job_id"].as_str())
+        .collect();
     ids.sort_unstable();
     ids.dedup();
-    assert_eq!((entries.len(), ids.len()), (4, 4), "four distinct jobs in the stored ledger: {entries:?}");
+    assert_eq!(
+        (entries.len(), ids.len()),
+        (4, 4),
+        "four distinct jobs in the stored ledger: {entries:?}"
+    );
     assert_eq!(sim.count(POST_JOBS).await?, 4);
     b.close().await
 }
@@ -160,7 +220,10 @@ async fn ledger_messages_from_other_tabs_merge_as_text_or_object() -> e2e::Resul
     .await?;
     b.wait_text("#job-list", "sent-as-object", 10).await?;
     let list = b.text("#job-list").await?;
-    assert!(list.contains("sent-as-text") && list.contains("sent-as-object"), "{list}");
+    assert!(
+        list.contains("sent-as-text") && list.contains("sent-as-object"),
+        "{list}"
+    );
     assert_eq!(job_rows(&b).await?.len(), 2);
     b.close().await
 }

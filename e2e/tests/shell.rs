@@ -8,7 +8,10 @@ async fn the_page_shell_renders() -> e2e::Result {
     b.goto(&format!("{}/", sim.base)).await?;
     let brand = b.wait_text(".brand-name", "SAP key jobs", 20).await?;
     assert_eq!(brand, "SAP key jobs");
-    assert_eq!(b.client.title().await?, "SAP key jobs · CipherTrust Manager");
+    assert_eq!(
+        b.client.title().await?,
+        "SAP key jobs · CipherTrust Manager"
+    );
     b.screenshot("shell").await?;
     b.close().await
 }

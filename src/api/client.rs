@@ -10,7 +10,10 @@ use yew::Callback;
 
 use super::error::ApiError;
 use super::read::{FromJson, Obj};
-use super::types::{parse_job, parse_json, parse_list, Job, JobRequest, ListPage, SapGroup, SapKey, TokenRequest, TokenResponse};
+use super::types::{
+    parse_job, parse_json, parse_list, Job, JobRequest, ListPage, SapGroup, SapKey, TokenRequest,
+    TokenResponse,
+};
 use crate::domain::session::{decode_claims, Claims};
 use crate::domain::sign_in::{SignIn, LOCAL_ACCOUNT};
 
@@ -42,7 +45,9 @@ impl FromJson for Tokens {
             user: o.req_string("user")?,
             domain: o.opt_string("domain").unwrap_or_default(),
             auth_domain: o.opt_string("auth_domain").unwrap_or_default(),
-            connection: o.opt_string("connection").unwrap_or_else(|| LOCAL_ACCOUNT.to_string()),
+            connection: o
+                .opt_string("connection")
+                .unwrap_or_else(|| LOCAL_ACCOUNT.to_string()),
             duration_s: o.opt_u64("duration_s"),
             received_ms: o.opt_f64("received_ms")?,
         })
@@ -147,16 +152,26 @@ impl Api {
 
     /// Refresh-token grant; on refusal the session is over and `AuthEvent::Expired` is sent.
     pub async fn refresh(&self) -> Result<Tokens, ApiError> {
-        let Some(current) = self.tokens() else { return Err(session_expired()) };
-        let Some(rt) = current.refresh_token.clone() else { return Err(session_expired()) };
-        match self.token_call(&TokenRequest::RefreshToken { refresh_token: rt }).await {
+        let Some(current) = self.tokens() else {
+            return Err(session_expired());
+        };
+        let Some(rt) = current.refresh_token.clone() else {
+            return Err(session_expired());
+        };
+        match self
+            .token_call(&TokenRequest::RefreshToken { refresh_token: rt })
+            .await
+        {
             Ok(t) => {
                 let mut tokens = self.tokens_from(t, &current.sign_in());
                 if tokens.refresh_token.is_none() {
                     tokens.refresh_token = current.refresh_token.clone();
                 }
                 self.set_tokens(Some(tokens.clone()));
-                self.0.on_auth.borrow().emit(AuthEvent::Refreshed(tokens.clone()));
+                self.0
+                    .on_auth
+                    .borrow()
+                    .emit(AuthEvent::Refreshed(tokens.clone()));
                 Ok(tokens)
             }
             Err(e) if e.is_unauthorized() || e.status == Some(400) => {
@@ -182,15 +197,30 @@ impl Api {
     }
 
     async fn token_call(&self, req: &TokenRequest) -> Result<TokenResponse, ApiError> {
-        let text = self.raw(Method::POST, "/api/v1/auth/tokens", Some(json_body(req)?), None).await?;
+        let text = self
+            .raw(
+                Method::POST,
+                "/api/v1/auth/tokens",
+                Some(json_body(req)?),
+                None,
+            )
+            .await?;
         parse_json(&text).map_err(|e| ApiError::decode(e, "the login answer"))
     }
 
     /// One request, no retry: returns the body of a 2xx answer.
-    async fn raw(&self, method: Method, path: &str, body: Option<String>, jwt: Option<&str>) -> Result<String, ApiError> {
+    async fn raw(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<String>,
+        jwt: Option<&str>,
+    ) -> Result<String, ApiError> {
         let controller = AbortController::new().ok();
         let signal = controller.as_ref().map(|c| c.signal());
-        let mut rb: RequestBuilder = RequestBuilder::new(&self.url(path)).method(method).header("Accept", "application/json");
+        let mut rb: RequestBuilder = RequestBuilder::new(&self.url(path))
+            .method(method)
+            .header("Accept", "application/json");
         if let Some(jwt) = jwt {
             rb = rb.header("Authorization", &format!("Bearer {jwt}"));
         }
@@ -200,7 +230,9 @@ impl Api {
             None => rb.build(),
         };
         let req = req.map_err(|e| ApiError::network(net_message(e)))?;
-        let timer = controller.clone().map(|c| gloo_timers::callback::Timeout::new(TIMEOUT_MS, move || c.abort()));
+        let timer = controller
+            .clone()
+            .map(|c| gloo_timers::callback::Timeout::new(TIMEOUT_MS, move || c.abort()));
         let resp = req.send().await;
         let timed_out = signal.as_ref().is_some_and(|s| s.aborted());
         drop(timer);
@@ -212,24 +244,39 @@ impl Api {
         let status = resp.status();
         let text = match resp.text().await {
             Ok(t) => t,
-            Err(_) if timed_out || signal.as_ref().is_some_and(|s| s.aborted()) => return Err(ApiError::timeout(u64::from(TIMEOUT_MS))),
+            Err(_) if timed_out || signal.as_ref().is_some_and(|s| s.aborted()) => {
+                return Err(ApiError::timeout(u64::from(TIMEOUT_MS)))
+            }
             Err(e) => return Err(ApiError::network(net_message(e))),
         };
         if (200..300).contains(&status) {
             Ok(text)
         } else {
             let retry_after = resp.headers().get("Retry-After");
-            Err(ApiError::from_response(status, &resp.status_text(), &text, retry_after.as_deref()))
+            Err(ApiError::from_response(
+                status,
+                &resp.status_text(),
+                &text,
+                retry_after.as_deref(),
+            ))
         }
     }
 
     /// A request with the session's token; on a 401 refreshes once and tries again.
-    pub async fn send(&self, method: Method, path: &str, body: Option<String>) -> Result<String, ApiError> {
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<String>,
+    ) -> Result<String, ApiError> {
         let (jwt, generation) = match self.tokens() {
             Some(t) => (t.jwt, self.0.generation.get()),
             None => return Err(session_expired()),
         };
-        match self.raw(method.clone(), path, body.clone(), Some(&jwt)).await {
+        match self
+            .raw(method.clone(), path, body.clone(), Some(&jwt))
+            .await
+        {
             Err(e) if e.is_unauthorized() => {
                 // Another request may have refreshed meanwhile: then just use the new token.
                 if self.0.generation.get() == generation {
@@ -252,43 +299,68 @@ impl Api {
         parse_json(&text).map_err(|e| ApiError::decode(e, what))
     }
 
-    pub async fn post<B: Serialize, T: FromJson>(&self, path: &str, body: &B, what: &str) -> Result<T, ApiError> {
-        let text = self.send(Method::POST, path, Some(json_body(body)?)).await?;
+    pub async fn post<B: Serialize, T: FromJson>(
+        &self,
+        path: &str,
+        body: &B,
+        what: &str,
+    ) -> Result<T, ApiError> {
+        let text = self
+            .send(Method::POST, path, Some(json_body(body)?))
+            .await?;
         parse_json(&text).map_err(|e| ApiError::decode(e, what))
     }
 
     /// A page of keys for a query string built by `KeyQuery::to_query_string`.
     pub async fn keys(&self, query: &str) -> Result<(ListPage<SapKey>, usize), ApiError> {
-        let text = self.send(Method::GET, &format!("/api/v1/cckm/sap/keys?{query}"), None).await?;
+        let text = self
+            .send(Method::GET, &format!("/api/v1/cckm/sap/keys?{query}"), None)
+            .await?;
         parse_list(&text).map_err(|e| ApiError::decode(e, "the key list"))
     }
 
     pub async fn groups(&self, query: &str) -> Result<(ListPage<SapGroup>, usize), ApiError> {
-        let text = self.send(Method::GET, &format!("/api/v1/cckm/sap/groups?{query}"), None).await?;
+        let text = self
+            .send(
+                Method::GET,
+                &format!("/api/v1/cckm/sap/groups?{query}"),
+                None,
+            )
+            .await?;
         parse_list(&text).map_err(|e| ApiError::decode(e, "the group list"))
     }
 
     pub async fn key(&self, id: &str) -> Result<SapKey, ApiError> {
         let id = valid_id(id)?;
-        self.get(&format!("/api/v1/cckm/sap/keys/{id}"), "the key").await
+        self.get(&format!("/api/v1/cckm/sap/keys/{id}"), "the key")
+            .await
     }
 
     /// The job's current status, with the raw JSON it came in (`Job::raw`).
     pub async fn job(&self, id: &str) -> Result<Job, ApiError> {
         let id = valid_id(id)?;
-        let text = self.send(Method::GET, &format!("/api/v1/cckm/sap/keys/jobs/{id}"), None).await?;
+        let text = self
+            .send(
+                Method::GET,
+                &format!("/api/v1/cckm/sap/keys/jobs/{id}"),
+                None,
+            )
+            .await?;
         parse_job(&text).map_err(|e| ApiError::decode(e, "the job"))
     }
 
     pub async fn create_job(&self, req: &JobRequest) -> Result<Job, ApiError> {
         valid_id(&req.id)?;
-        self.post("/api/v1/cckm/sap/keys/jobs", req, "the new job").await
+        self.post("/api/v1/cckm/sap/keys/jobs", req, "the new job")
+            .await
     }
 }
 
 /// Every id is checked to be a UUID before it is put into a URL.
 pub fn valid_id(raw: &str) -> Result<String, ApiError> {
-    uuid::Uuid::parse_str(raw).map(|u| u.hyphenated().to_string()).map_err(|_| ApiError::invalid_id(raw))
+    uuid::Uuid::parse_str(raw)
+        .map(|u| u.hyphenated().to_string())
+        .map_err(|_| ApiError::invalid_id(raw))
 }
 
 /// What a request says when there is no usable session.
@@ -298,7 +370,8 @@ pub fn session_expired() -> ApiError {
 
 /// A request body as JSON text.
 fn json_body<B: Serialize>(body: &B) -> Result<String, ApiError> {
-    serde_json::to_string(body).map_err(|_| ApiError::network("the request could not be encoded as JSON"))
+    serde_json::to_string(body)
+        .map_err(|_| ApiError::network("the request could not be encoded as JSON"))
 }
 
 /// The browser's own words for a failed request (e.g. "Failed to fetch").

@@ -93,7 +93,10 @@ impl Obj {
         match self.take(k)? {
             Value::Number(n) => n.as_f64().filter(|f| f.is_finite()),
             // serde_json's number reader, not `f64::from_str` (whose tables weigh ~15 KB).
-            Value::String(s) => serde_json::from_str::<Value>(&s).ok()?.as_f64().filter(|f| f.is_finite()),
+            Value::String(s) => serde_json::from_str::<Value>(&s)
+                .ok()?
+                .as_f64()
+                .filter(|f| f.is_finite()),
             _ => None,
         }
     }

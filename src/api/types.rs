@@ -38,7 +38,11 @@ impl DecodeError {
             Category::Eof => DecodeError::Truncated,
             // Not formatted with `Display`: that would bring serde_json's and std::io's error texts
             // into the wasm, for a category that JSON parsed as a `Value` does not produce.
-            Category::Data => DecodeError::WrongShape(format!("a value it cannot hold, at line {} column {}", e.line(), e.column())),
+            Category::Data => DecodeError::WrongShape(format!(
+                "a value it cannot hold, at line {} column {}",
+                e.line(),
+                e.column()
+            )),
             Category::Syntax | Category::Io => DecodeError::NotJson(excerpt(body, 200)),
         }
     }
@@ -46,7 +50,8 @@ impl DecodeError {
 
 /// Parses a whole body as `T`.
 pub fn parse_json<T: FromJson>(body: &str) -> Result<T, DecodeError> {
-    T::from_json(parse_value(body)?).ok_or_else(|| DecodeError::WrongShape(format!("expected {}", T::SHAPE)))
+    T::from_json(parse_value(body)?)
+        .ok_or_else(|| DecodeError::WrongShape(format!("expected {}", T::SHAPE)))
 }
 
 /// Parses a body as JSON.
@@ -74,13 +79,21 @@ pub enum TokenRequest {
         #[serde(skip_serializing_if = "Option::is_none")]
         connection: Option<String>,
     },
-    RefreshToken { refresh_token: String },
+    RefreshToken {
+        refresh_token: String,
+    },
 }
 
 impl fmt::Debug for TokenRequest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            TokenRequest::Password { username, domain, auth_domain, connection, .. } => f
+            TokenRequest::Password {
+                username,
+                domain,
+                auth_domain,
+                connection,
+                ..
+            } => f
                 .debug_struct("Password")
                 .field("username", username)
                 .field("domain", domain)
@@ -539,7 +552,9 @@ impl FromJson for KeystoreContext {
     const SHAPE: &'static str = "an object";
     fn from_json(v: Value) -> Option<Self> {
         let mut o = Obj::new(v)?;
-        Some(KeystoreContext { customer_held: o.opt_bool("customerHeld") })
+        Some(KeystoreContext {
+            customer_held: o.opt_bool("customerHeld"),
+        })
     }
 }
 
@@ -567,7 +582,9 @@ impl FromJson for SapParam {
             sap_key_id: o.opt_string("sap_key_id"),
             key_type: o.opt_string("type"),
             size: o.opt_u32("size"),
-            keystore_context: o.take("keystoreContext").and_then(KeystoreContext::from_json),
+            keystore_context: o
+                .take("keystoreContext")
+                .and_then(KeystoreContext::from_json),
             meta: o.take("meta").and_then(KeyMeta::from_json),
         })
     }
@@ -660,7 +677,10 @@ impl FromJson for ManagerErrorBody {
             code: o.opt_i64("code"),
             code_desc: o.opt_text("codeDesc"),
             message: o.opt_text("message"),
-            request_id: o.opt_string("requestID").or_else(|| o.opt_string("requestId")).or_else(|| o.opt_string("request_id")),
+            request_id: o
+                .opt_string("requestID")
+                .or_else(|| o.opt_string("requestId"))
+                .or_else(|| o.opt_string("request_id")),
         })
     }
 }
@@ -1061,7 +1081,8 @@ mod tests {
         let e: ManagerErrorBody = parse_json(r#"{"code":"409"}"#).unwrap();
         assert_eq!(e.code, Some(409));
         let e: ManagerErrorBody =
-            parse_json(r#"{"code":5,"codeDesc":"NCERRUnauthorizedAccess","requestID":"3f0c-1"}"#).unwrap();
+            parse_json(r#"{"code":5,"codeDesc":"NCERRUnauthorizedAccess","requestID":"3f0c-1"}"#)
+                .unwrap();
         assert_eq!(e.request_id.as_deref(), Some("3f0c-1"));
         let e: ManagerErrorBody = parse_json(r#"{"requestId":42}"#).unwrap();
         assert_eq!(e.request_id.as_deref(), Some("42"));

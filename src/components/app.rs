@@ -18,18 +18,18 @@ use super::key_table::KeyTable;
 use super::login::Login;
 use crate::api::client::{now_ms, Api};
 use crate::api::types::{Operation, SapGroup, SapKey};
-use crate::domain::job_state::JobPhase;
 use crate::domain::announce::{phase_changes, title};
 use crate::domain::export::{to_csv, to_json};
+use crate::domain::job_state::JobPhase;
 use crate::domain::key_query::{groups_query, KeyQuery};
 use crate::domain::ledger::{storage_key, Ledger, LedgerEntry};
 use crate::domain::manager_error::ManagerError;
-use crate::domain::view::ViewParams;
-use crate::hooks::dom;
 use crate::domain::permissions::{Learned, Refusals};
 use crate::domain::plan::{plan, KeyRef, SkipReason};
 use crate::domain::sign_in::SignIn;
 use crate::domain::submit::{SubmitOutcome, SubmitQueue};
+use crate::domain::view::ViewParams;
+use crate::hooks::dom;
 use crate::hooks::storage;
 use crate::hooks::use_keys::use_keys;
 use crate::hooks::use_ledger::{use_ledger, LedgerAction};
@@ -152,7 +152,9 @@ impl Reducible for Dialog {
             }
             DialogAction::Outcome(id, o) => {
                 if let Some(d) = next.open.as_mut() {
-                    if let (Some(i), Some(outs)) = (d.keys.iter().position(|k| k.id == id), d.outcomes.as_mut()) {
+                    if let (Some(i), Some(outs)) =
+                        (d.keys.iter().position(|k| k.id == id), d.outcomes.as_mut())
+                    {
                         outs[i] = o;
                     }
                 }
@@ -180,14 +182,19 @@ fn console(p: &ConsoleProps) -> Html {
     let query = params.key_query(remembered_size);
     let on_query = {
         let set_view = set_view.clone();
-        use_callback((query.clone(), params.job.clone()), move |next: KeyQuery, (current, job): &(KeyQuery, Option<String>)| {
-            if next.page_size != current.page_size {
-                storage::local_set(PAGE_SIZE_KEY, &next.page_size.to_string());
-            }
-            // Typing a search replaces the history entry; every other change adds one.
-            let replace = next.search != current.search && !current.search.is_empty() && !next.search.is_empty();
-            set_view.emit((ViewParams::from_query(&next, job.as_deref()), replace));
-        })
+        use_callback(
+            (query.clone(), params.job.clone()),
+            move |next: KeyQuery, (current, job): &(KeyQuery, Option<String>)| {
+                if next.page_size != current.page_size {
+                    storage::local_set(PAGE_SIZE_KEY, &next.page_size.to_string());
+                }
+                // Typing a search replaces the history entry; every other change adds one.
+                let replace = next.search != current.search
+                    && !current.search.is_empty()
+                    && !next.search.is_empty();
+                set_view.emit((ViewParams::from_query(&next, job.as_deref()), replace));
+            },
+        )
     };
     let reload = use_state(|| 0u64);
     let fetch = use_keys(api, query.to_query_string(), *reload);
@@ -196,7 +203,8 @@ fn console(p: &ConsoleProps) -> Html {
     let live = use_state(String::new);
     let unseen = use_state(|| (0usize, 0usize));
     let previous_ledger = use_mut_ref(|| None::<Ledger>);
-    let notify_permission = use_state(|| dom::notifications_supported().then(dom::notification_permission));
+    let notify_permission =
+        use_state(|| dom::notifications_supported().then(dom::notification_permission));
     let groups = use_state(|| Rc::new(Vec::<SapGroup>::new()));
     let groups_error = use_state(|| None::<ManagerError>);
     let selected = use_state(|| Rc::new(Vec::<SapKey>::new()));
@@ -221,19 +229,29 @@ fn console(p: &ConsoleProps) -> Html {
                             groups.set(Rc::new(page.resources));
                             groups_error.set(None);
                         }
-                        Err(e) => groups_error.set(Some(ManagerError::from(&e).with_message(format!("The group filter is unavailable: {}", e.user_message())))),
+                        Err(e) => groups_error.set(Some(ManagerError::from(&e).with_message(
+                            format!("The group filter is unavailable: {}", e.user_message()),
+                        ))),
                     }
                 });
             }
         });
     }
 
-    let selected_ids: Rc<HashSet<String>> = Rc::new(selected.iter().map(|k| k.id.clone()).collect());
+    let selected_ids: Rc<HashSet<String>> =
+        Rc::new(selected.iter().map(|k| k.id.clone()).collect());
     // Only the keys on this page: the table's props then stay equal while other jobs change.
     let running: Rc<HashSet<String>> = {
-        let on_page: HashSet<&str> = fetch.data().map(|p| p.keys.iter().map(|k| k.id.as_str()).collect()).unwrap_or_default();
+        let on_page: HashSet<&str> = fetch
+            .data()
+            .map(|p| p.keys.iter().map(|k| k.id.as_str()).collect())
+            .unwrap_or_default();
         Rc::new(
-            ledger.state.ledger.entries.iter()
+            ledger
+                .state
+                .ledger
+                .entries
+                .iter()
                 .filter(|e| e.phase == JobPhase::Running && on_page.contains(e.id.as_str()))
                 .map(|e| e.id.clone())
                 .collect(),
@@ -243,15 +261,18 @@ fn console(p: &ConsoleProps) -> Html {
     // Memoised: rows compare their props, and a new callback each second would re-render them all.
     let on_toggle = {
         let handle = selected.clone();
-        use_callback((*selected).clone(), move |k: SapKey, current: &Rc<Vec<SapKey>>| {
-            let mut v = (**current).clone();
-            if let Some(i) = v.iter().position(|s| s.id == k.id) {
-                v.remove(i);
-            } else {
-                v.push(k);
-            }
-            handle.set(Rc::new(v));
-        })
+        use_callback(
+            (*selected).clone(),
+            move |k: SapKey, current: &Rc<Vec<SapKey>>| {
+                let mut v = (**current).clone();
+                if let Some(i) = v.iter().position(|s| s.id == k.id) {
+                    v.remove(i);
+                } else {
+                    v.push(k);
+                }
+                handle.set(Rc::new(v));
+            },
+        )
     };
     let on_toggle_page = {
         let selected = selected.clone();
@@ -265,11 +286,22 @@ fn console(p: &ConsoleProps) -> Html {
         })
     };
     let on_review = {
-        let (selected, dialog, ledger_state, refusals) = (selected.clone(), dialog.clone(), ledger.state.clone(), refusals.clone());
+        let (selected, dialog, ledger_state, refusals) = (
+            selected.clone(),
+            dialog.clone(),
+            ledger.state.clone(),
+            refusals.clone(),
+        );
         Callback::from(move |(operation, flag): (Operation, bool)| {
             let pl = plan(operation, &selected, &ledger_state.ledger, &refusals);
             if !pl.eligible.is_empty() {
-                dialog.dispatch(DialogAction::Open(DialogData { operation, flag, keys: pl.eligible, skipped: pl.skipped, outcomes: None }));
+                dialog.dispatch(DialogAction::Open(DialogData {
+                    operation,
+                    flag,
+                    keys: pl.eligible,
+                    skipped: pl.skipped,
+                    outcomes: None,
+                }));
             }
         })
     };
@@ -336,9 +368,17 @@ fn console(p: &ConsoleProps) -> Html {
         Callback::from(move |kind: &'static str| {
             let stamp = dom::local_time(now_ms()).replace([' ', '/', ':', ','], "-");
             if kind == "csv" {
-                dom::download(&format!("cckm-sap-jobs-{stamp}.csv"), "text/csv", &to_csv(&state.ledger));
+                dom::download(
+                    &format!("cckm-sap-jobs-{stamp}.csv"),
+                    "text/csv",
+                    &to_csv(&state.ledger),
+                );
             } else {
-                dom::download(&format!("cckm-sap-jobs-{stamp}.json"), "application/json", &to_json(&state.ledger));
+                dom::download(
+                    &format!("cckm-sap-jobs-{stamp}.json"),
+                    "application/json",
+                    &to_json(&state.ledger),
+                );
             }
         })
     };
@@ -358,31 +398,47 @@ fn console(p: &ConsoleProps) -> Html {
                 let doc = web_sys::window().and_then(|w| w.document());
                 doc.map(|d| {
                     let d2 = d.clone();
-                    EventListener::new_with_options(&d, "keydown", EventListenerOptions::enable_prevent_default(), move |ev| {
-                        let Some(ev) = ev.dyn_ref::<web_sys::KeyboardEvent>() else { return };
-                        if ev.ctrl_key() || ev.meta_key() || ev.alt_key() {
-                            return;
-                        }
-                        let typing = ev
-                            .target()
-                            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-                            .is_some_and(|el| matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT"));
-                        let modal = d2.query_selector(".modal-backdrop").ok().flatten().is_some();
-                        if typing || modal {
-                            return;
-                        }
-                        match ev.key().as_str() {
-                            "/" => {
-                                ev.prevent_default();
-                                dom::focus_by_id("key-search");
+                    EventListener::new_with_options(
+                        &d,
+                        "keydown",
+                        EventListenerOptions::enable_prevent_default(),
+                        move |ev| {
+                            let Some(ev) = ev.dyn_ref::<web_sys::KeyboardEvent>() else {
+                                return;
+                            };
+                            if ev.ctrl_key() || ev.meta_key() || ev.alt_key() {
+                                return;
                             }
-                            "?" => {
-                                ev.prevent_default();
-                                help_open.set(true);
+                            let typing = ev
+                                .target()
+                                .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                                .is_some_and(|el| {
+                                    matches!(
+                                        el.tag_name().as_str(),
+                                        "INPUT" | "TEXTAREA" | "SELECT"
+                                    )
+                                });
+                            let modal = d2
+                                .query_selector(".modal-backdrop")
+                                .ok()
+                                .flatten()
+                                .is_some();
+                            if typing || modal {
+                                return;
                             }
-                            _ => {}
-                        }
-                    })
+                            match ev.key().as_str() {
+                                "/" => {
+                                    ev.prevent_default();
+                                    dom::focus_by_id("key-search");
+                                }
+                                "?" => {
+                                    ev.prevent_default();
+                                    help_open.set(true);
+                                }
+                                _ => {}
+                            }
+                        },
+                    )
                 })
             });
             move || drop(listener)
@@ -391,20 +447,29 @@ fn console(p: &ConsoleProps) -> Html {
 
     // Job changes: said in the live region; counted in the title and notified while hidden.
     {
-        let (live, unseen, previous_ledger) = (live.clone(), unseen.clone(), previous_ledger.clone());
+        let (live, unseen, previous_ledger) =
+            (live.clone(), unseen.clone(), previous_ledger.clone());
         let current = ledger.state.ledger.clone();
         use_fx(ledger.state.version, move |_| {
             let before = previous_ledger.borrow_mut().replace(current.clone());
             if let Some(before) = before {
                 let changes = phase_changes(&before, &current);
                 if !changes.is_empty() {
-                    live.set(changes.iter().map(|(_, m)| m.clone()).collect::<Vec<_>>().join(". "));
+                    live.set(
+                        changes
+                            .iter()
+                            .map(|(_, m)| m.clone())
+                            .collect::<Vec<_>>()
+                            .join(". "),
+                    );
                     if storage::document_hidden() {
                         let (mut ok, mut bad) = *unseen;
                         for (phase, msg) in &changes {
                             match phase {
                                 JobPhase::Succeeded => ok += 1,
-                                JobPhase::Failed | JobPhase::UnknownToManager | JobPhase::NoLongerWatched => bad += 1,
+                                JobPhase::Failed
+                                | JobPhase::UnknownToManager
+                                | JobPhase::NoLongerWatched => bad += 1,
                                 JobPhase::Running => {}
                             }
                             dom::notify("SAP key jobs", msg);
@@ -433,10 +498,14 @@ fn console(p: &ConsoleProps) -> Html {
         });
     }
 
-    let detail = params
-        .job
-        .as_ref()
-        .and_then(|id| ledger.state.rows.iter().find(|r| &r.0.job_id == id).cloned());
+    let detail = params.job.as_ref().and_then(|id| {
+        ledger
+            .state
+            .rows
+            .iter()
+            .find(|r| &r.0.job_id == id)
+            .cloned()
+    });
     let (run, ok, bad, unk) = ledger.state.ledger.summary();
     html! {
         <>
@@ -511,27 +580,61 @@ fn pump(ctx: Rc<SubmitCtx>) {
     loop {
         let next = ctx.queue.borrow_mut().next_ready();
         let Some((key, req)) = next else { break };
-        ctx.dialog.dispatch(DialogAction::Outcome(key.id.clone(), KeyOutcome::Posting));
+        ctx.dialog
+            .dispatch(DialogAction::Outcome(key.id.clone(), KeyOutcome::Posting));
         let ctx = ctx.clone();
         spawn_local(async move {
             let result = ctx.api.create_job(&req).await;
             let now = now_ms();
             let outcome = match result {
                 Ok(job) => {
-                    let entry = LedgerEntry::started(&job, &key, ctx.operation, ctx.flag, &ctx.user, &ctx.origin, now);
+                    let entry = LedgerEntry::started(
+                        &job,
+                        &key,
+                        ctx.operation,
+                        ctx.flag,
+                        &ctx.user,
+                        &ctx.origin,
+                        now,
+                    );
                     ctx.ledger.dispatch(LedgerAction::Add(entry));
-                    ctx.dialog.dispatch(DialogAction::Outcome(key.id.clone(), KeyOutcome::Created { state: job.state.clone() }));
+                    ctx.dialog.dispatch(DialogAction::Outcome(
+                        key.id.clone(),
+                        KeyOutcome::Created {
+                            state: job.state.clone(),
+                        },
+                    ));
                     SubmitOutcome::Created(job)
                 }
-                Err(e) if e.is_transient() || matches!(e.kind, crate::api::error::ErrorKind::Decode { .. }) => {
+                Err(e)
+                    if e.is_transient()
+                        || matches!(e.kind, crate::api::error::ErrorKind::Decode { .. }) =>
+                {
                     // Not idempotent: never retried. Say so, and find out what the key looks like now.
-                    let msg = format!("Outcome unknown: {} The request was not repeated; re-reading the key…", e.user_message());
-                    ctx.dialog.dispatch(DialogAction::Outcome(key.id.clone(), KeyOutcome::Unknown(ManagerError::from(&e).with_message(msg))));
-                    let (api, dialog, id, err, shown) = (ctx.api.clone(), ctx.dialog.clone(), key.id.clone(), e.user_message(), ManagerError::from(&e));
+                    let msg = format!(
+                        "Outcome unknown: {} The request was not repeated; re-reading the key…",
+                        e.user_message()
+                    );
+                    ctx.dialog.dispatch(DialogAction::Outcome(
+                        key.id.clone(),
+                        KeyOutcome::Unknown(ManagerError::from(&e).with_message(msg)),
+                    ));
+                    let (api, dialog, id, err, shown) = (
+                        ctx.api.clone(),
+                        ctx.dialog.clone(),
+                        key.id.clone(),
+                        e.user_message(),
+                        ManagerError::from(&e),
+                    );
                     spawn_local(async move {
                         let now_state = match api.key(&id).await {
-                            Ok(k) => format!("the key is now {}", k.state().label().to_ascii_lowercase()),
-                            Err(e2) => format!("the key could not be re-read either ({})", e2.user_message()),
+                            Ok(k) => {
+                                format!("the key is now {}", k.state().label().to_ascii_lowercase())
+                            }
+                            Err(e2) => format!(
+                                "the key could not be re-read either ({})",
+                                e2.user_message()
+                            ),
                         };
                         dialog.dispatch(DialogAction::Outcome(id, KeyOutcome::Unknown(shown.with_message(format!(
                             "Outcome unknown: {err} The request was not repeated; {now_state}. Check the job list and the manager before trying again."
@@ -544,16 +647,29 @@ fn pump(ctx: Rc<SubmitCtx>) {
                     // form marks the group as refused for this operation from now on.
                     let scope = key.scope();
                     let sentence = SkipReason::NotPermitted.describe(ctx.operation, &key);
-                    ctx.dialog.dispatch(DialogAction::Outcome(key.id.clone(), KeyOutcome::NotPermitted(sentence, Some(e.clone()))));
+                    ctx.dialog.dispatch(DialogAction::Outcome(
+                        key.id.clone(),
+                        KeyOutcome::NotPermitted(sentence, Some(e.clone())),
+                    ));
                     for k in ctx.queue.borrow_mut().withhold(&scope) {
-                        let sentence = format!("{} — not posted", SkipReason::NotPermitted.describe(ctx.operation, &k));
-                        ctx.dialog.dispatch(DialogAction::Outcome(k.id.clone(), KeyOutcome::NotPermitted(sentence, None)));
+                        let sentence = format!(
+                            "{} — not posted",
+                            SkipReason::NotPermitted.describe(ctx.operation, &k)
+                        );
+                        ctx.dialog.dispatch(DialogAction::Outcome(
+                            k.id.clone(),
+                            KeyOutcome::NotPermitted(sentence, None),
+                        ));
                     }
-                    ctx.refusals.dispatch(Learned(scope, ctx.operation, Some(e.user_message())));
+                    ctx.refusals
+                        .dispatch(Learned(scope, ctx.operation, Some(e.user_message())));
                     SubmitOutcome::Refused(e)
                 }
                 Err(e) => {
-                    ctx.dialog.dispatch(DialogAction::Outcome(key.id.clone(), KeyOutcome::Refused(ManagerError::from(&e))));
+                    ctx.dialog.dispatch(DialogAction::Outcome(
+                        key.id.clone(),
+                        KeyOutcome::Refused(ManagerError::from(&e)),
+                    ));
                     SubmitOutcome::Refused(e)
                 }
             };

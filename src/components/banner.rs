@@ -11,9 +11,13 @@ pub fn install_panic_hook() {
 
 /// Writes the banner with plain DOM calls: after a panic Yew can no longer render.
 pub fn show_fatal(sentence: &str, detail: &str) {
-    let Some(doc) = web_sys::window().and_then(|w| w.document()) else { return };
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
     let Some(body) = doc.body() else { return };
-    let Ok(div) = doc.create_element("div") else { return };
+    let Ok(div) = doc.create_element("div") else {
+        return;
+    };
     div.set_class_name("fatal-banner");
     let _ = div.set_attribute("role", "alert");
     div.set_text_content(Some(sentence));

@@ -16,7 +16,9 @@ use crate::hooks::state::use_state;
 pub enum KeyOutcome {
     Waiting,
     Posting,
-    Created { state: String },
+    Created {
+        state: String,
+    },
     Refused(ManagerError),
     /// The manager refused this operation in the key's group (403): said plainly, not as a failure.
     NotPermitted(String, Option<ApiError>),
@@ -45,11 +47,16 @@ pub fn confirm_dialog(p: &ConfirmProps) -> Html {
     let submitted = p.outcomes.is_some();
     let input_ref = use_node_ref();
     let root = use_node_ref();
-    crate::hooks::use_dialog::use_dialog_focus(root.clone(), (!submitted).then(|| p.on_close.clone()));
+    crate::hooks::use_dialog::use_dialog_focus(
+        root.clone(),
+        (!submitted).then(|| p.on_close.clone()),
+    );
 
     let oninput = {
         let typed = typed.clone();
-        Callback::from(move |e: InputEvent| typed.set(e.target_unchecked_into::<HtmlInputElement>().value()))
+        Callback::from(move |e: InputEvent| {
+            typed.set(e.target_unchecked_into::<HtmlInputElement>().value())
+        })
     };
     let confirm = {
         let cb = p.on_confirm.clone();
@@ -60,7 +67,10 @@ pub fn confirm_dialog(p: &ConfirmProps) -> Html {
             }
         })
     };
-    let finished = p.outcomes.as_ref().is_some_and(|o| o.iter().all(|o| !matches!(o, KeyOutcome::Waiting | KeyOutcome::Posting)));
+    let finished = p.outcomes.as_ref().is_some_and(|o| {
+        o.iter()
+            .all(|o| !matches!(o, KeyOutcome::Waiting | KeyOutcome::Posting))
+    });
     let title = match (p.operation, p.keys.len()) {
         (Operation::Delete, 1) => "Delete 1 key from SAP?".to_string(),
         (Operation::Delete, n) => format!("Delete {n} keys from SAP?"),
@@ -133,10 +143,20 @@ pub fn confirm_dialog(p: &ConfirmProps) -> Html {
 fn render_outcome(o: &KeyOutcome) -> Html {
     match o {
         KeyOutcome::Waiting => html! { <span class="muted">{"waiting"}</span> },
-        KeyOutcome::Posting => html! { <span class="muted"><span class="spinner" aria-hidden="true"></span>{"posting…"}</span> },
-        KeyOutcome::Created { state } => html! { <span class="ok">{"✓ job created ("}{ state.clone() }{")"}</span> },
-        KeyOutcome::Refused(m) => html! { <span class="bad">{"✗ "}<ErrorDetail error={m.clone()} /></span> },
-        KeyOutcome::NotPermitted(m, e) => html! { <span class="not-permitted">{"⊘ "}<ErrorDetail error={e.as_ref().map_or_else(|| ManagerError::from(m.as_str()), |e| ManagerError::from(e).with_message(m.clone()))} /></span> },
-        KeyOutcome::Unknown(m) => html! { <span class="unk">{"? "}<ErrorDetail error={m.clone()} /></span> },
+        KeyOutcome::Posting => {
+            html! { <span class="muted"><span class="spinner" aria-hidden="true"></span>{"posting…"}</span> }
+        }
+        KeyOutcome::Created { state } => {
+            html! { <span class="ok">{"✓ job created ("}{ state.clone() }{")"}</span> }
+        }
+        KeyOutcome::Refused(m) => {
+            html! { <span class="bad">{"✗ "}<ErrorDetail error={m.clone()} /></span> }
+        }
+        KeyOutcome::NotPermitted(m, e) => {
+            html! { <span class="not-permitted">{"⊘ "}<ErrorDetail error={e.as_ref().map_or_else(|| ManagerError::from(m.as_str()), |e| ManagerError::from(e).with_message(m.clone()))} /></span> }
+        }
+        KeyOutcome::Unknown(m) => {
+            html! { <span class="unk">{"? "}<ErrorDetail error={m.clone()} /></span> }
+        }
     }
 }

@@ -27,12 +27,20 @@ pub fn job_form(p: &JobFormProps) -> Html {
     let deletes = plan(Operation::Delete, &p.selected, &p.ledger, &p.refusals);
     let restores = plan(Operation::Restore, &p.selected, &p.ledger, &p.refusals);
     // Offer what fits: when only one operation applies to the selection, pick it.
-    let current = match (*op, deletes.eligible.is_empty(), restores.eligible.is_empty()) {
+    let current = match (
+        *op,
+        deletes.eligible.is_empty(),
+        restores.eligible.is_empty(),
+    ) {
         (Operation::Delete, true, false) => Operation::Restore,
         (Operation::Restore, false, true) => Operation::Delete,
         (o, _, _) => o,
     };
-    let chosen = if current == Operation::Delete { &deletes } else { &restores };
+    let chosen = if current == Operation::Delete {
+        &deletes
+    } else {
+        &restores
+    };
 
     let refused_note = (!p.refusals.is_empty()).then(|| html! {
         <p class="note not-permitted" id="refusals-note" role="note">
@@ -58,7 +66,9 @@ pub fn job_form(p: &JobFormProps) -> Html {
     };
     let on_review = {
         let (cb, flag) = (p.on_review.clone(), *flag);
-        Callback::from(move |_: MouseEvent| cb.emit((current, current == Operation::Delete && flag)))
+        Callback::from(move |_: MouseEvent| {
+            cb.emit((current, current == Operation::Delete && flag))
+        })
     };
 
     html! {

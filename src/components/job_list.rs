@@ -73,9 +73,15 @@ fn job_row(p: &JobRowProps) -> Html {
     let (badge_class, badge, icon) = match (e.phase, drift) {
         (JobPhase::Succeeded, true) => ("badge drift", "finished, key unchanged", "⚠"),
         (JobPhase::Running, _) => ("badge running", "running", "⟳"),
-        (JobPhase::Succeeded, false) if e.inferred => ("badge succeeded", "succeeded (inferred from the key)", "✓"),
+        (JobPhase::Succeeded, false) if e.inferred => {
+            ("badge succeeded", "succeeded (inferred from the key)", "✓")
+        }
         (JobPhase::Succeeded, false) => ("badge succeeded", "succeeded", "✓"),
-        (JobPhase::NoLongerWatched, _) => ("badge unknown", "no longer watched — check the manager", "⏸"),
+        (JobPhase::NoLongerWatched, _) => (
+            "badge unknown",
+            "no longer watched — check the manager",
+            "⏸",
+        ),
         (JobPhase::Failed, _) => ("badge failed", "failed", "✗"),
         (JobPhase::UnknownToManager, _) => ("badge unknown", "unknown to manager", "?"),
     };
@@ -135,8 +141,15 @@ fn watch_note(e: &LedgerEntry) -> Html {
 
 fn verification_note(e: &LedgerEntry) -> Html {
     match &e.verification {
-        Verification::Drift { expected_gone, actual_gone } => {
-            let expected = if *expected_gone { "deleted from SAP" } else { "present in SAP" };
+        Verification::Drift {
+            expected_gone,
+            actual_gone,
+        } => {
+            let expected = if *expected_gone {
+                "deleted from SAP"
+            } else {
+                "present in SAP"
+            };
             let actual = match actual_gone {
                 Some(true) => "deleted from SAP",
                 Some(false) => "present in SAP",
@@ -149,7 +162,9 @@ fn verification_note(e: &LedgerEntry) -> Html {
             };
             html! { <p class="job-drift">{ format!("⚠ {lead}: it should be {expected}, yet the manager reports it {actual}.") }</p> }
         }
-        Verification::Unavailable(m) => html! { <p class="job-note">{ format!("The key could not be re-read after the job: {m}") }</p> },
+        Verification::Unavailable(m) => {
+            html! { <p class="job-note">{ format!("The key could not be re-read after the job: {m}") }</p> }
+        }
         Verification::Confirmed => html! { <p class="job-ok">{ match (e.operation, e.phase) {
             (Operation::Delete, JobPhase::Succeeded) => "Key re-read: deleted from SAP.",
             (Operation::Restore, JobPhase::Succeeded) => "Key re-read: present in SAP again.",

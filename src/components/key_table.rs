@@ -9,11 +9,11 @@ use yew::prelude::*;
 
 use crate::api::types::{KeyState, SapGroup, SapKey};
 use crate::components::error_detail::ErrorDetail;
-use crate::domain::manager_error::ManagerError;
 use crate::domain::key_query::{KeyQuery, SortField, StateFilter, PAGE_SIZES};
+use crate::domain::manager_error::ManagerError;
 use crate::hooks::dom::local_rfc3339;
-use crate::hooks::use_keys::{FetchState, KeyPage};
 use crate::hooks::fx::use_fx;
+use crate::hooks::use_keys::{FetchState, KeyPage};
 
 /// How long typing must pause before the search is sent.
 pub const SEARCH_DEBOUNCE_MS: u32 = 250;
@@ -320,7 +320,8 @@ fn search_box(p: &SearchProps) -> Html {
 
 /// Where the selection bar's buttons lead: the delete/restore form and the job list.
 const FORM_SECTION: &str = "section.selection";
-const FORM_CONTROL: &str = "#job-form input[name=op]:checked:not(:disabled), #review:not(:disabled), #job-form button";
+const FORM_CONTROL: &str =
+    "#job-form input[name=op]:checked:not(:disabled), #review:not(:disabled), #job-form button";
 const JOBS_SECTION: &str = "section.jobs";
 const JOBS_HEADING: &str = "#jobs-title";
 
@@ -352,11 +353,15 @@ fn selection_bar(p: &SelectionBarProps) -> Html {
 /// page (a heading is made focusable by script only, so Tab goes on from there).
 fn reveal(section: &str, focus: &str) {
     use wasm_bindgen::JsCast;
-    let Some(doc) = web_sys::window().and_then(|w| w.document()) else { return };
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
     if let Some(s) = doc.query_selector(section).ok().flatten() {
         s.scroll_into_view_with_bool(true);
     }
-    let Some(el) = doc.query_selector(focus).ok().flatten() else { return };
+    let Some(el) = doc.query_selector(focus).ok().flatten() else {
+        return;
+    };
     if matches!(el.tag_name().as_str(), "H2" | "H3") && !el.has_attribute("tabindex") {
         let _ = el.set_attribute("tabindex", "-1");
     }

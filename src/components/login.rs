@@ -25,7 +25,9 @@ pub struct LoginProps {
 }
 
 fn value(r: &NodeRef) -> String {
-    r.cast::<HtmlInputElement>().map(|i| i.value()).unwrap_or_default()
+    r.cast::<HtmlInputElement>()
+        .map(|i| i.value())
+        .unwrap_or_default()
 }
 
 #[function_component(Login)]
@@ -38,14 +40,32 @@ pub fn login(props: &LoginProps) -> Html {
     let busy = use_state(|| false);
     let error = use_state(|| None::<ManagerError>);
     let remembered = use_memo((), |_| {
-        SignIn::new("", &storage::local_get(DOMAIN_KEY).unwrap_or_default(), &storage::local_get(CONNECTION_KEY).unwrap_or_default())
-            .with_home(&storage::local_get(HOME_KEY).unwrap_or_default())
+        SignIn::new(
+            "",
+            &storage::local_get(DOMAIN_KEY).unwrap_or_default(),
+            &storage::local_get(CONNECTION_KEY).unwrap_or_default(),
+        )
+        .with_home(&storage::local_get(HOME_KEY).unwrap_or_default())
     });
-    let shown = props.expired.clone().unwrap_or_else(|| (*remembered).clone());
+    let shown = props
+        .expired
+        .clone()
+        .unwrap_or_else(|| (*remembered).clone());
 
     let onsubmit = {
-        let (api, cb, busy, error) = (props.api.clone(), props.on_logged_in.clone(), busy.clone(), error.clone());
-        let refs = (user_ref.clone(), pass_ref.clone(), domain_ref.clone(), connection_ref.clone(), home_ref.clone());
+        let (api, cb, busy, error) = (
+            props.api.clone(),
+            props.on_logged_in.clone(),
+            busy.clone(),
+            error.clone(),
+        );
+        let refs = (
+            user_ref.clone(),
+            pass_ref.clone(),
+            domain_ref.clone(),
+            connection_ref.clone(),
+            home_ref.clone(),
+        );
         let fixed = props.expired.clone();
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
@@ -54,7 +74,8 @@ pub fn login(props: &LoginProps) -> Html {
             }
             let (user_ref, pass_ref, domain_ref, connection_ref, home_ref) = &refs;
             let who = fixed.clone().unwrap_or_else(|| {
-                SignIn::new(&value(user_ref), &value(domain_ref), &value(connection_ref)).with_home(&value(home_ref))
+                SignIn::new(&value(user_ref), &value(domain_ref), &value(connection_ref))
+                    .with_home(&value(home_ref))
             });
             let password = value(pass_ref);
             if who.user.is_empty() || password.is_empty() {
@@ -64,7 +85,13 @@ pub fn login(props: &LoginProps) -> Html {
             busy.set(true);
             error.set(None);
             crate::perf::mark("cckm:login-submit");
-            let (api, cb, busy, error, pass_ref) = (api.clone(), cb.clone(), busy.clone(), error.clone(), pass_ref.clone());
+            let (api, cb, busy, error, pass_ref) = (
+                api.clone(),
+                cb.clone(),
+                busy.clone(),
+                error.clone(),
+                pass_ref.clone(),
+            );
             spawn_local(async move {
                 let result = api.login(&who, &password).await;
                 busy.set(false);
@@ -78,7 +105,9 @@ pub fn login(props: &LoginProps) -> Html {
                         storage::local_set(HOME_KEY, &who.auth_domain);
                         cb.emit(t)
                     }
-                    Err(e) => error.set(Some(ManagerError::from(&e).with_message(e.login_message()))),
+                    Err(e) => {
+                        error.set(Some(ManagerError::from(&e).with_message(e.login_message())))
+                    }
                 }
             });
         })
@@ -87,7 +116,9 @@ pub fn login(props: &LoginProps) -> Html {
     use_fx((), |_| crate::perf::mark("cckm:login-ready"));
     let expired = props.expired.is_some();
     // Open the disclosure when it holds something other than the defaults, so nothing is hidden.
-    let non_default = !shown.is_root_domain() || !shown.auth_domain.is_empty() || shown.connection != LOCAL_ACCOUNT;
+    let non_default = !shown.is_root_domain()
+        || !shown.auth_domain.is_empty()
+        || shown.connection != LOCAL_ACCOUNT;
     html! {
         <form class={classes!("login", expired.then_some("login-expired"))} {onsubmit} novalidate=true aria-labelledby="login-title">
             <h2 id="login-title">{ if expired { "Your session has expired" } else { "Log in to CipherTrust Manager" } }</h2>

@@ -2,10 +2,10 @@
 pub mod app;
 pub mod banner;
 pub mod confirm_dialog;
+pub mod error_detail;
+pub mod help;
+pub mod job_detail;
 pub mod job_form;
 pub mod job_list;
 pub mod key_table;
 pub mod login;
-pub mod help;
-pub mod job_detail;
-pub mod error_detail;

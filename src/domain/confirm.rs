@@ -91,12 +91,26 @@ mod tests {
 
     #[test]
     fn invisible_or_reordering_characters_cannot_be_typed() {
-        for name in ["invoice-\u{202E}gpj.exe", "zero\u{200B}width", "a\u{2066}b\u{2069}", "\u{FEFF}bom", "tab\tname"] {
+        for name in [
+            "invoice-\u{202E}gpj.exe",
+            "zero\u{200B}width",
+            "a\u{2066}b\u{2069}",
+            "\u{FEFF}bom",
+            "tab\tname",
+        ] {
             let c = required(Operation::Delete, &[name]);
-            assert_eq!(c, Confirmation::TypeToConfirm("DELETE 1 KEY".into()), "{name:?}");
+            assert_eq!(
+                c,
+                Confirmation::TypeToConfirm("DELETE 1 KEY".into()),
+                "{name:?}"
+            );
         }
         let c = required(Operation::Delete, &["\u{1F511} vault-key \u{1F680}"]);
-        assert_eq!(c.text(), Some("\u{1F511} vault-key \u{1F680}"), "emoji can be typed or pasted");
+        assert_eq!(
+            c.text(),
+            Some("\u{1F511} vault-key \u{1F680}"),
+            "emoji can be typed or pasted"
+        );
     }
 
     #[test]

@@ -1,8 +1,8 @@
 //! The job ledger as evidence for auditors: JSON and CSV, and a job as a curl command.
 use super::job_state::JobPhase;
 use super::ledger::{Ledger, LedgerEntry, Verification};
-use crate::api::types::JobRequest;
 use super::time_fmt::clock;
+use crate::api::types::JobRequest;
 
 /// One line per job; every field quoted, quotes doubled, and cells that a spreadsheet would run
 /// as a formula (`=`, `+`, `-`, `@`, tab, CR) prefixed with `'`.
@@ -11,7 +11,11 @@ pub fn to_csv(ledger: &Ledger) -> String {
         "job_id,key_id,key_name,group,sap_key_id,operation,delete_if_backup_fails,user,manager,created_utc,phase,last_state,states_seen,failure,key_check,error_name,request_id\r\n",
     );
     for e in &ledger.entries {
-        let states: Vec<String> = e.states.iter().map(|s| format!("{}@{}", s.state, clock(s.at_ms))).collect();
+        let states: Vec<String> = e
+            .states
+            .iter()
+            .map(|s| format!("{}@{}", s.state, clock(s.at_ms)))
+            .collect();
         let row = [
             e.job_id.clone(),
             e.id.clone(),
@@ -28,8 +32,14 @@ pub fn to_csv(ledger: &Ledger) -> String {
             states.join(" > "),
             e.failure_text.clone().unwrap_or_default(),
             key_check(e),
-            e.last_error.as_ref().and_then(|x| x.name.clone()).unwrap_or_default(),
-            e.last_error.as_ref().and_then(|x| x.request_id.clone()).unwrap_or_default(),
+            e.last_error
+                .as_ref()
+                .and_then(|x| x.name.clone())
+                .unwrap_or_default(),
+            e.last_error
+                .as_ref()
+                .and_then(|x| x.request_id.clone())
+                .unwrap_or_default(),
         ];
         let cells: Vec<String> = row.iter().map(|c| cell(c)).collect();
         out.push_str(&cells.join(","));
@@ -65,7 +75,9 @@ fn cell(raw: &str) -> String {
 
 /// The ledger as pretty JSON, as stored.
 pub fn to_json(ledger: &Ledger) -> String {
-    serde_json::to_value(ledger).and_then(|v| serde_json::to_string_pretty(&v)).unwrap_or_else(|_| ledger.to_json())
+    serde_json::to_value(ledger)
+        .and_then(|v| serde_json::to_string_pretty(&v))
+        .unwrap_or_else(|_| ledger.to_json())
 }
 
 fn shell_quote(s: &str) -> String {
@@ -77,7 +89,11 @@ fn shell_quote(s: &str) -> String {
 pub fn curl_commands(origin: &str, e: &LedgerEntry) -> String {
     // The very type the page posts (not `json!`, whose `unwrap` brings serde_json's error texts
     // into the wasm).
-    let req = JobRequest { id: e.id.clone(), operation: e.operation, delete_if_backup_fails: e.delete_if_backup_fails };
+    let req = JobRequest {
+        id: e.id.clone(),
+        operation: e.operation,
+        delete_if_backup_fails: e.delete_if_backup_fails,
+    };
     let body = serde_json::to_string(&req).unwrap_or_default();
     format!(
         "# created with\ncurl -X POST {} \\\n  -H 'Authorization: Bearer $TOKEN' -H 'Content-Type: application/json' \\\n  -d {}\n# status\ncurl {} \\\n  -H 'Authorization: Bearer $TOKEN'\n",
@@ -94,9 +110,25 @@ mod tests {
     use crate::domain::plan::KeyRef;
 
     fn entry(name: &str) -> LedgerEntry {
-        let job: Job = crate::api::read::FromJson::from_json(serde_json::json!({"id": "5db60499-9f4f-4143-b963-370459d3cef1", "state": "PENDING"})).unwrap();
-        let key = KeyRef { id: "b707ea86-37bb-4212-ad09-2635698dbe4a".into(), name: name.into(), group: Some("payroll".into()), sap_key_id: None };
-        LedgerEntry::started(&job, &key, Operation::Delete, true, "admin", "http://127.0.0.1:8080", 1_700_000_000_000.0)
+        let job: Job = crate::api::read::FromJson::from_json(
+            serde_json::json!({"id": "5db60499-9f4f-4143-b963-370459d3cef1", "state": "PENDING"}),
+        )
+        .unwrap();
+        let key = KeyRef {
+            id: "b707ea86-37bb-4212-ad09-2635698dbe4a".into(),
+            name: name.into(),
+            group: Some("payroll".into()),
+            sap_key_id: None,
+        };
+        LedgerEntry::started(
+            &job,
+            &key,
+            Operation::Delete,
+            true,
+            "admin",
+            "http://127.0.0.1:8080",
+            1_700_000_000_000.0,
+        )
     }
 
     #[test]
@@ -106,7 +138,11 @@ mod tests {
         let csv = to_csv(&l);
         let lines: Vec<&str> = csv.split("\r\n").collect();
         assert!(lines[0].starts_with("job_id,key_id,key_name"));
-        assert!(lines[1].contains("\"'=HYPERLINK(\"\"http://x\"\")\""), "{}", lines[1]);
+        assert!(
+            lines[1].contains("\"'=HYPERLINK(\"\"http://x\"\")\""),
+            "{}",
+            lines[1]
+        );
         assert!(lines[1].contains("\"delete\",\"true\",\"admin\""));
         assert!(lines[1].contains("PENDING@"));
         assert_eq!(lines.len(), 3, "header, one row, trailing empty");
@@ -121,19 +157,50 @@ mod tests {
         let mut b = entry("b");
         b.job_id = "job-b".into();
         l.add(b);
-        let word = |id: &str, state: &str| -> Job { crate::api::read::FromJson::from_json(serde_json::json!({"id": id, "state": state})).unwrap() };
+        let word = |id: &str, state: &str| -> Job {
+            crate::api::read::FromJson::from_json(serde_json::json!({"id": id, "state": state}))
+                .unwrap()
+        };
         l.record_job(&word("job-a", "DELETED"), 1_700_000_001_000.0);
         l.set_verification_at("job-a", Verification::Confirmed, 1_700_000_002_000.0);
-        l.record_job(&word("job-b", "DELETED"), 1_700_000_000_000.0 + crate::domain::poll::UNWATCHED_AFTER_MS);
+        l.record_job(
+            &word("job-b", "DELETED"),
+            1_700_000_000_000.0 + crate::domain::poll::UNWATCHED_AFTER_MS,
+        );
         let csv = to_csv(&l);
-        let row = |name: &str| csv.lines().find(|r| r.contains(&format!("\"{name}\""))).unwrap().to_string();
-        assert!(row("a").contains("\"succeeded (inferred from the key)\",\"DELETED\""), "{csv}");
+        let row = |name: &str| {
+            csv.lines()
+                .find(|r| r.contains(&format!("\"{name}\"")))
+                .unwrap()
+                .to_string()
+        };
+        assert!(
+            row("a").contains("\"succeeded (inferred from the key)\",\"DELETED\""),
+            "{csv}"
+        );
         assert!(row("a").contains("\"confirmed\""), "{csv}");
-        assert!(row("b").contains("\"no longer watched — check the manager\",\"DELETED\""), "{csv}");
+        assert!(
+            row("b").contains("\"no longer watched — check the manager\",\"DELETED\""),
+            "{csv}"
+        );
         let v: serde_json::Value = serde_json::from_str(&to_json(&l)).unwrap();
-        let phases: Vec<_> = v["entries"].as_array().unwrap().iter().map(|e| (e["phase"].clone(), e["inferred"].clone())).collect();
-        assert!(phases.contains(&(serde_json::json!("succeeded"), serde_json::json!(true))), "{phases:?}");
-        assert!(phases.contains(&(serde_json::json!("no_longer_watched"), serde_json::Value::Null)), "{phases:?}");
+        let phases: Vec<_> = v["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| (e["phase"].clone(), e["inferred"].clone()))
+            .collect();
+        assert!(
+            phases.contains(&(serde_json::json!("succeeded"), serde_json::json!(true))),
+            "{phases:?}"
+        );
+        assert!(
+            phases.contains(&(
+                serde_json::json!("no_longer_watched"),
+                serde_json::Value::Null
+            )),
+            "{phases:?}"
+        );
     }
 
     #[test]
@@ -164,20 +231,35 @@ mod tests {
         let mut l = Ledger::new();
         l.add(entry("a"));
         let csv = to_csv(&l);
-        assert!(csv.starts_with("job_id,") && csv.contains(",key_check,error_name,request_id\r\n"), "{csv}");
-        assert!(csv.split("\r\n").nth(1).unwrap().ends_with(r#","","""#), "empty cells without an error");
+        assert!(
+            csv.starts_with("job_id,") && csv.contains(",key_check,error_name,request_id\r\n"),
+            "{csv}"
+        );
+        assert!(
+            csv.split("\r\n").nth(1).unwrap().ends_with(r#","","""#),
+            "empty cells without an error"
+        );
         let body = r#"{"code":14,"codeDesc":"NCERRInternalServerError: unexpected error","requestID":"=3f0c\"1"}"#;
         let api = ApiError::from_response(500, "", body, None);
-        l.record_error("5db60499-9f4f-4143-b963-370459d3cef1", ManagerError::from_api(&api, 1.0));
+        l.record_error(
+            "5db60499-9f4f-4143-b963-370459d3cef1",
+            ManagerError::from_api(&api, 1.0),
+        );
         let csv = to_csv(&l);
         let row = csv.split("\r\n").nth(1).unwrap();
-        assert!(row.ends_with(r#","NCERRInternalServerError","'=3f0c""1""#), "{row}");
+        assert!(
+            row.ends_with(r#","NCERRInternalServerError","'=3f0c""1""#),
+            "{row}"
+        );
         let header_cells = csv.split("\r\n").next().unwrap().split(',').count();
         assert_eq!(header_cells, 17);
         let v: serde_json::Value = serde_json::from_str(&to_json(&l)).unwrap();
         let e = &v["entries"][0]["last_error"];
         assert_eq!(e["name"], "NCERRInternalServerError");
         assert_eq!(e["request_id"], "=3f0c\"1");
-        assert_eq!(e["message"], "The manager failed: unexpected error (HTTP 500).");
+        assert_eq!(
+            e["message"],
+            "The manager failed: unexpected error (HTTP 500)."
+        );
     }
 }

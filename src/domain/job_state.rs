@@ -83,14 +83,30 @@ impl Word {
 }
 
 /// Substrings of a failure word; they win over everything ("COMPLETED_WITH_ERRORS" failed).
-pub const FAILURE_WORDS: &[&str] = &["FAIL", "ERROR", "ABORT", "CANCEL", "REJECT", "DENIED", "TIMEOUT"];
+pub const FAILURE_WORDS: &[&str] = &[
+    "FAIL", "ERROR", "ABORT", "CANCEL", "REJECT", "DENIED", "TIMEOUT",
+];
 /// Substrings of a success word.
 pub const SUCCESS_WORDS: &[&str] = &["COMPLETE", "SUCCE", "DONE", "FINISH"];
 /// Substrings of a word that means the job is still under way (present tense or not yet
 /// begun: `EXECUTING` is running, `EXECUTED` is not listed).
 pub const RUNNING_WORDS: &[&str] = &[
-    "PENDING", "QUEUE", "PROGRESS", "RUNNING", "START", "PROCESSING", "SUBMIT", "SCHEDULE",
-    "WAIT", "INITIA", "EXECUTING", "ACCEPT", "CREATED", "DELETING", "RESTORING", "RETRY",
+    "PENDING",
+    "QUEUE",
+    "PROGRESS",
+    "RUNNING",
+    "START",
+    "PROCESSING",
+    "SUBMIT",
+    "SCHEDULE",
+    "WAIT",
+    "INITIA",
+    "EXECUTING",
+    "ACCEPT",
+    "CREATED",
+    "DELETING",
+    "RESTORING",
+    "RETRY",
     "ONGOING",
 ];
 /// Whole words (between `_`, `-` or spaces) that mean still running.
@@ -106,7 +122,8 @@ pub fn read_word(state: &str) -> Word {
     } else if has(SUCCESS_WORDS) {
         Word::Succeeded
     } else if has(RUNNING_WORDS)
-        || s.split(['_', '-', ' ']).any(|t| RUNNING_TOKENS.contains(&t))
+        || s.split(['_', '-', ' '])
+            .any(|t| RUNNING_TOKENS.contains(&t))
     {
         Word::Running
     } else {
@@ -156,27 +173,83 @@ mod tests {
     #[test]
     fn words_the_page_knows_and_the_others() {
         let running = [
-            "PENDING", "pending", "Queued", "QUEUED", "IN_PROGRESS", "in progress", "In-Progress",
-            "INPROGRESS", "RUNNING", "running", "STARTED", "STARTING", "PROCESSING", "SUBMITTED",
-            "SCHEDULED", "WAITING", "WAITING_FOR_SAP", "INITIALIZING", "EXECUTING", "ACCEPTED",
-            "CREATED", "DELETING", "RESTORING", "RETRYING", "NEW", "ACTIVE", "busy", " pending ",
+            "PENDING",
+            "pending",
+            "Queued",
+            "QUEUED",
+            "IN_PROGRESS",
+            "in progress",
+            "In-Progress",
+            "INPROGRESS",
+            "RUNNING",
+            "running",
+            "STARTED",
+            "STARTING",
+            "PROCESSING",
+            "SUBMITTED",
+            "SCHEDULED",
+            "WAITING",
+            "WAITING_FOR_SAP",
+            "INITIALIZING",
+            "EXECUTING",
+            "ACCEPTED",
+            "CREATED",
+            "DELETING",
+            "RESTORING",
+            "RETRYING",
+            "NEW",
+            "ACTIVE",
+            "busy",
+            " pending ",
         ];
         for w in running {
             assert_eq!(read_word(w), Word::Running, "{w:?}");
             assert_eq!(classify(w), JobPhase::Running, "{w:?}");
         }
         let unrecognised = [
-            "DELETED", "RESTORED", "deleted", "Restored", "", "  ", "EXECUTED", "PROCESSED",
-            "GONE", "PAUSED", "état inconnu", "KEY_REMOVED", "RENEWED",
+            "DELETED",
+            "RESTORED",
+            "deleted",
+            "Restored",
+            "",
+            "  ",
+            "EXECUTED",
+            "PROCESSED",
+            "GONE",
+            "PAUSED",
+            "état inconnu",
+            "KEY_REMOVED",
+            "RENEWED",
         ];
         for w in unrecognised {
             assert_eq!(read_word(w), Word::Unrecognised, "{w:?}");
-            assert_eq!(classify(w), JobPhase::Running, "{w:?} still reads as running");
+            assert_eq!(
+                classify(w),
+                JobPhase::Running,
+                "{w:?} still reads as running"
+            );
         }
-        for w in ["FAILED", "ERROR", "error", "ABORTED", "CANCELLED", "REJECTED", "DELETE_FAILED", "RESTORED_WITH_ERRORS", "TIMEOUT"] {
+        for w in [
+            "FAILED",
+            "ERROR",
+            "error",
+            "ABORTED",
+            "CANCELLED",
+            "REJECTED",
+            "DELETE_FAILED",
+            "RESTORED_WITH_ERRORS",
+            "TIMEOUT",
+        ] {
             assert_eq!(read_word(w), Word::Failed, "{w:?}");
         }
-        for w in ["COMPLETED", "SUCCEEDED", "success", "DONE", "FINISHED", "IN_PROGRESS_DONE"] {
+        for w in [
+            "COMPLETED",
+            "SUCCEEDED",
+            "success",
+            "DONE",
+            "FINISHED",
+            "IN_PROGRESS_DONE",
+        ] {
             assert_eq!(read_word(w), Word::Succeeded, "{w:?}");
         }
         assert_eq!(Word::Unrecognised.phase(), JobPhase::Running);
@@ -196,7 +269,10 @@ mod tests {
         assert!(!JobPhase::Failed.needs_polling());
         assert!(!JobPhase::NoLongerWatched.needs_polling());
         assert!(!JobPhase::NoLongerWatched.is_terminal());
-        assert_eq!(JobPhase::NoLongerWatched.label(), "no longer watched — check the manager");
+        assert_eq!(
+            JobPhase::NoLongerWatched.label(),
+            "no longer watched — check the manager"
+        );
         assert_eq!(JobPhase::Running.label(), "running");
         assert_eq!(JobPhase::Succeeded.label(), "succeeded");
         assert_eq!(JobPhase::Failed.label(), "failed");

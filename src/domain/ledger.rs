@@ -225,8 +225,12 @@ impl LedgerEntry {
     /// day after the job was created ends the watch, and a running word does not resume it.
     fn phase_for(&self, state: &str, now_ms: f64) -> JobPhase {
         match read_word(state) {
-            Word::Unrecognised if past_watching(self.created_ms, now_ms) => JobPhase::NoLongerWatched,
-            Word::Running | Word::Unrecognised if self.phase == JobPhase::NoLongerWatched => JobPhase::NoLongerWatched,
+            Word::Unrecognised if past_watching(self.created_ms, now_ms) => {
+                JobPhase::NoLongerWatched
+            }
+            Word::Running | Word::Unrecognised if self.phase == JobPhase::NoLongerWatched => {
+                JobPhase::NoLongerWatched
+            }
             w => w.phase(),
         }
     }
@@ -302,13 +306,21 @@ impl LedgerEntry {
         }
         // Ties on time are broken by content, so that the join stays commutative.
         let theirs_newer = cmp_opt_key(&opt_key(other.verified_ms), &opt_key(self.verified_ms))
-            .then_with(|| other.verification.order_key().cmp(&self.verification.order_key()));
+            .then_with(|| {
+                other
+                    .verification
+                    .order_key()
+                    .cmp(&self.verification.order_key())
+            });
         if theirs_newer == Ordering::Greater {
             self.verification = other.verification.clone();
             self.verified_ms = other.verified_ms;
         }
-        let theirs_newer = cmp_opt_key(&opt_key(other.last_polled_ms), &opt_key(self.last_polled_ms))
-            .then_with(|| json_text(&other.last_job).cmp(&json_text(&self.last_job)));
+        let theirs_newer = cmp_opt_key(
+            &opt_key(other.last_polled_ms),
+            &opt_key(self.last_polled_ms),
+        )
+        .then_with(|| json_text(&other.last_job).cmp(&json_text(&self.last_job)));
         if theirs_newer == Ordering::Greater {
             self.last_polled_ms = other.last_polled_ms;
             self.last_job = other.last_job.clone();
@@ -331,7 +343,9 @@ fn cmp_opt_key(a: &OptKey, b: &OptKey) -> Ordering {
 }
 
 fn json_text(v: &Option<Rc<Value>>) -> String {
-    v.as_ref().map(|v| crate::api::read::json_text(v)).unwrap_or_default()
+    v.as_ref()
+        .map(|v| crate::api::read::json_text(v))
+        .unwrap_or_default()
 }
 
 fn max_string(a: &str, b: &str) -> String {
@@ -348,7 +362,10 @@ fn join_opt_string(a: &Option<String>, b: &Option<String>) -> Option<String> {
 
 fn states_sorted(states: &[StateSeen]) -> bool {
     states.windows(2).all(|w| {
-        w[0].at_ms.total_cmp(&w[1].at_ms).then_with(|| w[0].state.cmp(&w[1].state)) == Ordering::Less
+        w[0].at_ms
+            .total_cmp(&w[1].at_ms)
+            .then_with(|| w[0].state.cmp(&w[1].state))
+            == Ordering::Less
     })
 }
 
@@ -383,7 +400,11 @@ impl PartialEq for Ledger {
     fn eq(&self, other: &Ledger) -> bool {
         self.cleared == other.cleared
             && self.entries.len() == other.entries.len()
-            && self.entries.iter().zip(&other.entries).all(|(a, b)| Rc::ptr_eq(a, b) || **a == **b)
+            && self
+                .entries
+                .iter()
+                .zip(&other.entries)
+                .all(|(a, b)| Rc::ptr_eq(a, b) || **a == **b)
     }
 }
 
@@ -423,12 +444,18 @@ impl Ledger {
     }
 
     pub fn get(&self, job_id: &str) -> Option<&LedgerEntry> {
-        self.entries.iter().find(|e| e.job_id == job_id).map(|e| &**e)
+        self.entries
+            .iter()
+            .find(|e| e.job_id == job_id)
+            .map(|e| &**e)
     }
 
     /// The entry to change; copied first if another ledger shares it.
     fn get_mut(&mut self, job_id: &str) -> Option<&mut LedgerEntry> {
-        self.entries.iter_mut().find(|e| e.job_id == job_id).map(Rc::make_mut)
+        self.entries
+            .iter_mut()
+            .find(|e| e.job_id == job_id)
+            .map(Rc::make_mut)
     }
 
     /// Adds a job; if the job is already there, the two are merged. Returns whether it changed.
@@ -483,7 +510,9 @@ impl Ledger {
     /// Keeps `error` as the job's last manager error, unless a later one is already kept.
     /// Not a change of the job: `last_change_ms` stays. Returns whether the entry changed.
     pub fn record_error(&mut self, job_id: &str, error: ManagerError) -> bool {
-        let Some(e) = self.get(job_id) else { return false };
+        let Some(e) = self.get(job_id) else {
+            return false;
+        };
         let later = ManagerError::later(&e.last_error, &Some(error));
         if later == e.last_error {
             return false;
@@ -539,7 +568,10 @@ impl Ledger {
 
     /// Jobs still to poll.
     pub fn unfinished(&self) -> impl Iterator<Item = &LedgerEntry> + '_ {
-        self.entries.iter().map(|e| &**e).filter(|e| e.phase.needs_polling())
+        self.entries
+            .iter()
+            .map(|e| &**e)
+            .filter(|e| e.phase.needs_polling())
     }
 
     /// Ended jobs whose key has not been re-read yet.
@@ -594,7 +626,11 @@ impl Ledger {
         self.normalize();
         self.cleared != before.cleared
             || self.entries.len() != before.entries.len()
-            || self.entries.iter().zip(&before.entries).any(|(a, b)| !Rc::ptr_eq(a, b) && **a != **b)
+            || self
+                .entries
+                .iter()
+                .zip(&before.entries)
+                .any(|(a, b)| !Rc::ptr_eq(a, b) && **a != **b)
     }
 
     /// [`Ledger::merge`] when `other` only updates jobs this ledger already holds and brings no
@@ -617,7 +653,11 @@ impl Ledger {
             .collect();
         let mut updates: Vec<(usize, Rc<LedgerEntry>)> = Vec::new();
         for theirs in &other.entries {
-            if self.cleared.binary_search_by(|c| c.job_id.cmp(&theirs.job_id)).is_ok() {
+            if self
+                .cleared
+                .binary_search_by(|c| c.job_id.cmp(&theirs.job_id))
+                .is_ok()
+            {
                 continue;
             }
             let i = *index.get(theirs.job_id.as_str())?;
@@ -743,10 +783,7 @@ impl Ledger {
             }
         }
         if let Some(Value::Array(items)) = obj.take("cleared") {
-            ledger.cleared = items
-                .into_iter()
-                .filter_map(Tombstone::from_json)
-                .collect();
+            ledger.cleared = items.into_iter().filter_map(Tombstone::from_json).collect();
         }
         ledger.normalize();
         Ok((ledger, skipped))
@@ -760,7 +797,10 @@ impl FromJson for StateSeen {
     const SHAPE: &'static str = "a state seen";
     fn from_json(v: Value) -> Option<Self> {
         let mut o = Obj::new(v)?;
-        Some(StateSeen { state: o.string("state"), at_ms: o.f64_or_zero("at_ms") })
+        Some(StateSeen {
+            state: o.string("state"),
+            at_ms: o.f64_or_zero("at_ms"),
+        })
     }
 }
 
@@ -786,7 +826,10 @@ impl FromJson for Verification {
                     None | Some(Value::Null) => None,
                     Some(g) => Some(g.as_bool()?),
                 };
-                Some(Verification::Drift { expected_gone, actual_gone })
+                Some(Verification::Drift {
+                    expected_gone,
+                    actual_gone,
+                })
             }
             _ => None,
         }
@@ -798,10 +841,17 @@ impl FromJson for LedgerEntry {
     fn from_json(v: Value) -> Option<Self> {
         let mut o = Obj::new(v)?;
         let states = match o.take("states") {
-            Some(Value::Array(items)) => items.into_iter().map(StateSeen::from_json).collect::<Option<Vec<_>>>().unwrap_or_default(),
+            Some(Value::Array(items)) => items
+                .into_iter()
+                .map(StateSeen::from_json)
+                .collect::<Option<Vec<_>>>()
+                .unwrap_or_default(),
             _ => Vec::new(),
         };
-        let phase = o.take("phase").and_then(JobPhase::from_json).unwrap_or_default();
+        let phase = o
+            .take("phase")
+            .and_then(JobPhase::from_json)
+            .unwrap_or_default();
         Some(LedgerEntry {
             job_id: o.req_string("job_id")?,
             id: o.req_string("id")?,
@@ -817,7 +867,10 @@ impl FromJson for LedgerEntry {
             failure_text: o.opt_string("failure_text"),
             inferred: phase == JobPhase::Succeeded && o.opt_bool("inferred").unwrap_or(false),
             phase,
-            verification: o.take("verification").and_then(Verification::from_json).unwrap_or_default(),
+            verification: o
+                .take("verification")
+                .and_then(Verification::from_json)
+                .unwrap_or_default(),
             verified_ms: o.opt_f64("verified_ms"),
             last_polled_ms: o.opt_f64("last_polled_ms"),
             last_change_ms: o.f64_or_zero("last_change_ms"),
@@ -831,7 +884,10 @@ impl FromJson for Tombstone {
     const SHAPE: &'static str = "a cleared job";
     fn from_json(v: Value) -> Option<Self> {
         let mut o = Obj::new(v)?;
-        Some(Tombstone { job_id: o.req_string("job_id")?, created_ms: o.f64_or_zero("created_ms") })
+        Some(Tombstone {
+            job_id: o.req_string("job_id")?,
+            created_ms: o.f64_or_zero("created_ms"),
+        })
     }
 }
 
@@ -1227,7 +1283,10 @@ mod tests {
                 let mut deltas: Vec<Ledger> = y
                     .entries
                     .iter()
-                    .map(|e| Ledger { entries: vec![e.clone()], cleared: y.cleared.clone() })
+                    .map(|e| Ledger {
+                        entries: vec![e.clone()],
+                        cleared: y.cleared.clone(),
+                    })
                     .collect();
                 let mut reversed = y.clone();
                 reversed.entries.reverse();
@@ -1248,7 +1307,10 @@ mod tests {
                 }
             }
         }
-        assert!(fast_taken > 20, "the fast path was taken {fast_taken} times");
+        assert!(
+            fast_taken > 20,
+            "the fast path was taken {fast_taken} times"
+        );
     }
 
     #[test]
@@ -1377,14 +1439,28 @@ mod sharing_tests {
     use crate::api::types::Job;
 
     fn job(id: &str, state: &str) -> Job {
-        crate::api::read::FromJson::from_json(serde_json::json!({"id": id, "state": state})).unwrap()
+        crate::api::read::FromJson::from_json(serde_json::json!({"id": id, "state": state}))
+            .unwrap()
     }
 
     fn ledger(n: usize) -> Ledger {
         let mut l = Ledger::new();
         for i in 0..n {
-            let key = KeyRef { id: format!("k{i}"), name: format!("key-{i}"), group: None, sap_key_id: None };
-            l.add(LedgerEntry::started(&job(&format!("j{i:04}"), "PENDING"), &key, Operation::Delete, false, "admin", "o", i as f64));
+            let key = KeyRef {
+                id: format!("k{i}"),
+                name: format!("key-{i}"),
+                group: None,
+                sap_key_id: None,
+            };
+            l.add(LedgerEntry::started(
+                &job(&format!("j{i:04}"), "PENDING"),
+                &key,
+                Operation::Delete,
+                false,
+                "admin",
+                "o",
+                i as f64,
+            ));
         }
         l
     }
@@ -1405,12 +1481,30 @@ mod sharing_tests {
         assert_eq!(fresh, vec!["j0007"]);
 
         let mut merged = before.clone();
-        let delta = Ledger { entries: vec![after.entries.iter().find(|e| e.job_id == "j0007").unwrap().clone()], cleared: vec![] };
+        let delta = Ledger {
+            entries: vec![after
+                .entries
+                .iter()
+                .find(|e| e.job_id == "j0007")
+                .unwrap()
+                .clone()],
+            cleared: vec![],
+        };
         assert!(merged.merge(&delta));
-        let fresh = merged.entries.iter().filter(|e| !before.entries.iter().any(|b| Rc::ptr_eq(b, e))).count();
+        let fresh = merged
+            .entries
+            .iter()
+            .filter(|e| !before.entries.iter().any(|b| Rc::ptr_eq(b, e)))
+            .count();
         assert_eq!(fresh, 1, "merging a one-job delta changes one entry");
-        assert!(!merged.clone().merge(&delta), "merging it again changes nothing");
-        assert_eq!(merged.get("j0007").map(|e| e.phase), Some(JobPhase::Succeeded));
+        assert!(
+            !merged.clone().merge(&delta),
+            "merging it again changes nothing"
+        );
+        assert_eq!(
+            merged.get("j0007").map(|e| e.phase),
+            Some(JobPhase::Succeeded)
+        );
     }
 }
 
@@ -1423,12 +1517,29 @@ mod unrecognised_word_tests {
     const DAY: f64 = UNWATCHED_AFTER_MS;
 
     fn job(id: &str, state: &str) -> Job {
-        Job { id: id.into(), state: state.into(), ..Default::default() }
+        Job {
+            id: id.into(),
+            state: state.into(),
+            ..Default::default()
+        }
     }
 
     fn entry(job_id: &str, op: Operation, created: f64) -> LedgerEntry {
-        let key = KeyRef { id: format!("k-{job_id}"), name: format!("key-{job_id}"), group: None, sap_key_id: None };
-        LedgerEntry::started(&job(job_id, "PENDING"), &key, op, false, "admin", "o", created)
+        let key = KeyRef {
+            id: format!("k-{job_id}"),
+            name: format!("key-{job_id}"),
+            group: None,
+            sap_key_id: None,
+        };
+        LedgerEntry::started(
+            &job(job_id, "PENDING"),
+            &key,
+            op,
+            false,
+            "admin",
+            "o",
+            created,
+        )
     }
 
     fn ledger_with(job_id: &str, op: Operation, states: &[(&str, f64)]) -> Ledger {
@@ -1442,7 +1553,10 @@ mod unrecognised_word_tests {
 
     #[test]
     fn a_changed_key_ends_an_unrecognised_job_as_inferred() {
-        for (op, word) in [(Operation::Delete, "DELETED"), (Operation::Restore, "restored")] {
+        for (op, word) in [
+            (Operation::Delete, "DELETED"),
+            (Operation::Restore, "restored"),
+        ] {
             let mut l = ledger_with("j", op, &[("IN_PROGRESS", 2000.0)]);
             assert!(!l.get("j").unwrap().awaits_key(), "a known running word");
             l.record_job(&job("j", word), 3000.0);
@@ -1452,11 +1566,13 @@ mod unrecognised_word_tests {
             assert_eq!(e.status_label(), format!("running ({word})"));
             assert_eq!(l.unfinished().count(), 1);
             // A key that did not change (yet) leaves it running and records nothing.
-            let unchanged = Verification::for_key(op, JobPhase::Succeeded, Some(op == Operation::Restore));
+            let unchanged =
+                Verification::for_key(op, JobPhase::Succeeded, Some(op == Operation::Restore));
             assert!(!l.set_verification_at("j", unchanged, 3100.0));
             assert!(!l.set_verification_at("j", Verification::Unavailable("503".into()), 3100.0));
             assert_eq!(l.get("j").unwrap().verification, Verification::NotYet);
-            let changed = Verification::for_key(op, JobPhase::Succeeded, Some(op == Operation::Delete));
+            let changed =
+                Verification::for_key(op, JobPhase::Succeeded, Some(op == Operation::Delete));
             assert!(l.set_verification_at("j", changed.clone(), 3200.0));
             assert!(!l.set_verification_at("j", changed, 3300.0));
             let e = l.get("j").unwrap();
@@ -1488,7 +1604,11 @@ mod unrecognised_word_tests {
     #[test]
     fn a_day_of_unrecognised_words_ends_the_watch_and_keeps_the_job() {
         let created = 1000.0;
-        let mut l = ledger_with("j", Operation::Delete, &[("DELETED", created + 5.0), ("DELETED", created + DAY - 1.0)]);
+        let mut l = ledger_with(
+            "j",
+            Operation::Delete,
+            &[("DELETED", created + 5.0), ("DELETED", created + DAY - 1.0)],
+        );
         assert_eq!(l.get("j").unwrap().phase, JobPhase::Running);
         assert!(l.record_job(&job("j", "DELETED"), created + DAY));
         let e = l.get("j").unwrap();
@@ -1509,9 +1629,16 @@ mod unrecognised_word_tests {
         let mut l = ledger_with("j", Operation::Delete, &[("DELETED", created + DAY)]);
         assert!(l.get("j").unwrap().awaits_key());
         assert!(l.set_verification_at("j", Verification::Confirmed, created + DAY + 1.0));
-        assert_eq!(l.get("j").unwrap().status_label(), "succeeded (inferred from the key)");
+        assert_eq!(
+            l.get("j").unwrap().status_label(),
+            "succeeded (inferred from the key)"
+        );
         // A known running word is polled on, however old.
-        let l = ledger_with("j", Operation::Delete, &[("IN_PROGRESS", created + 2.0 * DAY)]);
+        let l = ledger_with(
+            "j",
+            Operation::Delete,
+            &[("IN_PROGRESS", created + 2.0 * DAY)],
+        );
         assert_eq!(l.get("j").unwrap().phase, JobPhase::Running);
     }
 
@@ -1521,13 +1648,29 @@ mod unrecognised_word_tests {
             l.set_verification_at("j", Verification::Confirmed, 2100.0);
             l
         };
-        let said = ledger_with("j", Operation::Delete, &[("DELETED", 2000.0), ("COMPLETED", 2050.0)]);
+        let said = ledger_with(
+            "j",
+            Operation::Delete,
+            &[("DELETED", 2000.0), ("COMPLETED", 2050.0)],
+        );
         let unwatched = ledger_with("j", Operation::Delete, &[("DELETED", 1000.0 + DAY)]);
         let mut unwatched2 = ledger_with("u", Operation::Restore, &[("RESTORED", 1000.0 + DAY)]);
         unwatched2.merge(&ledger_with("j", Operation::Delete, &[("DELETED", 2000.0)]));
-        let failed = ledger_with("j", Operation::Delete, &[("DELETED", 2000.0), ("FAILED", 2500.0)]);
+        let failed = ledger_with(
+            "j",
+            Operation::Delete,
+            &[("DELETED", 2000.0), ("FAILED", 2500.0)],
+        );
         let running = ledger_with("u", Operation::Restore, &[("RESTORED", 1500.0)]);
-        vec![Ledger::new(), inferred, said, unwatched, unwatched2, failed, running]
+        vec![
+            Ledger::new(),
+            inferred,
+            said,
+            unwatched,
+            unwatched2,
+            failed,
+            running,
+        ]
     }
 
     fn merged(x: &Ledger, y: &Ledger) -> Ledger {
@@ -1545,16 +1688,35 @@ mod unrecognised_word_tests {
             for y in &ls {
                 assert_eq!(merged(x, y), merged(y, x), "commutative");
                 for z in &ls {
-                    assert_eq!(merged(&merged(x, y), z), merged(x, &merged(y, z)), "associative");
+                    assert_eq!(
+                        merged(&merged(x, y), z),
+                        merged(x, &merged(y, z)),
+                        "associative"
+                    );
                 }
             }
         }
         let phase = |l: &Ledger| l.get("j").map(|e| (e.phase, e.inferred));
-        let [_, inferred, said, unwatched, _, failed, _] = &ls[..] else { unreachable!() };
-        assert_eq!(phase(&merged(inferred, unwatched)), Some((JobPhase::Succeeded, true)));
-        assert_eq!(phase(&merged(inferred, said)), Some((JobPhase::Succeeded, false)), "the manager's word beats an inference");
-        assert_eq!(phase(&merged(inferred, failed)), Some((JobPhase::Failed, false)));
-        assert_eq!(phase(&merged(&ls[6], unwatched)), Some((JobPhase::NoLongerWatched, false)));
+        let [_, inferred, said, unwatched, _, failed, _] = &ls[..] else {
+            unreachable!()
+        };
+        assert_eq!(
+            phase(&merged(inferred, unwatched)),
+            Some((JobPhase::Succeeded, true))
+        );
+        assert_eq!(
+            phase(&merged(inferred, said)),
+            Some((JobPhase::Succeeded, false)),
+            "the manager's word beats an inference"
+        );
+        assert_eq!(
+            phase(&merged(inferred, failed)),
+            Some((JobPhase::Failed, false))
+        );
+        assert_eq!(
+            phase(&merged(&ls[6], unwatched)),
+            Some((JobPhase::NoLongerWatched, false))
+        );
     }
 
     #[test]
@@ -1565,7 +1727,10 @@ mod unrecognised_word_tests {
         let text = samples()[1].to_json();
         assert!(text.contains("\"inferred\":true"), "{text}");
         let text = samples()[3].to_json();
-        assert!(text.contains("\"phase\":\"no_longer_watched\"") && !text.contains("inferred"), "{text}");
+        assert!(
+            text.contains("\"phase\":\"no_longer_watched\"") && !text.contains("inferred"),
+            "{text}"
+        );
         // A ledger from before: no `inferred`; a stray one on a running job is ignored.
         let old = r#"{"version":1,"entries":[
             {"job_id":"a","id":"k","operation":"delete","phase":"succeeded","states":[{"state":"COMPLETED","at_ms":5}]},
@@ -1573,7 +1738,10 @@ mod unrecognised_word_tests {
             {"job_id":"c","id":"k","operation":"restore","phase":"succeeded","inferred":"yes"}]}"#;
         let l = Ledger::from_json(old).unwrap();
         assert!(l.entries.iter().all(|e| !e.inferred));
-        assert_eq!(l.get("a").unwrap().status_label(), "succeeded (checking the key…)");
+        assert_eq!(
+            l.get("a").unwrap().status_label(),
+            "succeeded (checking the key…)"
+        );
     }
 }
 
@@ -1584,15 +1752,34 @@ mod last_error_tests {
     use crate::api::error::ApiError;
 
     fn ledger() -> Ledger {
-        let job = Job { id: "j".into(), state: "PENDING".into(), ..Default::default() };
-        let key = KeyRef { id: "k".into(), name: "payroll".into(), group: None, sap_key_id: None };
+        let job = Job {
+            id: "j".into(),
+            state: "PENDING".into(),
+            ..Default::default()
+        };
+        let key = KeyRef {
+            id: "k".into(),
+            name: "payroll".into(),
+            group: None,
+            sap_key_id: None,
+        };
         let mut l = Ledger::new();
-        l.add(LedgerEntry::started(&job, &key, Operation::Delete, false, "admin", "o", 1000.0));
+        l.add(LedgerEntry::started(
+            &job,
+            &key,
+            Operation::Delete,
+            false,
+            "admin",
+            "o",
+            1000.0,
+        ));
         l
     }
 
     fn error(at: f64, rid: &str) -> ManagerError {
-        let body = format!(r#"{{"code":14,"codeDesc":"NCERRInternalServerError: unexpected error","requestID":"{rid}"}}"#);
+        let body = format!(
+            r#"{{"code":14,"codeDesc":"NCERRInternalServerError: unexpected error","requestID":"{rid}"}}"#
+        );
         ManagerError::from_api(&ApiError::from_response(500, "", &body, None), at)
     }
 
@@ -1601,13 +1788,22 @@ mod last_error_tests {
         let mut l = ledger();
         let before = l.get("j").unwrap().last_change_ms;
         assert!(l.record_error("j", error(2000.0, "r1")));
-        assert!(!l.record_error("j", error(2000.0, "r1")), "the same error again");
-        assert!(!l.record_error("j", error(1500.0, "r0")), "an older one does not replace it");
+        assert!(
+            !l.record_error("j", error(2000.0, "r1")),
+            "the same error again"
+        );
+        assert!(
+            !l.record_error("j", error(1500.0, "r0")),
+            "an older one does not replace it"
+        );
         assert!(l.record_error("j", error(3000.0, "r2")));
         assert!(!l.record_error("nope", error(4000.0, "r3")));
         let e = l.get("j").unwrap();
         let last = e.last_error.as_ref().unwrap();
-        assert_eq!((last.name.as_deref(), last.request_id.as_deref()), (Some("NCERRInternalServerError"), Some("r2")));
+        assert_eq!(
+            (last.name.as_deref(), last.request_id.as_deref()),
+            (Some("NCERRInternalServerError"), Some("r2"))
+        );
         assert_eq!(e.last_change_ms, before);
         assert_eq!(e.phase, JobPhase::Running);
     }
@@ -1627,19 +1823,39 @@ mod last_error_tests {
         }
         let mut m = a.clone();
         m.merge(&b);
-        assert_eq!(m.get("j").unwrap().last_error.as_ref().and_then(|e| e.request_id.as_deref()), Some("rb"));
+        assert_eq!(
+            m.get("j")
+                .unwrap()
+                .last_error
+                .as_ref()
+                .and_then(|e| e.request_id.as_deref()),
+            Some("rb")
+        );
         let mut m = none.clone();
         m.merge(&a);
-        assert_eq!(m.get("j").unwrap().last_error.as_ref().and_then(|e| e.request_id.as_deref()), Some("ra"));
+        assert_eq!(
+            m.get("j")
+                .unwrap()
+                .last_error
+                .as_ref()
+                .and_then(|e| e.request_id.as_deref()),
+            Some("ra")
+        );
     }
 
     #[test]
     fn stored_round_trip_and_old_ledgers_still_load() {
         let mut l = ledger();
-        assert!(!l.to_json().contains("last_error"), "absent until an error is met");
+        assert!(
+            !l.to_json().contains("last_error"),
+            "absent until an error is met"
+        );
         l.record_error("j", error(2000.0, "3f0c"));
         let text = l.to_json();
-        assert!(text.contains(r#""last_error":{"name":"NCERRInternalServerError""#), "{text}");
+        assert!(
+            text.contains(r#""last_error":{"name":"NCERRInternalServerError""#),
+            "{text}"
+        );
         assert!(text.contains(r#""request_id":"3f0c""#), "{text}");
         assert_eq!(Ledger::from_json(&text).unwrap(), l);
         let old = r#"{"version":1,"entries":[
@@ -1653,6 +1869,9 @@ mod last_error_tests {
         assert_eq!(l.get("b").unwrap().last_error, None);
         assert_eq!(l.get("d").unwrap().last_error, None);
         let c = l.get("c").unwrap().last_error.clone().unwrap();
-        assert_eq!((c.name, c.request_id.as_deref(), c.at_ms), (None, Some("7"), 0.0));
+        assert_eq!(
+            (c.name, c.request_id.as_deref(), c.at_ms),
+            (None, Some("7"), 0.0)
+        );
     }
 }

@@ -1,17 +1,17 @@
 //! Decisions that need no browser: job phases, the ledger, polling, queries, confirmation.
+pub mod announce;
 pub mod confirm;
+pub mod export;
 pub mod job_state;
 pub mod key_query;
 pub mod ledger;
 pub mod manager_error;
 pub mod order;
+pub mod permissions;
 pub mod plan;
 pub mod poll;
-pub mod permissions;
 pub mod session;
 pub mod sign_in;
 pub mod submit;
 pub mod time_fmt;
-pub mod announce;
-pub mod export;
 pub mod view;

@@ -25,7 +25,9 @@ mod tests {
         for n in [0usize, 1, 2, 3, 10, 57, 300] {
             let v: Vec<(u8, String)> = (0..n)
                 .map(|i| {
-                    seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                    seed = seed
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
                     ((seed >> 60) as u8, format!("s{i}"))
                 })
                 .collect();
@@ -36,7 +38,10 @@ mod tests {
             assert_eq!(ours, std, "n = {n}");
             let mut by_key = v.clone();
             sort_dyn(&mut by_key, &|a, b| b.0.cmp(&a.0));
-            assert!(by_key.windows(2).all(|w| w[0].0 >= w[1].0), "descending keys, n = {n}");
+            assert!(
+                by_key.windows(2).all(|w| w[0].0 >= w[1].0),
+                "descending keys, n = {n}"
+            );
             assert_eq!(by_key.len(), n, "nothing lost");
         }
     }

@@ -45,8 +45,15 @@ impl Refusals {
         match self.learned.entry((scope.clone(), op)) {
             Entry::Occupied(_) => false,
             Entry::Vacant(v) => {
-                let message = manager_message.map(str::trim).filter(|m| !m.is_empty()).map(str::to_string);
-                v.insert(Refusal { scope, operation: op, manager_message: message });
+                let message = manager_message
+                    .map(str::trim)
+                    .filter(|m| !m.is_empty())
+                    .map(str::to_string);
+                v.insert(Refusal {
+                    scope,
+                    operation: op,
+                    manager_message: message,
+                });
                 true
             }
         }
@@ -62,7 +69,11 @@ impl Refusals {
 
     /// The groups (and single keys) refused each operation, for a plain summary.
     pub fn by_operation(&self, op: Operation) -> Vec<&Scope> {
-        self.learned.values().filter(|r| r.operation == op).map(|r| &r.scope).collect()
+        self.learned
+            .values()
+            .filter(|r| r.operation == op)
+            .map(|r| &r.scope)
+            .collect()
     }
 }
 
@@ -85,8 +96,12 @@ impl yew::Reducible for Refusals {
 pub fn refusal_sentence(op: Operation, scope: &Scope) -> String {
     let verb = op.as_str();
     match scope {
-        Scope::Group(g) => format!("not permitted: you may not {verb} keys of group {g} (the manager refused)"),
-        Scope::Key(_) => format!("not permitted: you may not {verb} this key (the manager refused)"),
+        Scope::Group(g) => {
+            format!("not permitted: you may not {verb} keys of group {g} (the manager refused)")
+        }
+        Scope::Key(_) => {
+            format!("not permitted: you may not {verb} this key (the manager refused)")
+        }
     }
 }
 
@@ -133,13 +148,24 @@ mod tests {
     #[test]
     fn a_refusal_covers_the_whole_group_for_that_operation_only() {
         let mut r = Refusals::default();
-        assert!(r.learn(key("1", Some("payroll")), Operation::Delete, Some("user may not keydelete")));
+        assert!(r.learn(
+            key("1", Some("payroll")),
+            Operation::Delete,
+            Some("user may not keydelete")
+        ));
         assert!(!r.learn(key("2", Some("payroll")), Operation::Delete, None));
-        assert!(r.refused(&key("3", Some("payroll")), Operation::Delete).is_some());
-        assert!(r.refused(&key("3", Some("payroll")), Operation::Restore).is_none());
-        assert!(r.refused(&key("4", Some("hr")), Operation::Delete).is_none());
+        assert!(r
+            .refused(&key("3", Some("payroll")), Operation::Delete)
+            .is_some());
+        assert!(r
+            .refused(&key("3", Some("payroll")), Operation::Restore)
+            .is_none());
+        assert!(r
+            .refused(&key("4", Some("hr")), Operation::Delete)
+            .is_none());
         assert_eq!(
-            r.refused(&key("3", Some("payroll")), Operation::Delete).and_then(|x| x.manager_message.as_deref()),
+            r.refused(&key("3", Some("payroll")), Operation::Delete)
+                .and_then(|x| x.manager_message.as_deref()),
             Some("user may not keydelete")
         );
     }
@@ -148,9 +174,14 @@ mod tests {
     fn a_key_without_a_group_is_refused_alone() {
         let mut r = Refusals::default();
         r.learn(key("1", None), Operation::Restore, None);
-        assert!(r.refused(&key("1", Some(" ")), Operation::Restore).is_some());
+        assert!(r
+            .refused(&key("1", Some(" ")), Operation::Restore)
+            .is_some());
         assert!(r.refused(&key("2", None), Operation::Restore).is_none());
-        assert_eq!(refusal_sentence(Operation::Restore, &key("1", None)), "not permitted: you may not restore this key (the manager refused)");
+        assert_eq!(
+            refusal_sentence(Operation::Restore, &key("1", None)),
+            "not permitted: you may not restore this key (the manager refused)"
+        );
     }
 
     #[test]
@@ -158,8 +189,14 @@ mod tests {
         use yew::Reducible;
         let r = Rc::new(Refusals::default());
         let r = r.reduce(Learned(key("1", Some("hr")), Operation::Delete, None));
-        assert!(r.refused(&key("9", Some("hr")), Operation::Delete).is_some());
-        let same = r.clone().reduce(Learned(key("2", Some("hr")), Operation::Delete, Some("again".into())));
+        assert!(r
+            .refused(&key("9", Some("hr")), Operation::Delete)
+            .is_some());
+        let same = r.clone().reduce(Learned(
+            key("2", Some("hr")),
+            Operation::Delete,
+            Some("again".into()),
+        ));
         assert!(Rc::ptr_eq(&r, &same), "a known refusal changes nothing");
     }
 
@@ -175,6 +212,9 @@ mod tests {
             refusal_sentence(Operation::Delete, &key("1", Some("payroll"))),
             "not permitted: you may not delete keys of group payroll (the manager refused)"
         );
-        assert_eq!(summary(&r), "delete in groups hr, payroll and 1 key without a group; restore in group hr");
+        assert_eq!(
+            summary(&r),
+            "delete in groups hr, payroll and 1 key without a group; restore in group hr"
+        );
     }
 }

@@ -187,7 +187,12 @@ mod tests {
             key(U3, Some("c"), None, None),
             key("not-a-uuid", Some("d"), Some(false), Some(false)),
         ];
-        let p = plan(Operation::Delete, &keys, &Ledger::new(), &Refusals::default());
+        let p = plan(
+            Operation::Delete,
+            &keys,
+            &Ledger::new(),
+            &Refusals::default(),
+        );
         let ok: Vec<_> = p.eligible.iter().map(|k| k.id.as_str()).collect();
         assert_eq!(ok, [U1, U3]);
         let why: Vec<_> = p.skipped.iter().map(|(k, r)| (k.id.as_str(), *r)).collect();
@@ -207,7 +212,12 @@ mod tests {
             key(U2, Some("b"), Some(true), Some(false)),
             key(U3, Some("c"), None, Some(false)),
         ];
-        let p = plan(Operation::Restore, &keys, &Ledger::new(), &Refusals::default());
+        let p = plan(
+            Operation::Restore,
+            &keys,
+            &Ledger::new(),
+            &Refusals::default(),
+        );
         // U3 does not say whether it is gone: restore is offered and the manager decides.
         let ok: Vec<_> = p.eligible.iter().map(|k| k.id.as_str()).collect();
         assert_eq!(ok, [U2, U3]);
@@ -218,14 +228,42 @@ mod tests {
     fn a_key_without_gone_takes_its_state_from_the_newest_succeeded_job() {
         let k = key(U1, Some("a"), None, Some(true));
         let mut ledger = Ledger::new();
-        let job = |id: &str, state: &str| Job { id: id.into(), state: state.into(), ..Default::default() };
-        ledger.add(LedgerEntry::started(&job("j1", "PENDING"), &KeyRef::from(&k), Operation::Delete, false, "u", "m", 1.0));
+        let job = |id: &str, state: &str| Job {
+            id: id.into(),
+            state: state.into(),
+            ..Default::default()
+        };
+        ledger.add(LedgerEntry::started(
+            &job("j1", "PENDING"),
+            &KeyRef::from(&k),
+            Operation::Delete,
+            false,
+            "u",
+            "m",
+            1.0,
+        ));
         ledger.record_job(&job("j1", "COMPLETED"), 2.0);
         assert_eq!(known_gone(&k, &ledger), Some(true));
         let none = Refusals::default();
-        assert_eq!(plan(Operation::Delete, std::slice::from_ref(&k), &ledger, &none).skipped[0].1, SkipReason::AlreadyGone);
-        assert_eq!(plan(Operation::Restore, std::slice::from_ref(&k), &ledger, &none).eligible.len(), 1);
-        ledger.add(LedgerEntry::started(&job("j2", "PENDING"), &KeyRef::from(&k), Operation::Restore, false, "u", "m", 3.0));
+        assert_eq!(
+            plan(Operation::Delete, std::slice::from_ref(&k), &ledger, &none).skipped[0].1,
+            SkipReason::AlreadyGone
+        );
+        assert_eq!(
+            plan(Operation::Restore, std::slice::from_ref(&k), &ledger, &none)
+                .eligible
+                .len(),
+            1
+        );
+        ledger.add(LedgerEntry::started(
+            &job("j2", "PENDING"),
+            &KeyRef::from(&k),
+            Operation::Restore,
+            false,
+            "u",
+            "m",
+            3.0,
+        ));
         ledger.record_job(&job("j2", "COMPLETED"), 4.0);
         assert_eq!(known_gone(&k, &ledger), Some(false));
         // The manager's own word wins over the ledger.
@@ -235,9 +273,16 @@ mod tests {
 
     #[test]
     fn a_refused_group_is_skipped_for_that_operation() {
-        let keys = [key(U1, Some("a"), Some(false), Some(true)), key(U2, Some("b"), Some(true), Some(true))];
+        let keys = [
+            key(U1, Some("a"), Some(false), Some(true)),
+            key(U2, Some("b"), Some(true), Some(true)),
+        ];
         let mut refusals = Refusals::default();
-        refusals.learn(KeyRef::from(&keys[0]).scope(), Operation::Delete, Some("no"));
+        refusals.learn(
+            KeyRef::from(&keys[0]).scope(),
+            Operation::Delete,
+            Some("no"),
+        );
         let p = plan(Operation::Delete, &keys, &Ledger::new(), &refusals);
         assert!(p.eligible.is_empty());
         assert_eq!(p.skipped[0].1, SkipReason::NotPermitted);
@@ -245,7 +290,12 @@ mod tests {
             p.skipped[0].1.describe(Operation::Delete, &p.skipped[0].0),
             "not permitted: you may not delete keys of group payroll (the manager refused)"
         );
-        assert_eq!(plan(Operation::Restore, &keys[1..], &Ledger::new(), &refusals).eligible.len(), 1);
+        assert_eq!(
+            plan(Operation::Restore, &keys[1..], &Ledger::new(), &refusals)
+                .eligible
+                .len(),
+            1
+        );
     }
 
     #[test]
@@ -285,7 +335,9 @@ mod tests {
             2.0,
         );
         assert_eq!(
-            plan(Operation::Delete, &keys[..1], &ledger, &Refusals::default()).eligible.len(),
+            plan(Operation::Delete, &keys[..1], &ledger, &Refusals::default())
+                .eligible
+                .len(),
             1
         );
         assert!(!plan(Operation::Delete, &[], &ledger, &Refusals::default())

@@ -436,7 +436,10 @@ mod tests {
                 let outcome = if past_watching(created as f64, now as f64) {
                     PollOutcome::Ended
                 } else {
-                    PollOutcome::Unrecognised { changed: polls.len() == 1, age_ms: now - created }
+                    PollOutcome::Unrecognised {
+                        changed: polls.len() == 1,
+                        age_ms: now - created,
+                    }
                 };
                 s.complete(&id, now, outcome);
             }
@@ -445,13 +448,28 @@ mod tests {
                 None => break,
             };
         }
-        let young: Vec<u64> = polls.windows(2).filter(|w| w[1] <= SLOW_AFTER_MS).map(|w| w[1] - w[0]).collect();
+        let young: Vec<u64> = polls
+            .windows(2)
+            .filter(|w| w[1] <= SLOW_AFTER_MS)
+            .map(|w| w[1] - w[0])
+            .collect();
         assert_eq!(&young[..5], [1000, 2000, 4000, 8000, 10_000]);
         assert!(young.iter().all(|g| *g <= MAX_INTERVAL_MS), "{young:?}");
-        let old: Vec<u64> = polls.windows(2).filter(|w| w[0] >= SLOW_AFTER_MS).map(|w| w[1] - w[0]).collect();
-        assert!(!old.is_empty() && old.iter().all(|g| *g == SLOW_INTERVAL_MS), "{old:?}");
+        let old: Vec<u64> = polls
+            .windows(2)
+            .filter(|w| w[0] >= SLOW_AFTER_MS)
+            .map(|w| w[1] - w[0])
+            .collect();
+        assert!(
+            !old.is_empty() && old.iter().all(|g| *g == SLOW_INTERVAL_MS),
+            "{old:?}"
+        );
         let last = *polls.last().unwrap();
-        assert!(last as f64 >= UNWATCHED_AFTER_MS && (last as f64) < UNWATCHED_AFTER_MS + SLOW_INTERVAL_MS as f64, "{last}");
+        assert!(
+            last as f64 >= UNWATCHED_AFTER_MS
+                && (last as f64) < UNWATCHED_AFTER_MS + SLOW_INTERVAL_MS as f64,
+            "{last}"
+        );
         assert!(!s.is_tracked("a"));
         assert_eq!(s.next_wake_ms(now), None);
         // About 90 polls in the first quarter hour, then one a minute: ~1,500 in a day, not 8,600.
@@ -465,14 +483,35 @@ mod tests {
         let now = 3_600_000;
         s.track("a", now);
         assert_eq!(s.due(now + 1000, 0), vec!["a".to_string()]);
-        s.complete("a", now + 1000, PollOutcome::Unrecognised { changed: true, age_ms: 3_601_000 });
+        s.complete(
+            "a",
+            now + 1000,
+            PollOutcome::Unrecognised {
+                changed: true,
+                age_ms: 3_601_000,
+            },
+        );
         assert_eq!(s.next_wake_ms(now + 1000), Some(SLOW_INTERVAL_MS));
         // A young one whose unrecognised word changed is polled again soon; unchanged, it backs off.
         s.track("b", 0);
         s.due(1000, 0);
-        s.complete("b", 1000, PollOutcome::Unrecognised { changed: true, age_ms: 1000 });
+        s.complete(
+            "b",
+            1000,
+            PollOutcome::Unrecognised {
+                changed: true,
+                age_ms: 1000,
+            },
+        );
         s.due(2000, 0);
-        s.complete("b", 2000, PollOutcome::Unrecognised { changed: false, age_ms: 2000 });
+        s.complete(
+            "b",
+            2000,
+            PollOutcome::Unrecognised {
+                changed: false,
+                age_ms: 2000,
+            },
+        );
         assert!(s.due(3999, 0).is_empty());
         assert_eq!(s.due(4000, 0), vec!["b".to_string()]);
         assert!(!past_watching(0.0, UNWATCHED_AFTER_MS - 1.0));

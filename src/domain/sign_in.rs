@@ -25,17 +25,33 @@ impl SignIn {
         let connection = connection.trim();
         SignIn {
             user: user.trim().to_string(),
-            domain: if is_root(domain) { String::new() } else { domain.to_string() },
+            domain: if is_root(domain) {
+                String::new()
+            } else {
+                domain.to_string()
+            },
             auth_domain: String::new(),
-            connection: if connection.is_empty() { LOCAL_ACCOUNT.to_string() } else { connection.to_string() },
+            connection: if connection.is_empty() {
+                LOCAL_ACCOUNT.to_string()
+            } else {
+                connection.to_string()
+            },
         }
     }
 
     /// The user's home domain, when they log into another one; the same domain counts as none.
     pub fn with_home(mut self, auth_domain: &str) -> SignIn {
         let home = auth_domain.trim();
-        let same = if is_root(home) { self.domain.is_empty() } else { home == self.domain };
-        self.auth_domain = if same { String::new() } else { home.to_string() };
+        let same = if is_root(home) {
+            self.domain.is_empty()
+        } else {
+            home == self.domain
+        };
+        self.auth_domain = if same {
+            String::new()
+        } else {
+            home.to_string()
+        };
         self
     }
 
@@ -70,7 +86,11 @@ impl SignIn {
 
     /// How the header names the domain (and the home domain of a visitor).
     pub fn domain_label(&self) -> String {
-        let here = if self.is_root_domain() { "root domain".to_string() } else { format!("domain {}", self.domain) };
+        let here = if self.is_root_domain() {
+            "root domain".to_string()
+        } else {
+            format!("domain {}", self.domain)
+        };
         if self.auth_domain.is_empty() {
             here
         } else {
@@ -91,7 +111,15 @@ mod tests {
     #[test]
     fn normalises_root_and_connection() {
         let s = SignIn::new(" admin ", " Root ", "");
-        assert_eq!(s, SignIn { user: "admin".into(), domain: "".into(), auth_domain: "".into(), connection: LOCAL_ACCOUNT.into() });
+        assert_eq!(
+            s,
+            SignIn {
+                user: "admin".into(),
+                domain: "".into(),
+                auth_domain: "".into(),
+                connection: LOCAL_ACCOUNT.into()
+            }
+        );
         assert_eq!(s.domain_param(), None);
         assert_eq!(s.connection_param().as_deref(), Some("local_account"));
         assert_eq!(s.domain_label(), "root domain");
@@ -111,7 +139,10 @@ mod tests {
         let a = SignIn::new("bob", "", "");
         let b = SignIn::new("bob", "eu-payments", "");
         assert_ne!(a.owner_key(), b.owner_key());
-        assert_eq!(a.owner_key(), SignIn::new("bob", "root", LOCAL_ACCOUNT).owner_key());
+        assert_eq!(
+            a.owner_key(),
+            SignIn::new("bob", "root", LOCAL_ACCOUNT).owner_key()
+        );
     }
 
     #[test]
@@ -121,10 +152,24 @@ mod tests {
         assert_eq!(v.domain_label(), "domain eu-payments (home: root)");
         assert_eq!(v.ledger_user(), "root\\admin");
         let local = SignIn::new("admin", "eu-payments", "");
-        assert_ne!(v.owner_key(), local.owner_key(), "the visitor is not the domain's own admin");
+        assert_ne!(
+            v.owner_key(),
+            local.owner_key(),
+            "the visitor is not the domain's own admin"
+        );
         // The home domain equal to the domain logged into is no home domain at all.
-        assert_eq!(SignIn::new("a", "", "").with_home("root").auth_domain_param(), None);
-        assert_eq!(SignIn::new("a", "eu", "").with_home("eu").auth_domain_param(), None);
+        assert_eq!(
+            SignIn::new("a", "", "")
+                .with_home("root")
+                .auth_domain_param(),
+            None
+        );
+        assert_eq!(
+            SignIn::new("a", "eu", "")
+                .with_home("eu")
+                .auth_domain_param(),
+            None
+        );
         assert_eq!(SignIn::new("a", "eu", "").with_home("").ledger_user(), "a");
     }
 }

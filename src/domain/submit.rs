@@ -105,10 +105,14 @@ impl SubmitQueue {
     /// The manager refused the operation in `scope`: its keys still waiting are not posted.
     /// Returns them, each recorded as [`SubmitOutcome::Withheld`].
     pub fn withhold(&mut self, scope: &Scope) -> Vec<KeyRef> {
-        let (out, keep): (VecDeque<_>, VecDeque<_>) = self.waiting.drain(..).partition(|(k, _)| &k.scope() == scope);
+        let (out, keep): (VecDeque<_>, VecDeque<_>) = self
+            .waiting
+            .drain(..)
+            .partition(|(k, _)| &k.scope() == scope);
         self.waiting = keep;
         let keys: Vec<KeyRef> = out.into_iter().map(|(k, _)| k).collect();
-        self.outcomes.extend(keys.iter().map(|k| (k.clone(), SubmitOutcome::Withheld)));
+        self.outcomes
+            .extend(keys.iter().map(|k| (k.clone(), SubmitOutcome::Withheld)));
         keys
     }
 
@@ -280,17 +284,43 @@ mod tests {
 
     #[test]
     fn a_refusal_withholds_the_waiting_keys_of_that_group_only() {
-        let in_group = |id: &str, g: &str| KeyRef { group: Some(g.into()), ..k(id) };
+        let in_group = |id: &str, g: &str| KeyRef {
+            group: Some(g.into()),
+            ..k(id)
+        };
         let mut q = SubmitQueue::new();
-        let ks = vec![in_group("a", "hr"), in_group("b", "hr"), in_group("c", "pay"), in_group("d", "hr"), in_group("e", "hr"), in_group("f", "pay")];
+        let ks = vec![
+            in_group("a", "hr"),
+            in_group("b", "hr"),
+            in_group("c", "pay"),
+            in_group("d", "hr"),
+            in_group("e", "hr"),
+            in_group("f", "pay"),
+        ];
         q.enqueue(ks, Operation::Delete, false);
-        let first: Vec<_> = std::iter::from_fn(|| q.next_ready()).map(|(k, _)| k.id).collect();
+        let first: Vec<_> = std::iter::from_fn(|| q.next_ready())
+            .map(|(k, _)| k.id)
+            .collect();
         assert_eq!(first, ["a", "b", "c", "d"]);
-        q.finish("a", SubmitOutcome::from_error(ApiError::from_response(403, "Forbidden", "{}", None)));
-        let withheld: Vec<_> = q.withhold(&in_group("a", "hr").scope()).into_iter().map(|k| k.id).collect();
-        assert_eq!(withheld, ["e"], "in flight keys are not withdrawn, only waiting ones");
+        q.finish(
+            "a",
+            SubmitOutcome::from_error(ApiError::from_response(403, "Forbidden", "{}", None)),
+        );
+        let withheld: Vec<_> = q
+            .withhold(&in_group("a", "hr").scope())
+            .into_iter()
+            .map(|k| k.id)
+            .collect();
+        assert_eq!(
+            withheld,
+            ["e"],
+            "in flight keys are not withdrawn, only waiting ones"
+        );
         assert_eq!(q.next_ready().map(|(k, _)| k.id).as_deref(), Some("f"));
         assert_eq!(q.counts(), (0, 2, 0));
-        assert!(q.outcomes().iter().any(|(k, o)| k.id == "e" && *o == SubmitOutcome::Withheld));
+        assert!(q
+            .outcomes()
+            .iter()
+            .any(|(k, o)| k.id == "e" && *o == SubmitOutcome::Withheld));
     }
 }

@@ -35,8 +35,21 @@ impl ViewParams {
 
     /// The parameters that are set, in [`VIEW_KEYS`] order.
     pub fn pairs(&self) -> Vec<(&'static str, &str)> {
-        let fields = [&self.q, &self.group, &self.state, &self.sort, &self.desc, &self.page, &self.size, &self.job];
-        VIEW_KEYS.into_iter().zip(fields).filter_map(|(k, v)| v.as_deref().map(|v| (k, v))).collect()
+        let fields = [
+            &self.q,
+            &self.group,
+            &self.state,
+            &self.sort,
+            &self.desc,
+            &self.page,
+            &self.size,
+            &self.job,
+        ];
+        VIEW_KEYS
+            .into_iter()
+            .zip(fields)
+            .filter_map(|(k, v)| v.as_deref().map(|v| (k, v)))
+            .collect()
     }
 }
 
@@ -84,9 +97,21 @@ impl ViewParams {
             _ => SortField::Name,
         };
         q.descending = matches!(self.desc.as_deref(), Some("1") | Some("true"));
-        let size = self.size.as_deref().and_then(|s| s.parse::<u64>().ok()).or(remembered_size);
-        q.page_size = size.filter(|s| PAGE_SIZES.contains(s)).unwrap_or(DEFAULT_PAGE_SIZE);
-        q.page = self.page.as_deref().and_then(|p| p.parse::<u64>().ok()).map(|p| p.saturating_sub(1)).unwrap_or(0).min(1_000_000);
+        let size = self
+            .size
+            .as_deref()
+            .and_then(|s| s.parse::<u64>().ok())
+            .or(remembered_size);
+        q.page_size = size
+            .filter(|s| PAGE_SIZES.contains(s))
+            .unwrap_or(DEFAULT_PAGE_SIZE);
+        q.page = self
+            .page
+            .as_deref()
+            .and_then(|p| p.parse::<u64>().ok())
+            .map(|p| p.saturating_sub(1))
+            .unwrap_or(0)
+            .min(1_000_000);
         q
     }
 
@@ -123,23 +148,38 @@ mod tests {
         let v = ViewParams::from_query(&q, Some("5db60499-9f4f-4143-b963-370459d3cef1"));
         assert_eq!(v.page.as_deref(), Some("4"), "pages are 1-based in the URL");
         assert_eq!(v.key_query(None), q);
-        assert_eq!(v.job.as_deref(), Some("5db60499-9f4f-4143-b963-370459d3cef1"));
+        assert_eq!(
+            v.job.as_deref(),
+            Some("5db60499-9f4f-4143-b963-370459d3cef1")
+        );
     }
 
     #[test]
     fn pairs_round_trip() {
-        let q = KeyQuery { search: "a&b=c".into(), page: 2, ..KeyQuery::default() };
+        let q = KeyQuery {
+            search: "a&b=c".into(),
+            page: 2,
+            ..KeyQuery::default()
+        };
         let v = ViewParams::from_query(&q, Some("j"));
         let pairs = v.pairs();
         assert_eq!(pairs, [("q", "a&b=c"), ("page", "3"), ("job", "j")]);
-        let back = ViewParams::from_pairs(|k| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string()));
+        let back = ViewParams::from_pairs(|k| {
+            pairs
+                .iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| v.to_string())
+        });
         assert_eq!(back, v);
         assert!(ViewParams::default().pairs().is_empty());
     }
 
     #[test]
     fn the_default_view_is_an_empty_url() {
-        assert_eq!(ViewParams::from_query(&KeyQuery::default(), None), ViewParams::default());
+        assert_eq!(
+            ViewParams::from_query(&KeyQuery::default(), None),
+            ViewParams::default()
+        );
         assert_eq!(ViewParams::default().key_query(None), KeyQuery::default());
     }
 
@@ -154,15 +194,28 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(v.key_query(None), KeyQuery::default());
-        let v = ViewParams { page: Some("0".into()), ..Default::default() };
+        let v = ViewParams {
+            page: Some("0".into()),
+            ..Default::default()
+        };
         assert_eq!(v.key_query(None).page, 0);
     }
 
     #[test]
     fn a_remembered_page_size_applies_when_the_url_has_none() {
         assert_eq!(ViewParams::default().key_query(Some(100)).page_size, 100);
-        assert_eq!(ViewParams::default().key_query(Some(33)).page_size, DEFAULT_PAGE_SIZE);
-        let v = ViewParams { size: Some("10".into()), ..Default::default() };
-        assert_eq!(v.key_query(Some(100)).page_size, 10, "the link wins over the memory");
+        assert_eq!(
+            ViewParams::default().key_query(Some(33)).page_size,
+            DEFAULT_PAGE_SIZE
+        );
+        let v = ViewParams {
+            size: Some("10".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            v.key_query(Some(100)).page_size,
+            10,
+            "the link wins over the memory"
+        );
     }
 }

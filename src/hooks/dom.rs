@@ -51,12 +51,18 @@ pub fn local_rfc3339(s: &str) -> String {
 
 /// Offers `text` as a file download.
 pub fn download(filename: &str, mime: &str, text: &str) -> bool {
-    let Some(doc) = web_sys::window().and_then(|w| w.document()) else { return false };
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+        return false;
+    };
     let parts = js_sys::Array::of1(&JsValue::from_str(text));
     let opts = web_sys::BlobPropertyBag::new();
     opts.set_type(mime);
-    let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts) else { return false };
-    let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else { return false };
+    let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts) else {
+        return false;
+    };
+    let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else {
+        return false;
+    };
     let ok = doc
         .create_element("a")
         .ok()
@@ -92,7 +98,9 @@ pub fn notification_permission() -> &'static str {
 }
 
 pub fn notifications_supported() -> bool {
-    web_sys::window().is_some_and(|w| js_sys::Reflect::has(&w, &JsValue::from_str("Notification")).unwrap_or(false))
+    web_sys::window().is_some_and(|w| {
+        js_sys::Reflect::has(&w, &JsValue::from_str("Notification")).unwrap_or(false)
+    })
 }
 
 /// Asks for permission; `done` gets the answer.
@@ -118,7 +126,11 @@ pub fn notify(title: &str, body: &str) {
 
 /// The element that has focus, to give it back when a dialog closes.
 pub fn active_element() -> Option<web_sys::HtmlElement> {
-    web_sys::window()?.document()?.active_element()?.dyn_into().ok()
+    web_sys::window()?
+        .document()?
+        .active_element()?
+        .dyn_into()
+        .ok()
 }
 
 pub fn focus_by_id(id: &str) {

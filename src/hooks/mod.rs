@@ -1,13 +1,13 @@
 //! Browser glue: storage, timers, visibility, and the hooks that wire the domain to the page.
+pub mod dom;
+pub mod fx;
+pub mod state;
 pub mod storage;
+pub mod use_dialog;
 pub mod use_keys;
 pub mod use_ledger;
 pub mod use_now;
 pub mod use_poller;
 pub mod use_session;
-pub mod dom;
-pub mod use_dialog;
 pub mod use_theme;
 pub mod use_view;
-pub mod fx;
-pub mod state;

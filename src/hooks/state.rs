@@ -34,7 +34,12 @@ impl<T: 'static> State<T> {
     where
         T: PartialEq,
     {
-        let same = self.slot.borrow().as_ref().and_then(|v| v.downcast_ref::<T>()).is_some_and(|v| *v == value);
+        let same = self
+            .slot
+            .borrow()
+            .as_ref()
+            .and_then(|v| v.downcast_ref::<T>())
+            .is_some_and(|v| *v == value);
         if !same {
             self.set(value);
         }
@@ -43,7 +48,11 @@ impl<T: 'static> State<T> {
 
 impl<T> Clone for State<T> {
     fn clone(&self) -> Self {
-        State { value: self.value.clone(), slot: self.slot.clone(), rerender: self.rerender.clone() }
+        State {
+            value: self.value.clone(),
+            slot: self.slot.clone(),
+            rerender: self.rerender.clone(),
+        }
     }
 }
 
@@ -64,7 +73,10 @@ impl<T: PartialEq> PartialEq for State<T> {
 pub fn use_state<T: 'static, F: FnOnce() -> T>(init: F) -> State<T> {
     let slot = use_mut_ref(empty);
     let rerender = use_force_update();
-    let stored = slot.borrow().as_ref().and_then(|v| v.clone().downcast::<T>().ok());
+    let stored = slot
+        .borrow()
+        .as_ref()
+        .and_then(|v| v.clone().downcast::<T>().ok());
     let value = match stored {
         Some(v) => v,
         None => {
@@ -73,5 +85,9 @@ pub fn use_state<T: 'static, F: FnOnce() -> T>(init: F) -> State<T> {
             v
         }
     };
-    State { value, slot, rerender }
+    State {
+        value,
+        slot,
+        rerender,
+    }
 }

@@ -30,37 +30,50 @@ pub fn use_dialog_focus(root: NodeRef, on_escape: Option<Callback<()>>) {
         }
         let trap = container.map(|c| {
             let c2 = c.clone();
-            EventListener::new_with_options(&c, "keydown", EventListenerOptions::enable_prevent_default(), move |ev| {
-                let Some(ev) = ev.dyn_ref::<web_sys::KeyboardEvent>() else { return };
-                if ev.key() == "Escape" {
-                    if let Some(cb) = escape.borrow().as_ref() {
-                        cb.emit(());
+            EventListener::new_with_options(
+                &c,
+                "keydown",
+                EventListenerOptions::enable_prevent_default(),
+                move |ev| {
+                    let Some(ev) = ev.dyn_ref::<web_sys::KeyboardEvent>() else {
+                        return;
+                    };
+                    if ev.key() == "Escape" {
+                        if let Some(cb) = escape.borrow().as_ref() {
+                            cb.emit(());
+                        }
+                        return;
                     }
-                    return;
-                }
-                if ev.key() != "Tab" {
-                    return;
-                }
-                let Ok(list) = c2.query_selector_all(FOCUSABLE) else { return };
-                let n = list.length();
-                if n == 0 {
-                    return;
-                }
-                let first = list.item(0).and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
-                let last = list.item(n - 1).and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
-                let active = active_element();
-                if ev.shift_key() && active.as_ref() == first.as_ref() {
-                    ev.prevent_default();
-                    if let Some(l) = last {
-                        let _ = l.focus();
+                    if ev.key() != "Tab" {
+                        return;
                     }
-                } else if !ev.shift_key() && active.as_ref() == last.as_ref() {
-                    ev.prevent_default();
-                    if let Some(f) = first {
-                        let _ = f.focus();
+                    let Ok(list) = c2.query_selector_all(FOCUSABLE) else {
+                        return;
+                    };
+                    let n = list.length();
+                    if n == 0 {
+                        return;
                     }
-                }
-            })
+                    let first = list
+                        .item(0)
+                        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
+                    let last = list
+                        .item(n - 1)
+                        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
+                    let active = active_element();
+                    if ev.shift_key() && active.as_ref() == first.as_ref() {
+                        ev.prevent_default();
+                        if let Some(l) = last {
+                            let _ = l.focus();
+                        }
+                    } else if !ev.shift_key() && active.as_ref() == last.as_ref() {
+                        ev.prevent_default();
+                        if let Some(f) = first {
+                            let _ = f.focus();
+                        }
+                    }
+                },
+            )
         });
         move || {
             drop(trap);

@@ -27,15 +27,22 @@ pub struct KeyPage {
 /// Loading and failed cannot both be true: each state has its own variant.
 #[derive(Clone, PartialEq, Debug)]
 pub enum FetchState<T> {
-    Loading { previous: Option<T> },
+    Loading {
+        previous: Option<T>,
+    },
     Loaded(T),
-    Failed { error: ApiError, previous: Option<T> },
+    Failed {
+        error: ApiError,
+        previous: Option<T>,
+    },
 }
 
 impl<T: Clone> FetchState<T> {
     pub fn data(&self) -> Option<&T> {
         match self {
-            FetchState::Loading { previous } | FetchState::Failed { previous, .. } => previous.as_ref(),
+            FetchState::Loading { previous } | FetchState::Failed { previous, .. } => {
+                previous.as_ref()
+            }
             FetchState::Loaded(t) => Some(t),
         }
     }
@@ -62,11 +69,15 @@ pub fn use_keys(api: &Api, query: String, reload: u64) -> FetchState<KeyPage> {
             let at_once = previous.is_none() || matches!(*state, FetchState::Failed { .. });
             *show_loading.borrow_mut() = (!at_once).then(|| {
                 let (state, previous) = (state.clone(), previous.clone());
-                Timeout::new(LOADING_DELAY_MS, move || state.set(FetchState::Loading { previous }))
+                Timeout::new(LOADING_DELAY_MS, move || {
+                    state.set(FetchState::Loading { previous })
+                })
             });
             // (On mount it already is Loading: setting it again would only render the console twice.)
             if at_once && !matches!(*state, FetchState::Loading { previous: None }) {
-                state.set(FetchState::Loading { previous: previous.clone() });
+                state.set(FetchState::Loading {
+                    previous: previous.clone(),
+                });
             }
             let query = query.clone();
             spawn_local(async move {

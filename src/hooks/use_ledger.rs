@@ -20,11 +20,23 @@ use crate::hooks::{fx::use_fx, state::use_state};
 pub enum LedgerAction {
     Add(LedgerEntry),
     /// A job as polled; its raw JSON (`Job::raw`) becomes the entry's `last_job`.
-    Record { job: Job, now_ms: f64 },
-    MarkUnknown { job_id: String, now_ms: f64 },
-    Verify { job_id: String, verification: Verification },
+    Record {
+        job: Job,
+        now_ms: f64,
+    },
+    MarkUnknown {
+        job_id: String,
+        now_ms: f64,
+    },
+    Verify {
+        job_id: String,
+        verification: Verification,
+    },
     /// An error the manager answered while polling the job or re-reading its key.
-    Error { job_id: String, error: ManagerError },
+    Error {
+        job_id: String,
+        error: ManagerError,
+    },
     ClearFinished,
     /// What another tab saved or sent; does not echo back to the other tabs.
     Merge(Ledger),
@@ -57,7 +69,13 @@ pub struct LedgerState {
 impl LedgerState {
     pub fn new(ledger: Ledger) -> LedgerState {
         let rows = rows_for(&ledger);
-        LedgerState { ledger, rows, revision: 0, version: 0, flush: false }
+        LedgerState {
+            ledger,
+            rows,
+            revision: 0,
+            version: 0,
+            flush: false,
+        }
     }
 }
 
@@ -86,7 +104,10 @@ impl Reducible for LedgerState {
                 let c = ledger.mark_unknown_to_manager(&job_id, now_ms);
                 (c, c)
             }
-            LedgerAction::Verify { job_id, verification } => {
+            LedgerAction::Verify {
+                job_id,
+                verification,
+            } => {
                 let c = ledger.set_verification(&job_id, verification);
                 (c, c)
             }
@@ -158,8 +179,19 @@ const SAVE_BATCH_MS: u32 = 1000;
 
 impl Saver {
     fn new(key: String, channel: Option<BroadcastChannel>, loaded: &Ledger) -> Saver {
-        let sent = loaded.entries.iter().map(|e| (e.job_id.clone(), e.clone())).collect();
-        Saver { key, channel, pending: None, timer: None, sent, sent_cleared: loaded.cleared.len() }
+        let sent = loaded
+            .entries
+            .iter()
+            .map(|e| (e.job_id.clone(), e.clone()))
+            .collect();
+        Saver {
+            key,
+            channel,
+            pending: None,
+            timer: None,
+            sent,
+            sent_cleared: loaded.cleared.len(),
+        }
     }
 
     fn schedule(this: &Rc<RefCell<Saver>>, ledger: Ledger, now: bool, done: Callback<bool>) {
@@ -169,13 +201,18 @@ impl Saver {
             s.flush();
         } else if s.timer.is_none() {
             let again = this.clone();
-            s.timer = Some(gloo_timers::callback::Timeout::new(SAVE_BATCH_MS, move || again.borrow_mut().flush()));
+            s.timer = Some(gloo_timers::callback::Timeout::new(
+                SAVE_BATCH_MS,
+                move || again.borrow_mut().flush(),
+            ));
         }
     }
 
     fn flush(&mut self) {
         self.timer = None;
-        let Some((ledger, done)) = self.pending.take() else { return };
+        let Some((ledger, done)) = self.pending.take() else {
+            return;
+        };
         done.emit(save(&self.key, &ledger));
         let changed: Vec<Rc<LedgerEntry>> = ledger
             .entries
@@ -192,7 +229,10 @@ impl Saver {
         self.sent_cleared = ledger.cleared.len();
         if let Some(ch) = &self.channel {
             // A part of the ledger merges like the whole: merge is a union.
-            let delta = Ledger { entries: changed, cleared: ledger.cleared.clone() };
+            let delta = Ledger {
+                entries: changed,
+                cleared: ledger.cleared.clone(),
+            };
             let _ = ch.post_message(&delta.to_json().into());
         }
     }
@@ -226,7 +266,13 @@ pub fn use_ledger(key: String) -> LedgerHandle {
         let key = key.clone();
         let channel = channel.clone();
         let loaded = loaded.0.clone();
-        use_memo(key, move |k| Rc::new(RefCell::new(Saver::new(k.clone(), (*channel).clone(), &loaded))))
+        use_memo(key, move |k| {
+            Rc::new(RefCell::new(Saver::new(
+                k.clone(),
+                (*channel).clone(),
+                &loaded,
+            )))
+        })
     };
     {
         let saver = (*saver).clone();
@@ -265,9 +311,16 @@ pub fn use_ledger(key: String) -> LedgerHandle {
                 let d = dispatcher.clone();
                 EventListener::new(ch, "message", move |ev| {
                     // JSON text; an object (as an older page posted it) is read through its JSON.
-                    let text = ev.dyn_ref::<MessageEvent>().map(|ev| ev.data()).and_then(|data| {
-                        data.as_string().or_else(|| js_sys::JSON::stringify(&data).ok().and_then(|t| t.as_string()))
-                    });
+                    let text = ev
+                        .dyn_ref::<MessageEvent>()
+                        .map(|ev| ev.data())
+                        .and_then(|data| {
+                            data.as_string().or_else(|| {
+                                js_sys::JSON::stringify(&data)
+                                    .ok()
+                                    .and_then(|t| t.as_string())
+                            })
+                        });
                     if let Some(other) = text.and_then(|t| Ledger::from_json(&t).ok()) {
                         d.dispatch(LedgerAction::Merge(other));
                     }
@@ -276,7 +329,9 @@ pub fn use_ledger(key: String) -> LedgerHandle {
             let key = key.clone();
             let on_storage = channel.is_none().then(web_sys::window).flatten().map(|w| {
                 EventListener::new(&w, "storage", move |ev| {
-                    let Some(ev) = ev.dyn_ref::<StorageEvent>() else { return };
+                    let Some(ev) = ev.dyn_ref::<StorageEvent>() else {
+                        return;
+                    };
                     if ev.key().as_deref() != Some(key.as_str()) {
                         return;
                     }

@@ -61,7 +61,10 @@ fn wake(ctx: &Shared) {
 async fn poll_one(ctx: Shared, job_id: String) {
     let (api, last_state) = {
         let c = ctx.borrow();
-        let last = c.ledger.get(&job_id).and_then(|e| e.states.last().map(|s| s.state.clone()));
+        let last = c
+            .ledger
+            .get(&job_id)
+            .and_then(|e| e.states.last().map(|s| s.state.clone()));
         (c.api.clone(), last)
     };
     let result = api.job(&job_id).await;
@@ -80,7 +83,8 @@ async fn poll_one(ctx: Shared, job_id: String) {
                 Ok(job) => {
                     let phase = classify(&job.state);
                     let changed = last_state.as_deref() != Some(job.state.as_str());
-                    c.dispatch.dispatch(LedgerAction::Record { job, now_ms: now });
+                    c.dispatch
+                        .dispatch(LedgerAction::Record { job, now_ms: now });
                     if phase.is_terminal() {
                         PollOutcome::Ended
                     } else if changed {
@@ -90,10 +94,15 @@ async fn poll_one(ctx: Shared, job_id: String) {
                     }
                 }
                 Err(e) if e.is_not_found() => {
-                    c.dispatch.dispatch(LedgerAction::MarkUnknown { job_id: job_id.clone(), now_ms: now });
+                    c.dispatch.dispatch(LedgerAction::MarkUnknown {
+                        job_id: job_id.clone(),
+                        now_ms: now,
+                    });
                     PollOutcome::NotFound
                 }
-                Err(e) if e.is_transient() => PollOutcome::Failed { retry_after_ms: e.retry_after_ms() },
+                Err(e) if e.is_transient() => PollOutcome::Failed {
+                    retry_after_ms: e.retry_after_ms(),
+                },
                 // A refused session pauses polling through `active`; anything else is tried again later.
                 Err(_) => PollOutcome::Unchanged,
             }
@@ -102,7 +111,9 @@ async fn poll_one(ctx: Shared, job_id: String) {
     let lost = {
         let mut c = ctx.borrow_mut();
         c.scheduler.complete(&job_id, now as u64, outcome);
-        c.scheduler.connection_lost(now as u64).map(|ms| now + ms as f64)
+        c.scheduler
+            .connection_lost(now as u64)
+            .map(|ms| now + ms as f64)
     };
     let cb = ctx.borrow().on_connection.clone();
     cb.emit(lost);
@@ -113,7 +124,10 @@ async fn poll_one(ctx: Shared, job_id: String) {
 fn keep_error(ctx: &Shared, job_id: &str, e: &ApiError, now: f64) {
     if let Some(error) = ManagerError::for_job(e, now) {
         let dispatch = ctx.borrow().dispatch.clone();
-        dispatch.dispatch(LedgerAction::Error { job_id: job_id.to_string(), error });
+        dispatch.dispatch(LedgerAction::Error {
+            job_id: job_id.to_string(),
+            error,
+        });
     }
 }
 
@@ -121,8 +135,18 @@ fn keep_error(ctx: &Shared, job_id: &str, e: &ApiError, now: f64) {
 /// showed. A key changed as the operation should ends the job (succeeded, inferred from the
 /// key, through the same `Verify` as a job that said it ended); otherwise it is polled on,
 /// slower after 15 minutes, and no longer watched a day after it was created.
-async fn ask_the_key(ctx: &Shared, api: &Api, job_id: &str, job: Job, changed: bool) -> (f64, PollOutcome) {
-    let entry = ctx.borrow().ledger.get(job_id).map(|e| (e.id.clone(), e.operation, e.created_ms));
+async fn ask_the_key(
+    ctx: &Shared,
+    api: &Api,
+    job_id: &str,
+    job: Job,
+    changed: bool,
+) -> (f64, PollOutcome) {
+    let entry = ctx
+        .borrow()
+        .ledger
+        .get(job_id)
+        .map(|e| (e.id.clone(), e.operation, e.created_ms));
     let gone = match &entry {
         Some((key_id, ..)) => match api.key(key_id).await {
             Ok(k) => k.gone,
@@ -144,13 +168,19 @@ async fn ask_the_key(ctx: &Shared, api: &Api, job_id: &str, job: Job, changed: b
     };
     let verification = Verification::for_key(operation, JobPhase::Succeeded, gone);
     let outcome = if verification == Verification::Confirmed {
-        dispatch.dispatch(LedgerAction::Verify { job_id: job_id.to_string(), verification });
+        dispatch.dispatch(LedgerAction::Verify {
+            job_id: job_id.to_string(),
+            verification,
+        });
         on_key_changed.emit(key_id);
         PollOutcome::Ended
     } else if past_watching(created_ms, now) {
         PollOutcome::Ended
     } else {
-        PollOutcome::Unrecognised { changed, age_ms: (now - created_ms).max(0.0) as u64 }
+        PollOutcome::Unrecognised {
+            changed,
+            age_ms: (now - created_ms).max(0.0) as u64,
+        }
     };
     (now, outcome)
 }
@@ -183,7 +213,10 @@ fn verify(ctx: &Shared, job_id: String) {
             let c = ctx.borrow();
             (c.dispatch.clone(), c.on_key_changed.clone())
         };
-        dispatch.dispatch(LedgerAction::Verify { job_id, verification });
+        dispatch.dispatch(LedgerAction::Verify {
+            job_id,
+            verification,
+        });
         on_key_changed.emit(entry.id);
     });
 }
@@ -243,12 +276,19 @@ pub fn use_poller(
                         c.scheduler.track(&e.job_id, now);
                     } else {
                         c.scheduler.untrack(&e.job_id);
-                        if e.phase.is_terminal() && e.phase != JobPhase::UnknownToManager && e.verification == Verification::NotYet {
+                        if e.phase.is_terminal()
+                            && e.phase != JobPhase::UnknownToManager
+                            && e.verification == Verification::NotYet
+                        {
                             verify.push(e.job_id.clone());
                         }
                     }
                 }
-                if *active { verify } else { Vec::new() }
+                if *active {
+                    verify
+                } else {
+                    Vec::new()
+                }
             };
             for job_id in to_verify {
                 verify(&ctx, job_id);

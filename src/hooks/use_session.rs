@@ -42,7 +42,8 @@ pub fn use_session(api: &Api) -> SessionHandle {
     let state = {
         let api = api.clone();
         use_state(move || {
-            let saved = storage::session_get(SESSION_KEY).and_then(|s| crate::api::types::parse_json::<Tokens>(&s).ok());
+            let saved = storage::session_get(SESSION_KEY)
+                .and_then(|s| crate::api::types::parse_json::<Tokens>(&s).ok());
             match saved {
                 Some(t) => {
                     api.set_tokens(Some(t.clone()));
@@ -95,7 +96,9 @@ pub fn use_session(api: &Api) -> SessionHandle {
                 } else {
                     let elapsed = (now_ms() - t.received_ms).max(0.0);
                     let claims = t.claims();
-                    (refresh_delay_ms(t.received_ms, claims.as_ref(), t.duration_s) as f64 - elapsed).max(1000.0) as u64
+                    (refresh_delay_ms(t.received_ms, claims.as_ref(), t.duration_s) as f64
+                        - elapsed)
+                        .max(1000.0) as u64
                 };
                 gloo_timers::callback::Timeout::new(delay.min(u32::MAX as u64) as u32, move || {
                     spawn_local(async move {
@@ -131,5 +134,9 @@ pub fn use_session(api: &Api) -> SessionHandle {
             state.set(SessionState::LoggedOut);
         })
     };
-    SessionHandle { state: (*state).clone(), logged_in, logout }
+    SessionHandle {
+        state: (*state).clone(),
+        logged_in,
+        logout,
+    }
 }

@@ -32,7 +32,11 @@ impl Theme {
     }
     /// System → the look the system does not have → the one it has → System.
     pub fn next(self, system_dark: bool) -> Theme {
-        let (other, same) = if system_dark { (Theme::Light, Theme::Dark) } else { (Theme::Dark, Theme::Light) };
+        let (other, same) = if system_dark {
+            (Theme::Light, Theme::Dark)
+        } else {
+            (Theme::Dark, Theme::Light)
+        };
         if self == Theme::System {
             other
         } else if self == other {
@@ -97,7 +101,10 @@ pub fn use_theme() -> ThemeHandle {
         });
     }
     use_fx(*theme, |t| {
-        if let Some(root) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) {
+        if let Some(root) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.document_element())
+        {
             let _ = match t {
                 Theme::System => root.remove_attribute("data-theme"),
                 other => root.set_attribute("data-theme", other.as_str()),
@@ -112,7 +119,11 @@ pub fn use_theme() -> ThemeHandle {
             theme.set(n);
         })
     };
-    ThemeHandle { theme: *theme, system_dark: *system_dark, cycle }
+    ThemeHandle {
+        theme: *theme,
+        system_dark: *system_dark,
+        cycle,
+    }
 }
 
 #[cfg(test)]
@@ -130,6 +141,9 @@ mod tests {
         }
         assert_eq!(Theme::System.switch_label(false), "Switch to dark theme");
         assert_eq!(Theme::System.switch_label(true), "Switch to light theme");
-        assert_eq!(Theme::Light.switch_label(false), "Switch to the system's theme");
+        assert_eq!(
+            Theme::Light.switch_label(false),
+            "Switch to the system's theme"
+        );
     }
 }

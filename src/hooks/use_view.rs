@@ -9,14 +9,20 @@ use crate::domain::view::ViewParams;
 use crate::hooks::{fx::use_fx, state::use_state};
 
 fn current() -> ViewParams {
-    let search = web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default();
-    let Ok(params) = UrlSearchParams::new_with_str(&search) else { return ViewParams::default() };
+    let search = web_sys::window()
+        .and_then(|w| w.location().search().ok())
+        .unwrap_or_default();
+    let Ok(params) = UrlSearchParams::new_with_str(&search) else {
+        return ViewParams::default();
+    };
     ViewParams::from_pairs(|k| params.get(k))
 }
 
 fn write(v: &ViewParams, replace: bool) {
     let Some(w) = web_sys::window() else { return };
-    let Ok(params) = UrlSearchParams::new() else { return };
+    let Ok(params) = UrlSearchParams::new() else {
+        return;
+    };
     for (k, val) in v.pairs() {
         params.append(k, val);
     }
@@ -24,7 +30,11 @@ fn write(v: &ViewParams, replace: bool) {
     // The path is written out: a bare "?…" would resolve against `<base href>`, not this page.
     // An empty query leaves the path alone, so the default view has a bare URL.
     let path = w.location().pathname().unwrap_or_default();
-    let url = if qs.is_empty() { path } else { format!("{path}?{qs}") };
+    let url = if qs.is_empty() {
+        path
+    } else {
+        format!("{path}?{qs}")
+    };
     let Ok(history) = w.history() else { return };
     let _ = if replace {
         history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url))
@@ -40,7 +50,8 @@ pub fn use_view() -> (ViewParams, Callback<(ViewParams, bool)>) {
     {
         let view = view.clone();
         use_fx((), move |_| {
-            let listener = web_sys::window().map(|w| EventListener::new(&w, "popstate", move |_| view.set(current())));
+            let listener = web_sys::window()
+                .map(|w| EventListener::new(&w, "popstate", move |_| view.set(current())));
             move || drop(listener)
         });
     }

@@ -24,7 +24,11 @@ pub fn bench(args: &[String]) -> Result<(), String> {
             other => return Err(format!("unknown option {other}\n{}", crate::USAGE)),
         }
     }
-    let runs: usize = runs.parse().ok().filter(|n| *n > 0).ok_or_else(|| format!("--runs {runs} is not a positive number"))?;
+    let runs: usize = runs
+        .parse()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(|| format!("--runs {runs} is not a positive number"))?;
 
     let t = tools::ensure(Need::Browser)?;
     let dist = build::page(&t)?;
@@ -32,7 +36,11 @@ pub fn bench(args: &[String]) -> Result<(), String> {
     let sim = build::sim("sim-release")?;
     let root = root();
     step("building the browser driver (e2e/src/bin/bench.rs)");
-    status(Command::new("cargo").current_dir(&root).args(["build", "-p", "e2e", "--bin", "bench"]))?;
+    status(
+        Command::new("cargo")
+            .current_dir(&root)
+            .args(["build", "-p", "e2e", "--bin", "bench"]),
+    )?;
 
     step(if quick {
         "measuring (quick: short load scenario)"

@@ -40,7 +40,9 @@ pub fn step(what: &str) {
 /// Runs a command to completion, inheriting stdio; an error names the command.
 pub fn status(cmd: &mut Command) -> Result<(), String> {
     let shown = format!("{cmd:?}");
-    let st = cmd.status().map_err(|e| format!("cannot start {shown}: {e}"))?;
+    let st = cmd
+        .status()
+        .map_err(|e| format!("cannot start {shown}: {e}"))?;
     if st.success() {
         Ok(())
     } else {
@@ -59,11 +61,15 @@ fn run(args: &[String]) -> Result<(), String> {
             other => return Err(format!("unknown option {other}\n{USAGE}")),
         }
     }
-    let port: u16 = port.parse().map_err(|_| format!("--port {port} is not a port number"))?;
+    let port: u16 = port
+        .parse()
+        .map_err(|_| format!("--port {port} is not a port number"))?;
     let t = tools::ensure(tools::Need::Build)?;
     let dist = build::page(&t)?;
     let sim = build::sim("sim-release")?;
-    step(&format!("starting the simulator on http://127.0.0.1:{port}"));
+    step(&format!(
+        "starting the simulator on http://127.0.0.1:{port}"
+    ));
     eprintln!("    open http://127.0.0.1:{port}/ and log in as admin / admin (Ctrl-C stops it)");
     status(
         Command::new(sim)
@@ -132,7 +138,13 @@ fn test(args: &[String]) -> Result<(), String> {
 
     step("native tests: cargo test (page logic, simulator over loopback HTTP, xtask)");
     total.add(summary::run_and_count(
-        Command::new("cargo").current_dir(&root).args(["test", "--workspace", "--exclude", "e2e", "--no-fail-fast"]),
+        Command::new("cargo").current_dir(&root).args([
+            "test",
+            "--workspace",
+            "--exclude",
+            "e2e",
+            "--no-fail-fast",
+        ]),
     ));
 
     if !skip_wasm {
@@ -153,13 +165,24 @@ fn test(args: &[String]) -> Result<(), String> {
     if !skip_e2e {
         let dist = build::page(&t)?;
         // The same page built for a sub-path, which the nginx deployment test serves.
-        let subpath_dist = build::page_at(&t, Some("/sap-key-jobs/"), Some(&root.join("target").join("subpath-dist")))?;
+        let subpath_dist = build::page_at(
+            &t,
+            Some("/sap-key-jobs/"),
+            Some(&root.join("target").join("subpath-dist")),
+        )?;
         let sim = build::sim("dev")?;
         step("end-to-end tests: the built page in headless Chromium against the simulator");
         total.add(summary::run_and_count(
             Command::new("cargo")
                 .current_dir(&root)
-                .args(["test", "-p", "e2e", "--no-fail-fast", "--", "--test-threads=1"])
+                .args([
+                    "test",
+                    "-p",
+                    "e2e",
+                    "--no-fail-fast",
+                    "--",
+                    "--test-threads=1",
+                ])
                 .env("CCKM_DIST", &dist)
                 .env("CCKM_SIM_BIN", &sim)
                 .env("CHROMEDRIVER", &t.chromedriver)

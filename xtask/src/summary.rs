@@ -23,7 +23,12 @@ impl Summary {
 
     pub fn line(&self) -> String {
         if self.broken > 0 {
-            format!("{} passed, {} failed ({} test command(s) did not run to the end)", self.passed, self.failed + self.broken, self.broken)
+            format!(
+                "{} passed, {} failed ({} test command(s) did not run to the end)",
+                self.passed,
+                self.failed + self.broken,
+                self.broken
+            )
         } else {
             format!("{} passed, {} failed", self.passed, self.failed)
         }
@@ -95,25 +100,47 @@ mod tests {
             parse_result_line("test result: ok. 12 passed; 0 failed; 1 ignored; 0 measured; 0 filtered out; finished in 0.01s"),
             Some((12, 0))
         );
-        assert_eq!(parse_result_line("test result: FAILED. 3 passed; 2 failed; 0 ignored"), Some((3, 2)));
+        assert_eq!(
+            parse_result_line("test result: FAILED. 3 passed; 2 failed; 0 ignored"),
+            Some((3, 2))
+        );
         assert_eq!(parse_result_line("running 3 tests"), None);
         assert_eq!(parse_result_line("test result: garbage"), None);
     }
 
     #[test]
     fn a_broken_command_is_not_a_pass() {
-        let mut s = Summary { passed: 10, ..Default::default() };
+        let mut s = Summary {
+            passed: 10,
+            ..Default::default()
+        };
         assert!(s.ok());
-        s.add(Summary { broken: 1, ..Default::default() });
+        s.add(Summary {
+            broken: 1,
+            ..Default::default()
+        });
         assert!(!s.ok());
-        assert_eq!(s.line(), "10 passed, 1 failed (1 test command(s) did not run to the end)");
+        assert_eq!(
+            s.line(),
+            "10 passed, 1 failed (1 test command(s) did not run to the end)"
+        );
         assert!(!Summary::default().ok(), "running no test is not a pass");
     }
 
     #[test]
     fn counts_a_real_command() {
-        let s = run_and_count(Command::new("sh").args(["-c", "echo 'test result: ok. 2 passed; 1 failed; 0 ignored'; exit 1"]));
-        assert_eq!(s, Summary { passed: 2, failed: 1, broken: 0 });
+        let s = run_and_count(Command::new("sh").args([
+            "-c",
+            "echo 'test result: ok. 2 passed; 1 failed; 0 ignored'; exit 1",
+        ]));
+        assert_eq!(
+            s,
+            Summary {
+                passed: 2,
+                failed: 1,
+                broken: 0
+            }
+        );
         let s = run_and_count(Command::new("sh").args(["-c", "exit 3"]));
         assert_eq!(s.broken, 1);
     }

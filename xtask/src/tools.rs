@@ -42,7 +42,9 @@ impl Tools {
 
 fn output(cmd: &str, args: &[&str]) -> Option<String> {
     let out = Command::new(cmd).args(args).output().ok()?;
-    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
 fn cargo_bin() -> PathBuf {
@@ -55,11 +57,15 @@ fn cargo_bin() -> PathBuf {
 
 /// The wasm-bindgen version Cargo.lock pins: the CLI must be exactly that one.
 pub fn locked_wasm_bindgen() -> Result<String, String> {
-    let lock = std::fs::read_to_string(root().join("Cargo.lock")).map_err(|e| format!("reading Cargo.lock: {e}"))?;
+    let lock = std::fs::read_to_string(root().join("Cargo.lock"))
+        .map_err(|e| format!("reading Cargo.lock: {e}"))?;
     let mut lines = lock.lines();
     while let Some(l) = lines.next() {
         if l.trim() == "name = \"wasm-bindgen\"" {
-            if let Some(v) = lines.next().and_then(|v| v.trim().strip_prefix("version = \"")) {
+            if let Some(v) = lines
+                .next()
+                .and_then(|v| v.trim().strip_prefix("version = \""))
+            {
                 return Ok(v.trim_end_matches('"').to_string());
             }
         }
@@ -68,7 +74,8 @@ pub fn locked_wasm_bindgen() -> Result<String, String> {
 }
 
 fn has_version(tool: &Path, want: &str) -> bool {
-    output(&tool.to_string_lossy(), &["--version"]).is_some_and(|v| v.split_whitespace().any(|w| w == want))
+    output(&tool.to_string_lossy(), &["--version"])
+        .is_some_and(|v| v.split_whitespace().any(|w| w == want))
 }
 
 fn cargo_install(krate: &str, version: &str, locked: bool, why: &str) -> Result<(), String> {
@@ -86,18 +93,30 @@ pub fn ensure(need: Need) -> Result<Tools, String> {
     let root = root();
 
     let targets = output("rustup", &["target", "list", "--installed"]).unwrap_or_default();
-    if !targets.lines().any(|t| t.trim() == "wasm32-unknown-unknown") {
+    if !targets
+        .lines()
+        .any(|t| t.trim() == "wasm32-unknown-unknown")
+    {
         step("adding the wasm32-unknown-unknown target (rustup): the page compiles to WebAssembly");
         status(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))?;
     }
 
     if !root.join("Cargo.lock").exists() {
-        status(Command::new("cargo").current_dir(&root).arg("generate-lockfile"))?;
+        status(
+            Command::new("cargo")
+                .current_dir(&root)
+                .arg("generate-lockfile"),
+        )?;
     }
     let wb = locked_wasm_bindgen()?;
     if !has_version(&bin.join("wasm-bindgen"), &wb) {
         // Not --locked: the CLI's own lock file names a crate version crates.io here does not serve.
-        cargo_install("wasm-bindgen-cli", &wb, false, "Trunk and wasm-pack need the CLI matching Cargo.lock")?;
+        cargo_install(
+            "wasm-bindgen-cli",
+            &wb,
+            false,
+            "Trunk and wasm-pack need the CLI matching Cargo.lock",
+        )?;
     }
     if !has_version(&bin.join("trunk"), TRUNK_VERSION) {
         cargo_install("trunk", TRUNK_VERSION, true, "builds and bundles the page")?;
@@ -126,7 +145,14 @@ pub fn ensure(need: Need) -> Result<Tools, String> {
         status(
             Command::new("npm")
                 .current_dir(&tools_dir)
-                .args(["install", "--no-audit", "--no-fund", "--no-save", "--prefix", "."])
+                .args([
+                    "install",
+                    "--no-audit",
+                    "--no-fund",
+                    "--no-save",
+                    "--prefix",
+                    ".",
+                ])
                 .args(&npm_wanted),
         )?;
     }
@@ -136,7 +162,12 @@ pub fn ensure(need: Need) -> Result<Tools, String> {
     let mut nginx = PathBuf::from("/usr/sbin/nginx");
     if need >= Need::Browser {
         if !has_version(&bin.join("wasm-pack"), WASM_PACK_VERSION) {
-            cargo_install("wasm-pack", WASM_PACK_VERSION, false, "runs the wasm tests in headless Chromium")?;
+            cargo_install(
+                "wasm-pack",
+                WASM_PACK_VERSION,
+                false,
+                "runs the wasm tests in headless Chromium",
+            )?;
         }
         if let Some(p) = std::env::var_os("CHROMIUM") {
             chromium = PathBuf::from(p);
@@ -183,14 +214,28 @@ pub fn ensure(need: Need) -> Result<Tools, String> {
 
     let old = std::env::var("PATH").unwrap_or_default();
     let path = format!("{}:{}:{}", npm_bin.display(), bin.display(), old);
-    Ok(Tools { path, chromium, chromedriver, nginx, axe_js })
+    Ok(Tools {
+        path,
+        chromium,
+        chromedriver,
+        nginx,
+        axe_js,
+    })
 }
 
 /// Whether dpkg has not installed a package (false where there is no dpkg: nothing to install).
 fn deb_missing(package: &str) -> bool {
-    match Command::new("dpkg-query").args(["-W", "-f=${Status}", package]).output() {
+    match Command::new("dpkg-query")
+        .args(["-W", "-f=${Status}", package])
+        .output()
+    {
         Err(_) => false,
-        Ok(out) => String::from_utf8_lossy(&out.stdout).split_whitespace().last() != Some("installed"),
+        Ok(out) => {
+            String::from_utf8_lossy(&out.stdout)
+                .split_whitespace()
+                .last()
+                != Some("installed")
+        }
     }
 }
 
@@ -198,7 +243,11 @@ fn deb_missing(package: &str) -> bool {
 fn npm_version(package_dir: &Path) -> Option<String> {
     let text = std::fs::read_to_string(package_dir.join("package.json")).ok()?;
     let rest = &text[text.find("\"version\"")? + "\"version\"".len()..];
-    let rest = rest.trim_start().strip_prefix(':')?.trim_start().strip_prefix('"')?;
+    let rest = rest
+        .trim_start()
+        .strip_prefix(':')?
+        .trim_start()
+        .strip_prefix('"')?;
     Some(rest[..rest.find('"')?].to_string())
 }
 
@@ -210,7 +259,11 @@ mod tests {
     fn reads_an_npm_package_version() {
         let dir = std::env::temp_dir().join(format!("xtask-npm-version-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(dir.join("package.json"), "{\n  \"name\": \"axe-core\",\n  \"version\" : \"4.10.3\",\n  \"x\": 1\n}").unwrap();
+        std::fs::write(
+            dir.join("package.json"),
+            "{\n  \"name\": \"axe-core\",\n  \"version\" : \"4.10.3\",\n  \"x\": 1\n}",
+        )
+        .unwrap();
         assert_eq!(npm_version(&dir).as_deref(), Some("4.10.3"));
         std::fs::remove_dir_all(&dir).unwrap();
         assert_eq!(npm_version(&dir), None);
@@ -218,8 +271,15 @@ mod tests {
 
     #[test]
     fn tells_an_installed_debian_package_from_a_missing_one() {
-        if Command::new("dpkg-query").arg("--version").output().is_err() {
-            assert!(!deb_missing("dpkg"), "without dpkg nothing is installed from Debian");
+        if Command::new("dpkg-query")
+            .arg("--version")
+            .output()
+            .is_err()
+        {
+            assert!(
+                !deb_missing("dpkg"),
+                "without dpkg nothing is installed from Debian"
+            );
             return;
         }
         assert!(!deb_missing("dpkg"));

@@ -37,7 +37,10 @@ use sizes::{floor_files, floor_sim, loaded_files, size_files};
 type Res<T = ()> = e2e::Result<T>;
 
 fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 fn median(v: &[f64]) -> f64 {
@@ -61,16 +64,26 @@ fn median(v: &[f64]) -> f64 {
 async fn marks(b: &Browser, name: &str) -> Res<Vec<f64>> {
     let v = b
         .client
-        .execute("return performance.getEntriesByName(arguments[0]).map(e => e.startTime);", vec![json!(name)])
+        .execute(
+            "return performance.getEntriesByName(arguments[0]).map(e => e.startTime);",
+            vec![json!(name)],
+        )
         .await?;
-    Ok(v.as_array().map(|a| a.iter().filter_map(Value::as_f64).collect()).unwrap_or_default())
+    Ok(v.as_array()
+        .map(|a| a.iter().filter_map(Value::as_f64).collect())
+        .unwrap_or_default())
 }
 
 /// Waits for the first mark `name` later than `after` (page time) and returns its time.
 async fn mark_after(b: &Browser, name: &str, after: f64, secs: u64) -> Res<f64> {
     let deadline = Instant::now() + Duration::from_secs(secs);
     loop {
-        if let Some(t) = marks(b, name).await?.into_iter().filter(|t| *t > after).reduce(f64::min) {
+        if let Some(t) = marks(b, name)
+            .await?
+            .into_iter()
+            .filter(|t| *t > after)
+            .reduce(f64::min)
+        {
             return Ok(t);
         }
         if Instant::now() > deadline {
@@ -81,7 +94,10 @@ async fn mark_after(b: &Browser, name: &str, after: f64, secs: u64) -> Res<f64> 
 }
 
 async fn page_now(b: &Browser) -> Res<f64> {
-    Ok(b.eval("return performance.now();").await?.as_f64().unwrap_or(0.0))
+    Ok(b.eval("return performance.now();")
+        .await?
+        .as_f64()
+        .unwrap_or(0.0))
 }
 
 async fn eval_u64(b: &Browser, script: &str) -> Res<u64> {
@@ -123,14 +139,22 @@ async fn cpu_metrics(b: &Browser) -> Res<(f64, f64, f64)> {
             .unwrap_or(0.0)
             * 1000.0
     };
-    Ok((get("ScriptDuration"), get("RecalcStyleDuration"), get("LayoutDuration")))
+    Ok((
+        get("ScriptDuration"),
+        get("RecalcStyleDuration"),
+        get("LayoutDuration"),
+    ))
 }
 
 // ---------------------------------------------------------------------------------------------
 // The simulator.
 
 async fn http_token(base: &str) -> Res<String> {
-    e2e::SimApi { base: base.to_string() }.token().await
+    e2e::SimApi {
+        base: base.to_string(),
+    }
+    .token()
+    .await
 }
 
 async fn stats(sim: &Sim) -> Res<Value> {
@@ -143,7 +167,10 @@ fn delta(before: &Value, after: &Value) -> (u64, Value) {
     let mut sum = 0;
     if let Some(m) = after["requests"].as_object() {
         for (route, n) in m {
-            let d = n.as_u64().unwrap_or(0).saturating_sub(before["requests"][route].as_u64().unwrap_or(0));
+            let d = n
+                .as_u64()
+                .unwrap_or(0)
+                .saturating_sub(before["requests"][route].as_u64().unwrap_or(0));
             if d > 0 && route.contains("/api/") {
                 per.insert(route.clone(), json!(d));
                 sum += d;
@@ -159,12 +186,19 @@ async fn sim_list_speed(base: &str) -> Res<(f64, f64)> {
     let jwt = http_token(base).await?;
     let http = reqwest::Client::new();
     // One query per line, shared by sim/examples/list_bench.rs and the benchmark driver.
-    let queries: Vec<&str> = include_str!("../../../sim/examples/list_queries.txt").lines().filter(|l| !l.is_empty()).collect();
+    let queries: Vec<&str> = include_str!("../../../sim/examples/list_queries.txt")
+        .lines()
+        .filter(|l| !l.is_empty())
+        .collect();
     let mut times = Vec::new();
     for i in 0..200 {
         let q = queries[i % queries.len()];
         let t = Instant::now();
-        let r = http.get(format!("{base}/api/v1/cckm/sap/keys?{q}")).bearer_auth(&jwt).send().await?;
+        let r = http
+            .get(format!("{base}/api/v1/cckm/sap/keys?{q}"))
+            .bearer_auth(&jwt)
+            .send()
+            .await?;
         let ok = r.status().is_success();
         let _ = r.bytes().await?;
         times.push(t.elapsed().as_secs_f64() * 1000.0);
@@ -183,7 +217,9 @@ async fn present_keys(base: &str, jwt: &str, skip: usize, n: usize) -> Res<Vec<V
     let mut at = skip;
     while out.len() < n {
         let page: Value = http
-            .get(format!("{base}/api/v1/cckm/sap/keys?limit=1000&skip={at}&gone=false&sort=name"))
+            .get(format!(
+                "{base}/api/v1/cckm/sap/keys?limit=1000&skip={at}&gone=false&sort=name"
+            ))
             .bearer_auth(jwt)
             .send()
             .await?
@@ -194,14 +230,21 @@ async fn present_keys(base: &str, jwt: &str, skip: usize, n: usize) -> Res<Vec<V
             return Err(format!("only {} present keys from {skip}", out.len()).into());
         }
         at += items.len();
-        out.extend(items.into_iter().filter(|k| k["sap_param"]["keystoreContext"]["customerHeld"] != json!(true)));
+        out.extend(
+            items
+                .into_iter()
+                .filter(|k| k["sap_param"]["keystoreContext"]["customerHeld"] != json!(true)),
+        );
     }
     out.truncate(n);
     Ok(out)
 }
 
 fn now_epoch_ms() -> f64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs_f64() * 1000.0).unwrap_or(0.0)
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs_f64() * 1000.0)
+        .unwrap_or(0.0)
 }
 
 /// Starts a delete job for each key through the API and returns the page's ledger entries for
@@ -239,7 +282,12 @@ const LEDGER_KEY_JS: &str = "'cckm-sap-ledger:v1:' + location.origin + ':admin'"
 async fn store_ledger(b: &Browser, entries: &[Value]) -> Res {
     let ledger = json!({"version": 1, "entries": entries, "cleared": []});
     b.client
-        .execute(&format!("localStorage.setItem({LEDGER_KEY_JS}, JSON.stringify(arguments[0])); return true;"), vec![ledger])
+        .execute(
+            &format!(
+                "localStorage.setItem({LEDGER_KEY_JS}, JSON.stringify(arguments[0])); return true;"
+            ),
+            vec![ledger],
+        )
         .await?;
     Ok(())
 }
@@ -295,14 +343,21 @@ async fn page_run(base: &str) -> Res<PageRun> {
     let submit = submit_login(&b).await?;
     let painted = mark_after(&b, "cckm:keys-painted", submit, 30).await?;
     if debug {
-        let t = b.eval(&format!("{LOAF_REPORT}; return report({submit});")).await?;
+        let t = b
+            .eval(&format!("{LOAF_REPORT}; return report({submit});"))
+            .await?;
         if let Some(t) = t.as_str().filter(|t| !t.is_empty()) {
             eprintln!("{t}");
         }
     }
     if let Some(m0) = m0 {
         let m1 = cpu_metrics(&b).await?;
-        eprintln!("      CDP: script {:.1} ms, style {:.1} ms, layout {:.1} ms", m1.0 - m0.0, m1.1 - m0.1, m1.2 - m0.2);
+        eprintln!(
+            "      CDP: script {:.1} ms, style {:.1} ms, layout {:.1} ms",
+            m1.0 - m0.0,
+            m1.1 - m0.1,
+            m1.2 - m0.2
+        );
         stop_profile(&b).await?;
     }
     let rows = eval_u64(&b, ROWS).await?;
@@ -335,8 +390,16 @@ async fn page_run(base: &str) -> Res<PageRun> {
         cdp(&b, "Performance.enable", json!({})).await?;
         start_profile(&b, 100).await?;
     }
-    let m0 = if profiling { Some(cpu_metrics(&b).await?) } else { None };
-    let all0 = if profiling { Some(cdp(&b, "Performance.getMetrics", json!({})).await?) } else { None };
+    let m0 = if profiling {
+        Some(cpu_metrics(&b).await?)
+    } else {
+        None
+    };
+    let all0 = if profiling {
+        Some(cdp(&b, "Performance.getMetrics", json!({})).await?)
+    } else {
+        None
+    };
     b.click("#page-next").await?;
     let requested = mark_after(&b, "cckm:page-requested", before, 10).await?;
     let next = mark_after(&b, "cckm:keys-painted", requested, 30).await?;
@@ -348,7 +411,10 @@ async fn page_run(base: &str) -> Res<PageRun> {
     if profiling {
         let m1 = cpu_metrics(&b).await?;
         let all1 = cdp(&b, "Performance.getMetrics", json!({})).await?;
-        if let (Some(a0), Some(a1)) = (all0.as_ref().and_then(|v| v["metrics"].as_array()), all1["metrics"].as_array()) {
+        if let (Some(a0), Some(a1)) = (
+            all0.as_ref().and_then(|v| v["metrics"].as_array()),
+            all1["metrics"].as_array(),
+        ) {
             for (x, y) in a0.iter().zip(a1) {
                 let d = y["value"].as_f64().unwrap_or(0.0) - x["value"].as_f64().unwrap_or(0.0);
                 if d != 0.0 {
@@ -357,7 +423,12 @@ async fn page_run(base: &str) -> Res<PageRun> {
             }
         }
         if let Some(m0) = m0 {
-            eprintln!("      CDP: script {:.1} ms, style {:.1} ms, layout {:.1} ms", m1.0 - m0.0, m1.1 - m0.1, m1.2 - m0.2);
+            eprintln!(
+                "      CDP: script {:.1} ms, style {:.1} ms, layout {:.1} ms",
+                m1.0 - m0.0,
+                m1.1 - m0.1,
+                m1.2 - m0.2
+            );
         }
         stop_profile(&b).await?;
     }
@@ -366,7 +437,13 @@ async fn page_run(base: &str) -> Res<PageRun> {
         return Err(format!("after Next the range label reads {label:?}").into());
     }
     b.close().await?;
-    Ok(PageRun { login_ready, first_page: painted - submit, search: found - sent, next_page: next - requested, files })
+    Ok(PageRun {
+        login_ready,
+        first_page: painted - submit,
+        search: found - sent,
+        next_page: next - requested,
+        files,
+    })
 }
 
 /// Collects long animation frames (over 50 ms) for `CCKM_BENCH_DEBUG`.
@@ -378,7 +455,12 @@ const LOAF_REPORT: &str = "function report(from) { return window.__loaf.filter(f
 /// Starts a CDP CPU profile, sampling every `interval_us` µs (a debugging aid: `CCKM_BENCH_PROFILE`).
 async fn start_profile(b: &Browser, interval_us: u32) -> Res {
     cdp(b, "Profiler.enable", json!({})).await?;
-    cdp(b, "Profiler.setSamplingInterval", json!({"interval": interval_us})).await?;
+    cdp(
+        b,
+        "Profiler.setSamplingInterval",
+        json!({"interval": interval_us}),
+    )
+    .await?;
     cdp(b, "Profiler.start", json!({})).await?;
     Ok(())
 }
@@ -397,17 +479,30 @@ fn print_profile(p: &Value) {
     let deltas = p["timeDeltas"].as_array().cloned().unwrap_or_default();
     let mut by_id = std::collections::HashMap::new();
     for n in &nodes {
-        by_id.insert(n["id"].as_i64().unwrap_or(0), n["callFrame"]["functionName"].as_str().unwrap_or("").to_string());
+        by_id.insert(
+            n["id"].as_i64().unwrap_or(0),
+            n["callFrame"]["functionName"]
+                .as_str()
+                .unwrap_or("")
+                .to_string(),
+        );
     }
     let mut self_us: std::collections::HashMap<String, f64> = std::collections::HashMap::new();
     for (s, d) in samples.iter().zip(deltas.iter()) {
-        let name = by_id.get(&s.as_i64().unwrap_or(0)).cloned().unwrap_or_default();
+        let name = by_id
+            .get(&s.as_i64().unwrap_or(0))
+            .cloned()
+            .unwrap_or_default();
         *self_us.entry(name).or_default() += d.as_f64().unwrap_or(0.0);
     }
     let mut v: Vec<_> = self_us.into_iter().collect();
     v.sort_by(|a, b| b.1.total_cmp(&a.1));
     for (name, us) in v.iter().take(30) {
-        eprintln!("      {:8.2} ms  {}", us / 1000.0, &name[..name.len().min(140)]);
+        eprintln!(
+            "      {:8.2} ms  {}",
+            us / 1000.0,
+            &name[..name.len().min(140)]
+        );
     }
 }
 
@@ -433,7 +528,10 @@ async fn job_tick() -> Res<(Vec<TickRun>, Value)> {
     let t = Instant::now();
     let keys = present_keys(&sim.base, &jwt, 0, 1000).await?;
     let entries = start_jobs(&sim.base, &jwt, &keys).await?;
-    eprintln!("    1000 jobs started through the API in {:.1} s", t.elapsed().as_secs_f64());
+    eprintln!(
+        "    1000 jobs started through the API in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
 
     let b = Browser::start().await?;
     b.goto(&format!("{}/", sim.base)).await?;
@@ -493,7 +591,9 @@ async fn job_tick() -> Res<(Vec<TickRun>, Value)> {
         }
         let done = eval_u64(&b, SUCCEEDED).await?;
         if done != to as u64 {
-            return Err(format!("after tick {run} the list shows {done} succeeded jobs, not {to}").into());
+            return Err(
+                format!("after tick {run} the list shows {done} succeeded jobs, not {to}").into(),
+            );
         }
         let t = TickRun {
             render: rendered - update,
@@ -580,7 +680,8 @@ async fn load(job_ms: u64, hidden_s: u64, idle_s: u64) -> Res<Load> {
     wait_none_running(&b, job_ms / 1000 + 120).await?;
     let watch_s = started.elapsed().as_secs_f64();
     let after = stats(&sim).await?;
-    let job_gets = after["requests"][JOB_GET].as_u64().unwrap_or(0) - before["requests"][JOB_GET].as_u64().unwrap_or(0);
+    let job_gets = after["requests"][JOB_GET].as_u64().unwrap_or(0)
+        - before["requests"][JOB_GET].as_u64().unwrap_or(0);
     let max_in_flight = after["max_in_flight"][JOB_GET].as_u64().unwrap_or(0);
     eprintln!("    100 jobs watched to the end in {watch_s:.0} s: {job_gets} job GETs, at most {max_in_flight} in flight");
 
@@ -607,7 +708,9 @@ async fn load(job_ms: u64, hidden_s: u64, idle_s: u64) -> Res<Load> {
     b.client.close_window().await?;
     b.client.switch_to_window(page_window).await?;
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let visibility = b.eval("return {now: document.visibilityState, changes: window.__vis};").await?;
+    let visibility = b
+        .eval("return {now: document.visibilityState, changes: window.__vis};")
+        .await?;
     eprintln!("    hidden for {hidden_s} s: {hidden_requests} requests; visibility {visibility}");
     wait_none_running(&b, job_ms / 1000 + 120).await?;
 
@@ -665,16 +768,29 @@ impl Row {
 }
 
 fn print_rows(rows: &[Row]) {
-    println!("{:<64} {:>12} {:>10} {:>8} {:>6}", "figure", "value", "budget", "margin", "");
+    println!(
+        "{:<64} {:>12} {:>10} {:>8} {:>6}",
+        "figure", "value", "budget", "margin", ""
+    );
     println!("{}", "-".repeat(104));
     for r in rows {
-        let budget = r.budget.map(|(op, b)| format!("{op} {}", fmt(b, r.unit))).unwrap_or_default();
+        let budget = r
+            .budget
+            .map(|(op, b)| format!("{op} {}", fmt(b, r.unit)))
+            .unwrap_or_default();
         let verdict = match r.pass() {
             Some(true) => "PASS",
             Some(false) => "MISS",
             None => "",
         };
-        println!("{:<64} {:>12} {:>10} {:>8} {:>6}", r.what, fmt(r.value, r.unit), budget, r.margin(), verdict);
+        println!(
+            "{:<64} {:>12} {:>10} {:>8} {:>6}",
+            r.what,
+            fmt(r.value, r.unit),
+            budget,
+            r.margin(),
+            verdict
+        );
     }
 }
 
@@ -698,7 +814,11 @@ fn chromium_version() -> String {
 fn mem_total() -> String {
     std::fs::read_to_string("/proc/meminfo")
         .ok()
-        .and_then(|m| m.lines().find(|l| l.starts_with("MemTotal")).map(|l| l.split_whitespace().nth(1).unwrap_or("0").to_string()))
+        .and_then(|m| {
+            m.lines()
+                .find(|l| l.starts_with("MemTotal"))
+                .map(|l| l.split_whitespace().nth(1).unwrap_or("0").to_string())
+        })
         .and_then(|kb| kb.parse::<f64>().ok())
         .map(|kb| format!("{:.1} GiB", kb / 1024.0 / 1024.0))
         .unwrap_or_default()
@@ -732,8 +852,11 @@ async fn run() -> Res {
     let json_path: PathBuf = std::env::var_os("CCKM_BENCH_JSON")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/bench.json"));
-    let dist = PathBuf::from(std::env::var("CCKM_DIST").map_err(|_| "CCKM_DIST is not set: run `cargo xtask bench`")?);
-    let floor_dist = PathBuf::from(std::env::var("CCKM_FLOOR_DIST").map_err(|_| "CCKM_FLOOR_DIST is not set")?);
+    let dist = PathBuf::from(
+        std::env::var("CCKM_DIST").map_err(|_| "CCKM_DIST is not set: run `cargo xtask bench`")?,
+    );
+    let floor_dist =
+        PathBuf::from(std::env::var("CCKM_FLOOR_DIST").map_err(|_| "CCKM_FLOOR_DIST is not set")?);
     let started = Instant::now();
     let mut rows: Vec<Row> = Vec::new();
     if std::env::var("CCKM_BENCH_ONLY").as_deref() == Ok("tick") {
@@ -741,7 +864,10 @@ async fn run() -> Res {
         return Ok(());
     }
     if std::env::var("CCKM_BENCH_ONLY").as_deref() == Ok("slow") {
-        let (sim, floor) = (Sim::start(&["--keys", "50000", "--groups", "40"])?, floor_sim()?);
+        let (sim, floor) = (
+            Sim::start(&["--keys", "50000", "--groups", "40"])?,
+            floor_sim()?,
+        );
         let slow = slow_link::measure(&sim.base, &floor.base, slow_runs).await?;
         print_rows(&slow.rows);
         slow.files.iter().for_each(|l| println!("{l}"));
@@ -767,8 +893,19 @@ async fn run() -> Res {
         page_runs.push(r);
     }
     if std::env::var("CCKM_BENCH_ONLY").as_deref() == Ok("page") {
-        for (what, f) in [("login form", (|r: &PageRun| r.login_ready) as fn(&PageRun) -> f64), ("first page", |r| r.first_page), ("search", |r| r.search), ("next page", |r| r.next_page)] {
-            eprintln!("    median {what}: {:.1} ms", median(&page_runs.iter().map(f).collect::<Vec<_>>()));
+        for (what, f) in [
+            (
+                "login form",
+                (|r: &PageRun| r.login_ready) as fn(&PageRun) -> f64,
+            ),
+            ("first page", |r| r.first_page),
+            ("search", |r| r.search),
+            ("next page", |r| r.next_page),
+        ] {
+            eprintln!(
+                "    median {what}: {:.1} ms",
+                median(&page_runs.iter().map(f).collect::<Vec<_>>())
+            );
         }
         return Ok(());
     }
@@ -783,17 +920,65 @@ async fn run() -> Res {
     let (floor_files, floor_raw, floor_gz) = size_files(&floor_dist, &floor_loaded)?;
     let ratio = page_gz as f64 / floor_gz as f64;
 
-    rows.push(Row { id: "cold_load_gzip", what: "cold load, gzip -9 of every file loaded".into(), value: page_gz as f64, unit: "bytes", runs: vec![], budget: Some(("<=", 150_000.0)) });
-    rows.push(Row { id: "floor_gzip", what: "minimal Yew app (floor), same measure".into(), value: floor_gz as f64, unit: "bytes", runs: vec![], budget: None });
-    rows.push(Row { id: "size_ratio", what: "page / floor".into(), value: ratio, unit: "x", runs: vec![], budget: Some(("<=", 2.5)) });
+    rows.push(Row {
+        id: "cold_load_gzip",
+        what: "cold load, gzip -9 of every file loaded".into(),
+        value: page_gz as f64,
+        unit: "bytes",
+        runs: vec![],
+        budget: Some(("<=", 150_000.0)),
+    });
+    rows.push(Row {
+        id: "floor_gzip",
+        what: "minimal Yew app (floor), same measure".into(),
+        value: floor_gz as f64,
+        unit: "bytes",
+        runs: vec![],
+        budget: None,
+    });
+    rows.push(Row {
+        id: "size_ratio",
+        what: "page / floor".into(),
+        value: ratio,
+        unit: "x",
+        runs: vec![],
+        budget: Some(("<=", 2.5)),
+    });
     let col = |f: fn(&PageRun) -> f64| page_runs.iter().map(f).collect::<Vec<_>>();
     for (id, what, v, b) in [
-        ("login_ready_ms", "navigation → login form interactive", col(|r| r.login_ready), 300.0),
-        ("first_page_ms", "login submitted → first 50 keys painted (50,000 keys)", col(|r| r.first_page), 200.0),
-        ("search_ms", "search sent (after debounce) → rows painted", col(|r| r.search), 100.0),
-        ("next_page_ms", "Next clicked → next page painted", col(|r| r.next_page), 100.0),
+        (
+            "login_ready_ms",
+            "navigation → login form interactive",
+            col(|r| r.login_ready),
+            300.0,
+        ),
+        (
+            "first_page_ms",
+            "login submitted → first 50 keys painted (50,000 keys)",
+            col(|r| r.first_page),
+            200.0,
+        ),
+        (
+            "search_ms",
+            "search sent (after debounce) → rows painted",
+            col(|r| r.search),
+            100.0,
+        ),
+        (
+            "next_page_ms",
+            "Next clicked → next page painted",
+            col(|r| r.next_page),
+            100.0,
+        ),
     ] {
-        rows.push(Row { id, what: what.into(), value: median(&v), unit: "ms", runs: v, budget: Some(("<=", b)) });
+        rows.push(Row {
+            id,
+            what: what.into(),
+            value: median(&v),
+            unit: "ms",
+            runs: v,
+            budget: Some(("<=", b)),
+        });
     }
     rows.extend(slow.rows);
 
@@ -802,44 +987,137 @@ async fn run() -> Res {
     let (ticks, tick_info) = job_tick().await?;
     let tcol = |f: fn(&TickRun) -> f64| ticks.iter().map(f).collect::<Vec<_>>();
     let budget_fig = tcol(|t| t.render + t.style_layout);
-    rows.push(Row { id: "tick_render_layout_ms", what: "tick: render (marks) + style & layout (CDP)".into(), value: median(&budget_fig), unit: "ms", runs: budget_fig, budget: Some(("<=", 8.0)) });
+    rows.push(Row {
+        id: "tick_render_layout_ms",
+        what: "tick: render (marks) + style & layout (CDP)".into(),
+        value: median(&budget_fig),
+        unit: "ms",
+        runs: budget_fig,
+        budget: Some(("<=", 8.0)),
+    });
     for (id, what, v) in [
-        ("tick_render_ms", "tick: ledger-update → jobs-rendered", tcol(|t| t.render)),
-        ("tick_merge_ms", "tick: of which the merge (ledger-update → ledger-merged)", tcol(|t| t.merge)),
-        ("tick_post_rendered_ms", "tick: message posted → jobs-rendered (incl. merge)", tcol(|t| t.post_to_rendered)),
-        ("tick_post_painted_ms", "tick: message posted → jobs-painted", tcol(|t| t.post_to_painted)),
-        ("tick_cdp_script_ms", "tick: all script in the window (CDP)", tcol(|t| t.script)),
-        ("tick_cdp_style_layout_ms", "tick: style + layout (CDP)", tcol(|t| t.style_layout)),
+        (
+            "tick_render_ms",
+            "tick: ledger-update → jobs-rendered",
+            tcol(|t| t.render),
+        ),
+        (
+            "tick_merge_ms",
+            "tick: of which the merge (ledger-update → ledger-merged)",
+            tcol(|t| t.merge),
+        ),
+        (
+            "tick_post_rendered_ms",
+            "tick: message posted → jobs-rendered (incl. merge)",
+            tcol(|t| t.post_to_rendered),
+        ),
+        (
+            "tick_post_painted_ms",
+            "tick: message posted → jobs-painted",
+            tcol(|t| t.post_to_painted),
+        ),
+        (
+            "tick_cdp_script_ms",
+            "tick: all script in the window (CDP)",
+            tcol(|t| t.script),
+        ),
+        (
+            "tick_cdp_style_layout_ms",
+            "tick: style + layout (CDP)",
+            tcol(|t| t.style_layout),
+        ),
     ] {
-        rows.push(Row { id, what: what.into(), value: median(&v), unit: "ms", runs: v, budget: None });
+        rows.push(Row {
+            id,
+            what: what.into(),
+            value: median(&v),
+            unit: "ms",
+            runs: v,
+            budget: None,
+        });
     }
 
     // --- Load on the manager.
     eprintln!("--- load: 100 jobs of {job_ms} ms, hidden {hidden_s} s, idle {idle_s} s (one run)");
     let l = load(job_ms, hidden_s, idle_s).await?;
-    rows.push(Row { id: "job_gets_max_in_flight", what: "job GETs in flight at once (max)".into(), value: l.max_in_flight as f64, unit: "", runs: vec![], budget: Some(("<=", 4.0)) });
-    rows.push(Row { id: "job_gets_per_job", what: format!("job GETs per job ({} GETs, 100 jobs of {} s)", l.job_gets, job_ms / 1000), value: l.gets_per_job, unit: "", runs: vec![], budget: Some(("<", 25.0)) });
-    rows.push(Row { id: "hidden_requests", what: format!("requests while hidden for {} s", l.hidden_s), value: l.hidden_requests as f64, unit: "", runs: vec![], budget: Some(("<=", 1.0)) });
+    rows.push(Row {
+        id: "job_gets_max_in_flight",
+        what: "job GETs in flight at once (max)".into(),
+        value: l.max_in_flight as f64,
+        unit: "",
+        runs: vec![],
+        budget: Some(("<=", 4.0)),
+    });
+    rows.push(Row {
+        id: "job_gets_per_job",
+        what: format!(
+            "job GETs per job ({} GETs, 100 jobs of {} s)",
+            l.job_gets,
+            job_ms / 1000
+        ),
+        value: l.gets_per_job,
+        unit: "",
+        runs: vec![],
+        budget: Some(("<", 25.0)),
+    });
+    rows.push(Row {
+        id: "hidden_requests",
+        what: format!("requests while hidden for {} s", l.hidden_s),
+        value: l.hidden_requests as f64,
+        unit: "",
+        runs: vec![],
+        budget: Some(("<=", 1.0)),
+    });
     let per_min = l.idle_requests as f64 * 60.0 / l.idle_s as f64;
-    rows.push(Row { id: "idle_requests_per_min", what: "requests per minute after every job ended".into(), value: per_min, unit: "", runs: vec![], budget: Some(("<=", 0.0)) });
-    rows.push(Row { id: "sim_list_ms", what: "simulator: key-list page of 50 out of 50,000 (median of 200)".into(), value: list_median, unit: "ms", runs: vec![list_p95], budget: Some(("<=", 20.0)) });
+    rows.push(Row {
+        id: "idle_requests_per_min",
+        what: "requests per minute after every job ended".into(),
+        value: per_min,
+        unit: "",
+        runs: vec![],
+        budget: Some(("<=", 0.0)),
+    });
+    rows.push(Row {
+        id: "sim_list_ms",
+        what: "simulator: key-list page of 50 out of 50,000 (median of 200)".into(),
+        value: list_median,
+        unit: "ms",
+        runs: vec![list_p95],
+        budget: Some(("<=", 20.0)),
+    });
 
     // --- Print.
     println!("\ncargo xtask bench — median of {runs} runs for page timings, {slow_runs} on emulated links, of {TICKS} job-list ticks; one run of the load scenario\n");
     print_rows(&rows);
     println!("\nfiles of a cold load (gzip -9):");
     for f in &page_files {
-        println!("  page  {:<48} {:>9} B  gzip {:>8} B", f["file"].as_str().unwrap_or(""), f["bytes"], f["gzip9"]);
+        println!(
+            "  page  {:<48} {:>9} B  gzip {:>8} B",
+            f["file"].as_str().unwrap_or(""),
+            f["bytes"],
+            f["gzip9"]
+        );
     }
     for f in &floor_files {
-        println!("  floor {:<48} {:>9} B  gzip {:>8} B", f["file"].as_str().unwrap_or(""), f["bytes"], f["gzip9"]);
+        println!(
+            "  floor {:<48} {:>9} B  gzip {:>8} B",
+            f["file"].as_str().unwrap_or(""),
+            f["bytes"],
+            f["gzip9"]
+        );
     }
     println!("files of a cold load as served (loopback):");
     slow.files.iter().for_each(|l| println!("{l}"));
-    println!("load details: hidden-tab requests by route {}, idle requests by route {}, visibility {}", l.hidden_routes, l.idle_routes, l.visibility);
+    println!(
+        "load details: hidden-tab requests by route {}, idle requests by route {}, visibility {}",
+        l.hidden_routes, l.idle_routes, l.visibility
+    );
     let met = rows.iter().filter(|r| r.pass() == Some(true)).count();
     let budgets = rows.iter().filter(|r| r.budget.is_some()).count();
-    println!("\n{met} of {budgets} budgets met ({:.0} s)", started.elapsed().as_secs_f64());
+    println!(
+        "\n{met} of {budgets} budgets met ({:.0} s)",
+        started.elapsed().as_secs_f64()
+    );
 
     let report = json!({
         "machine": {"cpus": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0), "memory": mem_total(),

@@ -28,16 +28,24 @@ impl Totals {
 
 /// Brotli at quality 11 with a 16 MiB window (the largest every browser decodes).
 pub fn brotli(data: &[u8]) -> Result<Vec<u8>, String> {
-    let params =
-        brotli::enc::BrotliEncoderParams { quality: 11, lgwin: 24, size_hint: data.len(), ..Default::default() };
+    let params = brotli::enc::BrotliEncoderParams {
+        quality: 11,
+        lgwin: 24,
+        size_hint: data.len(),
+        ..Default::default()
+    };
     let mut out = Vec::with_capacity(data.len() / 3);
-    brotli::BrotliCompress(&mut &data[..], &mut out, &params).map_err(|e| format!("brotli: {e}"))?;
+    brotli::BrotliCompress(&mut &data[..], &mut out, &params)
+        .map_err(|e| format!("brotli: {e}"))?;
     Ok(out)
 }
 
 /// Gzip at level 9, with no name and a zero timestamp so that equal input gives equal output.
 pub fn gzip(data: &[u8]) -> Result<Vec<u8>, String> {
-    let mut enc = flate2::write::GzEncoder::new(Vec::with_capacity(data.len() / 3), flate2::Compression::best());
+    let mut enc = flate2::write::GzEncoder::new(
+        Vec::with_capacity(data.len() / 3),
+        flate2::Compression::best(),
+    );
     enc.write_all(data).map_err(|e| format!("gzip: {e}"))?;
     enc.finish().map_err(|e| format!("gzip: {e}"))
 }
@@ -51,10 +59,12 @@ pub fn dist(dist: &Path) -> Result<Totals, String> {
     for path in &files {
         if let Some(original) = sibling_of(path) {
             if !original.is_file() {
-                std::fs::remove_file(path).map_err(|e| format!("removing stale {}: {e}", path.display()))?;
+                std::fs::remove_file(path)
+                    .map_err(|e| format!("removing stale {}: {e}", path.display()))?;
             }
         } else if is_compressible(path) {
-            let data = std::fs::read(path).map_err(|e| format!("reading {}: {e}", path.display()))?;
+            let data =
+                std::fs::read(path).map_err(|e| format!("reading {}: {e}", path.display()))?;
             let (br, gz) = (brotli(&data)?, gzip(&data)?);
             write(&with_suffix(path, "br"), &br)?;
             write(&with_suffix(path, "gz"), &gz)?;
@@ -70,7 +80,9 @@ pub fn dist(dist: &Path) -> Result<Totals, String> {
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
     let entries = std::fs::read_dir(dir).map_err(|e| format!("reading {}: {e}", dir.display()))?;
     for entry in entries {
-        let path = entry.map_err(|e| format!("reading {}: {e}", dir.display()))?.path();
+        let path = entry
+            .map_err(|e| format!("reading {}: {e}", dir.display()))?
+            .path();
         if path.is_dir() {
             walk(&path, out)?;
         } else {
@@ -82,7 +94,9 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
 }
 
 fn extension(path: &Path) -> Option<String> {
-    path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase)
+    path.extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
 }
 
 fn is_compressible(path: &Path) -> bool {
@@ -114,19 +128,25 @@ mod tests {
 
     fn unbrotli(data: &[u8]) -> Vec<u8> {
         let mut out = Vec::new();
-        brotli::Decompressor::new(data, 4096).read_to_end(&mut out).unwrap();
+        brotli::Decompressor::new(data, 4096)
+            .read_to_end(&mut out)
+            .unwrap();
         out
     }
 
     fn ungzip(data: &[u8]) -> Vec<u8> {
         let mut out = Vec::new();
-        flate2::read::GzDecoder::new(data).read_to_end(&mut out).unwrap();
+        flate2::read::GzDecoder::new(data)
+            .read_to_end(&mut out)
+            .unwrap();
         out
     }
 
     #[test]
     fn both_encodings_round_trip() {
-        let text: Vec<u8> = (0..20_000u32).flat_map(|i| format!("key-{} ", i % 97).into_bytes()).collect();
+        let text: Vec<u8> = (0..20_000u32)
+            .flat_map(|i| format!("key-{} ", i % 97).into_bytes())
+            .collect();
         for data in [Vec::new(), b"x".to_vec(), text.clone()] {
             assert_eq!(unbrotli(&brotli(&data).unwrap()), data);
             assert_eq!(ungzip(&gzip(&data).unwrap()), data);
@@ -156,7 +176,10 @@ mod tests {
         let gz = std::fs::read(dir.join("app-0123456789abcdef.js.gz")).unwrap();
         assert_eq!(unbrotli(&br), js);
         assert_eq!(ungzip(&gz), js);
-        assert_eq!(ungzip(&std::fs::read(dir.join("snippets/x.css.gz")).unwrap()), b"a { color: red }");
+        assert_eq!(
+            ungzip(&std::fs::read(dir.join("snippets/x.css.gz")).unwrap()),
+            b"a { color: red }"
+        );
         assert!(dir.join("snippets/x.css.br").is_file());
         assert!(!dir.join("photo.png.br").exists() && !dir.join("photo.png.gz").exists());
         assert!(!dir.join("old-0123456789abcdef.js.br").exists());

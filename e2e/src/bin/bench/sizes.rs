@@ -33,10 +33,14 @@ pub fn size_files(dist: &Path, loaded: &[Value]) -> Res<(Vec<Value>, usize, usiz
         let path = dist.join(&rel);
         if !path.is_file() {
             // The browser's own `/favicon.ico` guess on a page without an icon: not a file of the build.
-            eprintln!("    (not counted: {url} is not a file of {})", dist.display());
+            eprintln!(
+                "    (not counted: {url} is not a file of {})",
+                dist.display()
+            );
             continue;
         }
-        let bytes = std::fs::read(&path).map_err(|err| format!("{} (loaded as {url}): {err}", path.display()))?;
+        let bytes = std::fs::read(&path)
+            .map_err(|err| format!("{} (loaded as {url}): {err}", path.display()))?;
         let gz = gzip9(&bytes);
         raw_sum += bytes.len();
         gz_sum += gz;
@@ -48,7 +52,8 @@ pub fn size_files(dist: &Path, loaded: &[Value]) -> Res<(Vec<Value>, usize, usiz
 
 /// A simulator serving the floor (the minimal Yew app) instead of the page.
 pub fn floor_sim() -> Res<Sim> {
-    let floor = std::env::var("CCKM_FLOOR_DIST").map_err(|_| "CCKM_FLOOR_DIST is not set: run `cargo xtask bench`")?;
+    let floor = std::env::var("CCKM_FLOOR_DIST")
+        .map_err(|_| "CCKM_FLOOR_DIST is not set: run `cargo xtask bench`")?;
     let page = std::env::var("CCKM_DIST")?;
     std::env::set_var("CCKM_DIST", &floor);
     let sim = Sim::start(&["--keys", "10"]);

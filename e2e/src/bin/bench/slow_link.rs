@@ -14,7 +14,10 @@ use std::time::{Duration, Instant};
 use e2e::Browser;
 use serde_json::{json, Value};
 
-use super::{cdp, eval_u64, fill_login, mark_after, median, sizes::loaded_files, submit_login, Res, Row, ROWS};
+use super::{
+    cdp, eval_u64, fill_login, mark_after, median, sizes::loaded_files, submit_login, Res, Row,
+    ROWS,
+};
 
 /// One network and CPU condition. Rates are DevTools' nominal figures for its presets.
 #[derive(Clone, Copy)]
@@ -45,18 +48,38 @@ const LINKS: [Link; 3] = [
     Link {
         id: "slow4g",
         name: "Slow 4G (150 ms, 1.6 Mbit/s down, 750 kbit/s up), CPU 4×",
-        net: Some(Net { rtt_ms: 150.0, down_kbit: 1600.0, up_kbit: 750.0, devtools_latency_factor: 3.75 }),
+        net: Some(Net {
+            rtt_ms: 150.0,
+            down_kbit: 1600.0,
+            up_kbit: 750.0,
+            devtools_latency_factor: 3.75,
+        }),
         cpu: 4.0,
         budgets: [Some(1600.0), Some(400.0), Some(800.0)],
-        ids: ["slow4g_login_cold_ms", "slow4g_login_second_ms", "slow4g_first_page_ms", "slow4g_floor_cold_ms"],
+        ids: [
+            "slow4g_login_cold_ms",
+            "slow4g_login_second_ms",
+            "slow4g_first_page_ms",
+            "slow4g_floor_cold_ms",
+        ],
     },
     Link {
         id: "fast4g",
         name: "Fast 4G (60 ms, 9 Mbit/s down, 1.5 Mbit/s up), CPU 4×",
-        net: Some(Net { rtt_ms: 60.0, down_kbit: 9000.0, up_kbit: 1500.0, devtools_latency_factor: 2.75 }),
+        net: Some(Net {
+            rtt_ms: 60.0,
+            down_kbit: 9000.0,
+            up_kbit: 1500.0,
+            devtools_latency_factor: 2.75,
+        }),
         cpu: 4.0,
         budgets: [Some(700.0), None, None],
-        ids: ["fast4g_login_cold_ms", "fast4g_login_second_ms", "fast4g_first_page_ms", "fast4g_floor_cold_ms"],
+        ids: [
+            "fast4g_login_cold_ms",
+            "fast4g_login_second_ms",
+            "fast4g_first_page_ms",
+            "fast4g_floor_cold_ms",
+        ],
     },
     Link {
         id: "loopback",
@@ -64,7 +87,12 @@ const LINKS: [Link; 3] = [
         net: None,
         cpu: 1.0,
         budgets: [None, None, None],
-        ids: ["loopback_login_cold_ms", "loopback_login_second_ms", "loopback_first_page_ms", "loopback_floor_cold_ms"],
+        ids: [
+            "loopback_login_cold_ms",
+            "loopback_login_second_ms",
+            "loopback_first_page_ms",
+            "loopback_floor_cold_ms",
+        ],
     },
 ];
 
@@ -90,9 +118,15 @@ const LOAD_REPORT: &str = "return [...performance.getEntriesByType('navigation')
 fn network(link: &Link) -> Option<Value> {
     let n = link.net?;
     let devtools = std::env::var_os("CCKM_BENCH_DEVTOOLS_PRESETS").is_some();
-    let (latency, rate) = if devtools { (n.rtt_ms * n.devtools_latency_factor, 0.9) } else { (n.rtt_ms, 1.0) };
-    Some(json!({"offline": false, "latency": latency, "downloadThroughput": n.down_kbit * 1000.0 / 8.0 * rate,
-                "uploadThroughput": n.up_kbit * 1000.0 / 8.0 * rate}))
+    let (latency, rate) = if devtools {
+        (n.rtt_ms * n.devtools_latency_factor, 0.9)
+    } else {
+        (n.rtt_ms, 1.0)
+    };
+    Some(
+        json!({"offline": false, "latency": latency, "downloadThroughput": n.down_kbit * 1000.0 / 8.0 * rate,
+                "uploadThroughput": n.up_kbit * 1000.0 / 8.0 * rate}),
+    )
 }
 
 async fn emulate(b: &Browser, link: &Link) -> Res {
@@ -101,7 +135,12 @@ async fn emulate(b: &Browser, link: &Link) -> Res {
         cdp(b, "Network.emulateNetworkConditions", params).await?;
     }
     if link.cpu != 1.0 {
-        cdp(b, "Emulation.setCPUThrottlingRate", json!({"rate": link.cpu})).await?;
+        cdp(
+            b,
+            "Emulation.setCPUThrottlingRate",
+            json!({"rate": link.cpu}),
+        )
+        .await?;
     }
     Ok(())
 }
@@ -124,7 +163,11 @@ async fn settled_files(b: &Browser) -> Res<Vec<Value>> {
 fn wire(files: &[Value]) -> u64 {
     files
         .iter()
-        .filter(|f| !f["url"].as_str().is_some_and(|u| u.ends_with("/favicon.ico")))
+        .filter(|f| {
+            !f["url"]
+                .as_str()
+                .is_some_and(|u| u.ends_with("/favicon.ico"))
+        })
         .filter_map(|f| f["transfer"].as_u64())
         .sum()
 }
@@ -144,13 +187,19 @@ async fn page_start(base: &str, link: &Link) -> Res<PageStart> {
     let cold = mark_after(&b, "cckm:login-ready", -1.0, 60).await?;
     let cold_files = settled_files(&b).await?;
     if std::env::var_os("CCKM_BENCH_DEBUG").is_some() {
-        eprintln!("    {} cold visit:\n{}", link.id, b.eval(LOAD_REPORT).await?.as_str().unwrap_or(""));
+        eprintln!(
+            "    {} cold visit:\n{}",
+            link.id,
+            b.eval(LOAD_REPORT).await?.as_str().unwrap_or("")
+        );
     }
     fill_login(&b).await?;
     let submit = submit_login(&b).await?;
     let painted = mark_after(&b, "cckm:keys-painted", submit, 60).await?;
     if std::env::var_os("CCKM_BENCH_DEBUG").is_some() {
-        let api = b.eval(&format!("{API_REPORT}; return report({submit});")).await?;
+        let api = b
+            .eval(&format!("{API_REPORT}; return report({submit});"))
+            .await?;
         eprintln!(
             "    {} after login, painted at {:.0} ms:\n{}",
             link.id,
@@ -171,17 +220,32 @@ async fn page_start(base: &str, link: &Link) -> Res<PageStart> {
     let second = mark_after(&b, "cckm:login-ready", -1.0, 60).await?;
     let second_files = settled_files(&b).await?;
     if std::env::var_os("CCKM_BENCH_DEBUG").is_some() {
-        eprintln!("    {} second visit:\n{}", link.id, b.eval(LOAD_REPORT).await?.as_str().unwrap_or(""));
+        eprintln!(
+            "    {} second visit:\n{}",
+            link.id,
+            b.eval(LOAD_REPORT).await?.as_str().unwrap_or("")
+        );
     }
     b.close().await?;
-    Ok(PageStart { cold, second, first_page: painted - submit, cold_files, second_files })
+    Ok(PageStart {
+        cold,
+        second,
+        first_page: painted - submit,
+        cold_files,
+        second_files,
+    })
 }
 
 async fn floor_start(base: &str, link: &Link) -> Res<(f64, Vec<Value>)> {
     let b = Browser::start().await?;
     emulate(&b, link).await?;
     cdp(&b, "Page.enable", json!({})).await?;
-    cdp(&b, "Page.addScriptToEvaluateOnNewDocument", json!({"source": FLOOR_READY})).await?;
+    cdp(
+        &b,
+        "Page.addScriptToEvaluateOnNewDocument",
+        json!({"source": FLOOR_READY}),
+    )
+    .await?;
     b.goto(&format!("{base}/")).await?;
     let ready = mark_after(&b, "floor:ready", -1.0, 60).await?;
     let files = settled_files(&b).await?;
@@ -271,10 +335,22 @@ fn report(by_link: &[Runs], page_files: &[Value], floor_files: &[Value], runs: u
     let mut links = Vec::new();
     for (link, r) in LINKS.iter().zip(by_link) {
         let short = link.name.split(" (").next().unwrap_or(link.name);
-        let short = if link.net.is_some() { format!("{short}, CPU {}×", link.cpu) } else { short.to_string() };
-        let budgets = link.budgets.iter().map(|b| b.map(|v| ("<=", v))).chain([None]);
-        for (((id, what), v), budget) in
-            link.ids.into_iter().zip(FIGURES).zip([&r.cold, &r.second, &r.first_page, &r.floor]).zip(budgets)
+        let short = if link.net.is_some() {
+            format!("{short}, CPU {}×", link.cpu)
+        } else {
+            short.to_string()
+        };
+        let budgets = link
+            .budgets
+            .iter()
+            .map(|b| b.map(|v| ("<=", v)))
+            .chain([None]);
+        for (((id, what), v), budget) in link
+            .ids
+            .into_iter()
+            .zip(FIGURES)
+            .zip([&r.cold, &r.second, &r.first_page, &r.floor])
+            .zip(budgets)
         {
             rows.push(Row {
                 id,
@@ -291,7 +367,12 @@ fn report(by_link: &[Runs], page_files: &[Value], floor_files: &[Value], runs: u
             "floor_cold_ms": r.floor, "second_visit_bytes": r.second_bytes,
         }));
     }
-    if let Some(r) = by_link.iter().zip(LINKS).find(|(_, l)| l.net.is_none()).map(|(r, _)| r) {
+    if let Some(r) = by_link
+        .iter()
+        .zip(LINKS)
+        .find(|(_, l)| l.net.is_none())
+        .map(|(r, _)| r)
+    {
         rows.push(Row {
             id: "second_visit_wire",
             what: "second visit, bytes on the wire".into(),
@@ -304,14 +385,21 @@ fn report(by_link: &[Runs], page_files: &[Value], floor_files: &[Value], runs: u
     let line = |who: &str, f: &Value| {
         format!(
             "  {who} {:<48} {:>8} B on the wire  ({:>7} B encoded, {:>7} B decoded)",
-            f["url"].as_str().and_then(|u| url::Url::parse(u).ok()).map(|u| u.path().to_string()).unwrap_or_default(),
+            f["url"]
+                .as_str()
+                .and_then(|u| url::Url::parse(u).ok())
+                .map(|u| u.path().to_string())
+                .unwrap_or_default(),
             f["transfer"],
             f["encoded"],
             f["decoded"]
         )
     };
-    let files =
-        page_files.iter().map(|f| line("page ", f)).chain(floor_files.iter().map(|f| line("floor", f))).collect();
+    let files = page_files
+        .iter()
+        .map(|f| line("page ", f))
+        .chain(floor_files.iter().map(|f| line("floor", f)))
+        .collect();
     let json = json!({
         "runs": runs,
         "devtools_presets": std::env::var_os("CCKM_BENCH_DEVTOOLS_PRESETS").is_some(),
