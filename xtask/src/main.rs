@@ -2,12 +2,13 @@
 mod bench;
 mod build;
 mod summary;
+mod tidy;
 mod tools;
 
 use std::path::PathBuf;
 use std::process::{Command, ExitCode};
 
-pub const USAGE: &str = "usage: cargo xtask <run [--port N] [-- SIM ARGS…] | build [--public-url /PATH/] [--dist DIR] | test [--skip-e2e] [--skip-wasm] | bench [--runs N] [--quick]>";
+pub const USAGE: &str = "usage: cargo xtask <run [--port N] [-- SIM ARGS…] | build [--public-url /PATH/] [--dist DIR] | test [--skip-e2e] [--skip-wasm] [--skip-tidy] | tidy | bench [--runs N] [--quick]>";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -16,6 +17,7 @@ fn main() -> ExitCode {
         Some("build") => build::command(&args[1..]),
         Some("test") => test(&args[1..]),
         Some("bench") => bench::bench(&args[1..]),
+        Some("tidy") => tidy::command(),
         _ => Err(USAGE.to_string()),
     };
     match result {
@@ -132,9 +134,13 @@ impl Drop for SimProcess {
 fn test(args: &[String]) -> Result<(), String> {
     let skip_e2e = args.iter().any(|a| a == "--skip-e2e");
     let skip_wasm = args.iter().any(|a| a == "--skip-wasm");
+    let skip_tidy = args.iter().any(|a| a == "--skip-tidy");
     let t = tools::ensure(tools::Need::Browser)?;
     let root = root();
     let mut total = summary::Summary::default();
+
+    // First, so a finding shows at the top; the tests still run, and the run fails at the end.
+    let tidy = if skip_tidy { None } else { Some(tidy::run()?) };
 
     step("native tests: cargo test (page logic, simulator over loopback HTTP, xtask)");
     total.add(summary::run_and_count(
@@ -194,9 +200,12 @@ fn test(args: &[String]) -> Result<(), String> {
     }
 
     println!("\n{}", total.line());
-    if total.ok() {
-        Ok(())
-    } else {
-        Err("some tests failed".into())
+    if let Some(tidy) = &tidy {
+        println!("{}", tidy.line());
+    }
+    match (total.ok(), tidy.as_ref().is_none_or(tidy::Tidy::ok)) {
+        (true, true) => Ok(()),
+        (false, _) => Err("some tests failed".into()),
+        (true, false) => Err("the tidy step failed".into()),
     }
 }
