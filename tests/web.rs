@@ -1,13 +1,9 @@
 #![cfg(target_arch = "wasm32")]
 //! wasm tests in headless Chromium: components render from fixtures into a root, and the login
 //! form talks to a real simulator (`CCKM_SIM_URL`, started with `--cors` by `cargo xtask test`).
-use std::rc::Rc;
 
 use cckm_sap_admin::api::client::Api;
-use cckm_sap_admin::api::types::Operation;
-use cckm_sap_admin::components::confirm_dialog::{ConfirmDialog, ConfirmProps};
 use cckm_sap_admin::components::login::{Login, LoginProps};
-use cckm_sap_admin::domain::plan::KeyRef;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 use web_sys::{Element, HtmlButtonElement, HtmlInputElement};
@@ -32,65 +28,6 @@ async fn settle() {
 
 async fn sleep(ms: u32) {
     gloo_timers::future::TimeoutFuture::new(ms).await;
-}
-
-fn kref(name: &str, id: &str) -> KeyRef {
-    KeyRef {
-        id: id.into(),
-        name: name.into(),
-        group: Some("payroll".into()),
-        sap_key_id: None,
-    }
-}
-
-#[wasm_bindgen_test]
-async fn confirm_stays_disabled_until_the_typed_text_matches() {
-    let root = root();
-    let confirmed = Rc::new(std::cell::Cell::new(0));
-    let c2 = confirmed.clone();
-    let props = ConfirmProps {
-        operation: Operation::Delete,
-        delete_if_backup_fails: false,
-        keys: vec![
-            kref("payroll-master", "d109deae-5ca7-421d-bf49-637e65c3bbcb"),
-            kref("payroll-archive", "b707ea86-37bb-4212-ad09-2635698dbe4a"),
-        ],
-        skipped: vec![],
-        outcomes: None,
-        on_confirm: Callback::from(move |_| c2.set(c2.get() + 1)),
-        on_close: Callback::noop(),
-    };
-    yew::Renderer::<ConfirmDialog>::with_root_and_props(root.clone(), props).render();
-    settle().await;
-    let button: HtmlButtonElement = root
-        .query_selector("#confirm-submit")
-        .unwrap()
-        .unwrap()
-        .dyn_into()
-        .unwrap();
-    let input: HtmlInputElement = root
-        .query_selector("#confirm-input")
-        .unwrap()
-        .unwrap()
-        .dyn_into()
-        .unwrap();
-    assert!(button.disabled());
-    assert!(root.text_content().unwrap().contains("DELETE 2 KEYS"));
-    for (typed, enabled) in [
-        ("delete 2 keys", false),
-        ("DELETE 2 KEY", false),
-        ("DELETE 2 KEYS", true),
-    ] {
-        input.set_value(typed);
-        input
-            .dispatch_event(&web_sys::InputEvent::new("input").unwrap())
-            .unwrap();
-        settle().await;
-        assert_eq!(!button.disabled(), enabled, "typed {typed:?}");
-    }
-    button.click();
-    settle().await;
-    assert_eq!(confirmed.get(), 1);
 }
 
 #[wasm_bindgen_test]
