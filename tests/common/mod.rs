@@ -336,3 +336,20 @@ pub fn ledger(entries: Vec<LedgerEntry>) -> Ledger {
     }
     l
 }
+
+/// The entry with `raw` as the manager's last job answer.
+pub fn with_last_job(mut e: LedgerEntry, raw: serde_json::Value) -> LedgerEntry {
+    e.last_job = Some(Rc::new(raw));
+    e
+}
+
+/// An `Api` logged in to the simulator as admin, and the id and name of the first key it lists.
+pub async fn sim_session() -> (Api, String, String) {
+    let api = Api::new(sim_url());
+    api.login(&SignIn::new("admin", "", ""), "admin")
+        .await
+        .expect("the simulator accepts admin/admin");
+    let (page, _) = api.keys("limit=1").await.expect("the simulator lists keys");
+    let first = page.resources.first().expect("the simulator has keys");
+    (api, first.id.clone(), first.display_name())
+}
