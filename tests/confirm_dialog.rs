@@ -233,3 +233,39 @@ async fn each_key_shows_its_outcome_and_close_is_offered_at_the_end() {
     click(&root, "#confirm-close").await;
     assert_eq!(closed.count(), 1);
 }
+
+#[wasm_bindgen_test]
+async fn focus_starts_in_the_field_and_tab_stays_inside() {
+    let root = render::<ConfirmDialog>(props(Operation::Delete, two_keys())).await;
+    assert_eq!(focused(), Some(el(&root, "#confirm-input")));
+    // The submit button is disabled, so Cancel is the last control; Tab there wraps to the field.
+    focus(&root, "#confirm-cancel");
+    press(&el(&root, "#confirm-cancel"), "Tab").await;
+    assert_eq!(focused(), Some(el(&root, "#confirm-input")));
+    // Shift+Tab from the first control goes to the last.
+    press_shifted(&el(&root, "#confirm-input"), "Tab").await;
+    assert_eq!(focused(), Some(el(&root, "#confirm-cancel")));
+}
+
+#[wasm_bindgen_test]
+async fn a_refusal_keeps_the_managers_name_with_the_pages_sentence() {
+    let refused = ApiError::from_response(
+        403,
+        "Forbidden",
+        r#"{"code":7,"codeDesc":"NCERRPermissionDenied: not allowed","message":"User is not authorized","requestID":"req-403"}"#,
+        None,
+    );
+    let mut p = props(Operation::Delete, vec![key_ref("crm-master", &uuid(1))]);
+    p.outcomes = Some(vec![KeyOutcome::NotPermitted(
+        "not permitted: you may not delete keys of group payroll (the manager refused)".into(),
+        Some(refused),
+    )]);
+    let root = render::<ConfirmDialog>(p).await;
+    let cell = el(&root, "td.outcome .not-permitted");
+    assert_eq!(
+        text(&el(&cell, ".error-sentence")),
+        "not permitted: you may not delete keys of group payroll (the manager refused)"
+    );
+    assert_eq!(text(&el(&cell, ".error-name")), "NCERRPermissionDenied");
+    assert_eq!(text(&el(&cell, ".request-id")), "req-403");
+}

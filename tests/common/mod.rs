@@ -66,6 +66,20 @@ pub fn el(root: &Element, selector: &str) -> Element {
         .unwrap_or_else(|| panic!("no {selector} in {}", root.inner_html()))
 }
 
+/// The element that has the focus.
+pub fn focused() -> Option<Element> {
+    document().active_element()
+}
+
+/// Gives `selector` under `root` the focus.
+pub fn focus(root: &Element, selector: &str) {
+    el(root, selector)
+        .dyn_into::<HtmlElement>()
+        .expect("an HTML element")
+        .focus()
+        .expect("focusable");
+}
+
 /// Whether `root` holds an element matching `selector`.
 pub fn has(root: &Element, selector: &str) -> bool {
     root.query_selector(selector)
@@ -150,9 +164,18 @@ fn run_js(el: &Element, body: &str) {
 
 /// Presses `key` on the element (a bubbling keydown).
 pub async fn press(el: &Element, key: &str) {
+    key_down(el, key, false).await;
+}
+
+/// Presses Shift+`key` on the element.
+pub async fn press_shifted(el: &Element, key: &str) {
+    key_down(el, key, true).await;
+}
+
+async fn key_down(el: &Element, key: &str, shift: bool) {
     run_js(
         el,
-        &format!("el.dispatchEvent(new KeyboardEvent('keydown', {{key: {key:?}, bubbles: true, cancelable: true}}));"),
+        &format!("el.dispatchEvent(new KeyboardEvent('keydown', {{key: {key:?}, shiftKey: {shift}, bubbles: true, cancelable: true}}));"),
     );
     settle().await;
 }
