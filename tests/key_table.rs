@@ -324,3 +324,27 @@ async fn search_is_sent_after_a_pause_or_at_once_on_enter() {
     settle().await;
     assert_eq!(asked.count(), 2, "Enter cancels the pending search");
 }
+
+#[wasm_bindgen_test]
+async fn the_selection_bar_leads_to_the_form_and_to_the_jobs() {
+    // The page's sections the bar leads to, as the console lays them out.
+    let layout = root();
+    layout.set_inner_html(
+        "<section class=\"selection\"><div id=\"job-form\"><input type=\"radio\" name=\"op\" id=\"op-delete\" checked disabled>\
+         <button type=\"button\" id=\"review\">Delete 1 key…</button></div></section>\
+         <section class=\"jobs\"><h2 id=\"jobs-title\">Jobs</h2></section>",
+    );
+    let mut p = props(FetchState::Loaded(page(three_keys(), 3)));
+    p.selected = Rc::new(HashSet::from([uuid(1)]));
+    let root = render::<KeyTable>(p).await;
+    click(&root, "#selection-bar-go").await;
+    assert_eq!(
+        focused(),
+        Some(el(&layout, "#review")),
+        "the disabled radio is passed over"
+    );
+    click(&root, "#selection-bar-jobs").await;
+    let heading = el(&layout, "#jobs-title");
+    assert_eq!(focused(), Some(heading.clone()));
+    assert_eq!(heading.get_attribute("tabindex").as_deref(), Some("-1"));
+}
