@@ -1,6 +1,8 @@
-//! Shared by the component tests (tests/c_*.rs): a root to render into, DOM and event helpers, a
-//! callback recorder, and the fixtures. Every fixture is built here from struct literals and the
-//! page's constructors (never from JSON), so a change of the page's types is fixed in one place.
+//! Shared by the component tests (tests/{key_table,job_form,confirm_dialog,job_list,job_detail,
+//! login,small_views}.rs): a root to render into, DOM and event helpers, a callback recorder, and
+//! the fixtures. Every fixture is built here from struct literals and the page's constructors,
+//! never through its JSON readers; the page's types are re-exported from here, so when they move
+//! or change, this module is the one place to adapt.
 #![allow(dead_code, unused_imports)] // each test file uses its own part of this module
 
 use std::cell::RefCell;
