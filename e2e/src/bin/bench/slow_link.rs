@@ -14,10 +14,12 @@ use std::time::{Duration, Instant};
 use e2e::Browser;
 use serde_json::{json, Value};
 
-use super::{
-    cdp, eval_u64, fill_login, mark_after, median, sizes::loaded_files, submit_login, Res, Row,
-    ROWS,
-};
+use super::cdp::cdp;
+use super::report::{median, Row};
+use super::scenarios::{fill_login, submit_login};
+use super::sizes::loaded_files;
+use super::timeline::{eval_u64, mark_after, ROWS};
+use super::Res;
 
 /// One network and CPU condition. Rates are DevTools' nominal figures for its presets.
 #[derive(Clone, Copy)]
