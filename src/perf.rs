@@ -15,5 +15,5 @@ pub fn mark(name: &str) {
 
 /// Marks once the next frame has been painted (a rendered DOM is not yet a painted one).
 pub fn mark_after_paint(name: &'static str) {
-    crate::hooks::dom::after_paint(Box::new(move || mark(name)));
+    crate::browser::dom::after_paint(Box::new(move || mark(name)));
 }

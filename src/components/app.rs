@@ -18,6 +18,8 @@ use super::key_table::KeyTable;
 use super::login::Login;
 use crate::api::client::{now_ms, Api};
 use crate::api::types::{Operation, SapGroup, SapKey};
+use crate::browser::dom;
+use crate::browser::storage;
 use crate::domain::announce::{phase_changes, title};
 use crate::domain::export::{to_csv, to_json};
 use crate::domain::job_state::JobPhase;
@@ -29,8 +31,6 @@ use crate::domain::plan::{plan, KeyRef, SkipReason};
 use crate::domain::sign_in::SignIn;
 use crate::domain::submit::{SubmitOutcome, SubmitQueue};
 use crate::domain::view::ViewParams;
-use crate::hooks::dom;
-use crate::hooks::storage;
 use crate::hooks::use_keys::use_keys;
 use crate::hooks::use_ledger::{use_ledger, LedgerAction};
 use crate::hooks::use_now::use_now;
@@ -38,7 +38,6 @@ use crate::hooks::use_poller::use_poller;
 use crate::hooks::use_session::{use_session, SessionState};
 use crate::hooks::use_theme::use_theme;
 use crate::hooks::use_view::use_view;
-use crate::hooks::{fx::use_fx, state::use_state};
 
 const TITLE: &str = "SAP key jobs · CipherTrust Manager";
 const PAGE_SIZE_KEY: &str = "cckm-sap-page-size";
@@ -221,7 +220,7 @@ fn console(p: &ConsoleProps) -> Html {
 
     {
         let (api, groups, groups_error) = (api.clone(), groups.clone(), groups_error.clone());
-        use_fx(p.active, move |active| {
+        use_effect_with(p.active, move |active| {
             if *active && groups.is_empty() {
                 spawn_local(async move {
                     match api.groups(&groups_query(0, 1000)).await {
@@ -393,7 +392,7 @@ fn console(p: &ConsoleProps) -> Html {
     // `/` searches, `?` opens the help; never while typing or while a dialog is open.
     {
         let help_open = help_open.clone();
-        use_fx(*shortcuts_on, move |on| {
+        use_effect_with(*shortcuts_on, move |on| {
             let listener = on.then(|| {
                 let doc = web_sys::window().and_then(|w| w.document());
                 doc.map(|d| {
@@ -450,7 +449,7 @@ fn console(p: &ConsoleProps) -> Html {
         let (live, unseen, previous_ledger) =
             (live.clone(), unseen.clone(), previous_ledger.clone());
         let current = ledger.state.ledger.clone();
-        use_fx(ledger.state.version, move |_| {
+        use_effect_with(ledger.state.version, move |_| {
             let before = previous_ledger.borrow_mut().replace(current.clone());
             if let Some(before) = before {
                 let changes = phase_changes(&before, &current);
@@ -482,7 +481,7 @@ fn console(p: &ConsoleProps) -> Html {
     }
     {
         let unseen = unseen.clone();
-        use_fx(*unseen, move |(ok, bad)| {
+        use_effect_with(*unseen, move |(ok, bad)| {
             dom::set_title(&title(TITLE, *ok, *bad));
             let listener = (*ok + *bad > 0)
                 .then(|| web_sys::window().and_then(|w| w.document()))

@@ -9,7 +9,6 @@ use crate::components::error_detail::ErrorDetail;
 use crate::domain::confirm::{required, Confirmation};
 use crate::domain::manager_error::ManagerError;
 use crate::domain::plan::{KeyRef, SkipReason};
-use crate::hooks::state::use_state;
 
 /// One key's result, as the dialog shows it.
 #[derive(Clone, PartialEq, Debug)]

@@ -8,7 +8,6 @@ use crate::api::types::{Operation, SapKey};
 use crate::domain::ledger::Ledger;
 use crate::domain::permissions::{summary, Refusals};
 use crate::domain::plan::plan;
-use crate::hooks::state::use_state;
 
 #[derive(Properties, PartialEq)]
 pub struct JobFormProps {

@@ -6,7 +6,6 @@ use crate::domain::job_state::JobPhase;
 use crate::domain::ledger::{LedgerEntry, Verification};
 use crate::domain::time_fmt::ago;
 use crate::hooks::use_ledger::EntryRef;
-use crate::hooks::{fx::use_fx, state::use_state};
 
 /// Rows rendered at first and added per "Show more": the newest jobs; all of them are polled.
 pub const JOBS_SHOWN: usize = 50;
@@ -22,7 +21,7 @@ pub struct JobListProps {
 
 #[function_component(JobList)]
 pub fn job_list(p: &JobListProps) -> Html {
-    use_fx(p.entries.clone(), |_| {
+    use_effect_with(p.entries.clone(), |_| {
         crate::perf::mark("cckm:jobs-rendered");
         crate::perf::mark_after_paint("cckm:jobs-painted");
     });
@@ -103,7 +102,7 @@ fn job_row(p: &JobRowProps) -> Html {
             <div class="job-meta">
                 if let Some(g) = &e.group { <span><bdi>{ g.clone() }</bdi></span> }
                 if e.delete_if_backup_fails { <span class="flag-on" title="delete_if_backup_fails was on">{"delete_if_backup_fails"}</span> }
-                <span title="Created">{ format!("started {}", crate::hooks::dom::local_time(e.created_ms)) }</span>
+                <span title="Created">{ format!("started {}", crate::browser::dom::local_time(e.created_ms)) }</span>
                 <span class="job-updated">{ format!("updated {}", p.updated) }</span>
             </div>
             if let Some(t) = &e.failure_text {

@@ -8,11 +8,10 @@ use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
 use crate::api::types::{KeyState, SapGroup, SapKey};
+use crate::browser::dom::local_rfc3339;
 use crate::components::error_detail::ErrorDetail;
 use crate::domain::key_query::{KeyQuery, SortField, StateFilter, PAGE_SIZES};
 use crate::domain::manager_error::ManagerError;
-use crate::hooks::dom::local_rfc3339;
-use crate::hooks::fx::use_fx;
 use crate::hooks::use_keys::{FetchState, KeyPage};
 
 /// How long typing must pause before the search is sent.
@@ -78,7 +77,7 @@ pub fn key_table(props: &KeyTableProps) -> Html {
     let keys: Rc<Vec<SapKey>> = page.map(|p| p.keys.clone()).unwrap_or_default();
     {
         let loaded = matches!(props.fetch, FetchState::Loaded(_));
-        use_fx((keys.clone(), loaded), |(_, loaded)| {
+        use_effect_with((keys.clone(), loaded), |(_, loaded)| {
             if *loaded {
                 crate::perf::mark("cckm:keys-rendered");
             }
@@ -280,7 +279,7 @@ fn search_box(p: &SearchProps) -> Html {
     let input = use_node_ref();
     {
         let input = input.clone();
-        use_fx(p.value.clone(), move |v| {
+        use_effect_with(p.value.clone(), move |v| {
             if let Some(i) = input.cast::<HtmlInputElement>() {
                 if i.value() != *v {
                     i.set_value(v);

@@ -5,11 +5,10 @@ use yew::platform::spawn_local;
 use yew::prelude::*;
 
 use crate::api::client::{Api, Tokens};
+use crate::browser::storage;
 use crate::components::error_detail::ErrorDetail;
 use crate::domain::manager_error::ManagerError;
 use crate::domain::sign_in::{SignIn, LOCAL_ACCOUNT};
-use crate::hooks::storage;
-use crate::hooks::{fx::use_fx, state::use_state};
 
 const DOMAIN_KEY: &str = "cckm-sap-login-domain";
 const CONNECTION_KEY: &str = "cckm-sap-login-connection";
@@ -113,7 +112,7 @@ pub fn login(props: &LoginProps) -> Html {
         })
     };
 
-    use_fx((), |_| crate::perf::mark("cckm:login-ready"));
+    use_effect_with((), |_| crate::perf::mark("cckm:login-ready"));
     let expired = props.expired.is_some();
     // Open the disclosure when it holds something other than the defaults, so nothing is hidden.
     let non_default = !shown.is_root_domain()

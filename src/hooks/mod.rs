@@ -1,8 +1,4 @@
-//! Browser glue: storage, timers, visibility, and the hooks that wire the domain to the page.
-pub mod dom;
-pub mod fx;
-pub mod state;
-pub mod storage;
+//! The hooks that wire the domain to the page: each owns one concern and returns a small handle.
 pub mod use_dialog;
 pub mod use_keys;
 pub mod use_ledger;

@@ -9,7 +9,6 @@ use yew::prelude::*;
 use crate::api::client::Api;
 use crate::api::error::ApiError;
 use crate::api::types::SapKey;
-use crate::hooks::{fx::use_fx, state::use_state};
 
 /// How long a new page may take before the table says it is loading.
 pub const LOADING_DELAY_MS: u32 = 150;
@@ -56,7 +55,7 @@ pub fn use_keys(api: &Api, query: String, reload: u64) -> FetchState<KeyPage> {
     {
         let state = state.clone();
         let api = api.clone();
-        use_fx((query, reload), move |(query, _)| {
+        use_effect_with((query, reload), move |(query, _)| {
             let my = {
                 let mut s = seq.borrow_mut();
                 *s += 1;

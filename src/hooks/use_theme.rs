@@ -3,8 +3,7 @@
 use gloo_events::EventListener;
 use yew::prelude::*;
 
-use super::storage;
-use crate::hooks::{fx::use_fx, state::use_state};
+use crate::browser::storage;
 
 const KEY: &str = "cckm-sap-theme";
 
@@ -92,7 +91,7 @@ pub fn use_theme() -> ThemeHandle {
     let system_dark = use_state(|| dark_query().is_some_and(|q| q.matches()));
     {
         let system_dark = system_dark.clone();
-        use_fx((), move |_| {
+        use_effect_with((), move |_| {
             let listener = dark_query().map(|q| {
                 let q2 = q.clone();
                 EventListener::new(&q, "change", move |_| system_dark.set(q2.matches()))
@@ -100,7 +99,7 @@ pub fn use_theme() -> ThemeHandle {
             move || drop(listener)
         });
     }
-    use_fx(*theme, |t| {
+    use_effect_with(*theme, |t| {
         if let Some(root) = web_sys::window()
             .and_then(|w| w.document())
             .and_then(|d| d.document_element())

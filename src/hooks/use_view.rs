@@ -6,7 +6,6 @@ use web_sys::UrlSearchParams;
 use yew::prelude::*;
 
 use crate::domain::view::ViewParams;
-use crate::hooks::{fx::use_fx, state::use_state};
 
 fn current() -> ViewParams {
     let search = web_sys::window()
@@ -49,7 +48,7 @@ pub fn use_view() -> (ViewParams, Callback<(ViewParams, bool)>) {
     let view = use_state(current);
     {
         let view = view.clone();
-        use_fx((), move |_| {
+        use_effect_with((), move |_| {
             let listener = web_sys::window()
                 .map(|w| EventListener::new(&w, "popstate", move |_| view.set(current())));
             move || drop(listener)
