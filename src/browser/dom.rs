@@ -1,5 +1,6 @@
 //! Small browser services: local time, downloads, clipboard, notifications, the tab title.
 use wasm_bindgen::{JsCast, JsValue};
+use web_sys::NotificationPermission;
 
 thread_local! {
     /// One formatter for the page, with `Date.toLocaleString`'s fields in the browser's locale:
@@ -89,12 +90,9 @@ pub fn set_title(title: &str) {
     }
 }
 
-pub fn notification_permission() -> &'static str {
-    match web_sys::Notification::permission() {
-        web_sys::NotificationPermission::Granted => "granted",
-        web_sys::NotificationPermission::Denied => "denied",
-        _ => "default",
-    }
+/// The page's notification permission; `None` where the browser has no notifications.
+pub fn notification_permission() -> Option<NotificationPermission> {
+    notifications_supported().then(web_sys::Notification::permission)
 }
 
 pub fn notifications_supported() -> bool {
@@ -104,7 +102,7 @@ pub fn notifications_supported() -> bool {
 }
 
 /// Asks for permission; `done` gets the answer.
-pub fn request_notifications(done: yew::Callback<&'static str>) {
+pub fn request_notifications(done: yew::Callback<Option<NotificationPermission>>) {
     if !notifications_supported() {
         return;
     }
@@ -117,7 +115,7 @@ pub fn request_notifications(done: yew::Callback<&'static str>) {
 }
 
 pub fn notify(title: &str, body: &str) {
-    if notifications_supported() && notification_permission() == "granted" {
+    if notification_permission() == Some(NotificationPermission::Granted) {
         let opts = web_sys::NotificationOptions::new();
         opts.set_body(body);
         let _ = web_sys::Notification::new_with_options(title, &opts);

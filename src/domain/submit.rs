@@ -2,7 +2,7 @@
 
 use std::collections::{HashSet, VecDeque};
 
-use crate::api::error::ApiError;
+use crate::api::error::{ApiError, ErrorKind};
 use crate::api::types::{Job, JobRequest, Operation};
 use crate::domain::permissions::Scope;
 use crate::domain::plan::KeyRef;
@@ -10,25 +10,51 @@ use crate::domain::plan::KeyRef;
 /// At most this many job requests are under way at once.
 pub const MAX_IN_FLIGHT: usize = 4;
 
+/// What the user chose in the job form: the operation, and for a delete the flag.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Submission {
+    pub operation: Operation,
+    /// Only ever true for a delete.
+    pub delete_if_backup_fails: bool,
+}
+
+impl Submission {
+    /// The flag counts only for a delete.
+    pub fn new(operation: Operation, delete_if_backup_fails: bool) -> Submission {
+        Submission {
+            operation,
+            delete_if_backup_fails: operation == Operation::Delete && delete_if_backup_fails,
+        }
+    }
+}
+
 /// How posting one job went.
 #[allow(clippy::large_enum_variant)] // a handful per dialog; boxing would only burden callers
 #[derive(Clone, Debug, PartialEq)]
 pub enum SubmitOutcome {
     Created(Job),
-    /// The manager answered with an error (4xx): no job was created.
+    /// The manager answered with an error, or the page refused to send: no job was created.
     Refused(ApiError),
-    /// No clear answer (timeout, 5xx, network): a job may or may not exist. Never retried.
+    /// The manager refused this operation in the key's group (403): the group's waiting keys are
+    /// withheld and the form marks the group.
+    NotPermitted(ApiError),
+    /// No clear answer (timeout, 408/429/5xx, network, an unreadable answer): a job may or may
+    /// not exist. Never retried.
     Unknown(ApiError),
     /// Not posted: the manager had just refused this operation for another key of its group.
     Withheld,
 }
 
 impl SubmitOutcome {
-    /// Sorts an error: a 4xx answer is a refusal, anything else leaves the outcome unknown.
+    /// Sorts an error. A post is not idempotent, so anything that may have created a job
+    /// (no answer, a transient status, an answer that could not be read) is unknown.
     pub fn from_error(e: ApiError) -> SubmitOutcome {
-        match e.status {
-            Some(400..=499) => SubmitOutcome::Refused(e),
-            _ => SubmitOutcome::Unknown(e),
+        if e.is_transient() || matches!(e.kind, ErrorKind::Decode { .. }) {
+            SubmitOutcome::Unknown(e)
+        } else if e.status == Some(403) {
+            SubmitOutcome::NotPermitted(e)
+        } else {
+            SubmitOutcome::Refused(e)
         }
     }
 }
@@ -139,7 +165,9 @@ impl SubmitQueue {
             .iter()
             .fold((0, 0, 0), |(c, r, u), (_, o)| match o {
                 SubmitOutcome::Created(_) => (c + 1, r, u),
-                SubmitOutcome::Refused(_) | SubmitOutcome::Withheld => (c, r + 1, u),
+                SubmitOutcome::Refused(_)
+                | SubmitOutcome::NotPermitted(_)
+                | SubmitOutcome::Withheld => (c, r + 1, u),
                 SubmitOutcome::Unknown(_) => (c, r, u + 1),
             })
     }
@@ -258,18 +286,35 @@ mod tests {
 
     #[test]
     fn from_error_sorting() {
-        assert!(matches!(
-            SubmitOutcome::from_error(ApiError::from_response(400, "", "", None)),
-            SubmitOutcome::Refused(_)
-        ));
-        assert!(matches!(
-            SubmitOutcome::from_error(ApiError::from_response(500, "", "", None)),
-            SubmitOutcome::Unknown(_)
-        ));
-        assert!(matches!(
-            SubmitOutcome::from_error(ApiError::timeout(1000)),
-            SubmitOutcome::Unknown(_)
-        ));
+        let sort = |e: ApiError| match SubmitOutcome::from_error(e) {
+            SubmitOutcome::Refused(_) => "refused",
+            SubmitOutcome::NotPermitted(_) => "not permitted",
+            SubmitOutcome::Unknown(_) => "unknown",
+            other => panic!("{other:?}"),
+        };
+        let http = |s| ApiError::from_response(s, "", "", None);
+        for s in [400, 401, 404, 409, 422] {
+            assert_eq!(sort(http(s)), "refused", "{s}");
+        }
+        assert_eq!(sort(http(403)), "not permitted");
+        for s in [408, 429, 500, 502, 503] {
+            assert_eq!(sort(http(s)), "unknown", "{s}");
+        }
+        assert_eq!(sort(ApiError::timeout(1000)), "unknown");
+        assert_eq!(sort(ApiError::network("offline")), "unknown");
+        let unreadable = ApiError {
+            kind: ErrorKind::Decode { truncated: false },
+            ..http(201)
+        };
+        assert_eq!(sort(unreadable), "unknown", "a job may exist");
+        assert_eq!(sort(ApiError::other("not sent")), "refused");
+    }
+
+    #[test]
+    fn the_flag_counts_only_for_a_delete() {
+        assert!(Submission::new(Operation::Delete, true).delete_if_backup_fails);
+        assert!(!Submission::new(Operation::Delete, false).delete_if_backup_fails);
+        assert!(!Submission::new(Operation::Restore, true).delete_if_backup_fails);
     }
 
     #[test]

@@ -130,6 +130,12 @@ impl ViewParams {
     }
 }
 
+/// Whether going from `current` to `next` replaces the history entry rather than adding one:
+/// typing a search does (Back should not replay every keystroke); every other change adds one.
+pub fn replaces_entry(current: &KeyQuery, next: &KeyQuery) -> bool {
+    next.search != current.search && !current.search.is_empty() && !next.search.is_empty()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -172,6 +178,26 @@ mod tests {
         });
         assert_eq!(back, v);
         assert!(ViewParams::default().pairs().is_empty());
+    }
+
+    #[test]
+    fn only_editing_a_search_replaces_the_history_entry() {
+        let q = KeyQuery::default();
+        let typed = q.with_search("pay");
+        assert!(
+            !replaces_entry(&q, &typed),
+            "the first letter adds an entry"
+        );
+        assert!(replaces_entry(&typed, &typed.with_search("payroll")));
+        assert!(
+            !replaces_entry(&typed, &typed.with_search("")),
+            "clearing adds one"
+        );
+        assert!(!replaces_entry(&typed, &typed.next_page(1000)));
+        assert!(!replaces_entry(
+            &typed,
+            &typed.with_state(StateFilter::Gone)
+        ));
     }
 
     #[test]

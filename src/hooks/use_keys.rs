@@ -47,15 +47,23 @@ impl<T: Clone> FetchState<T> {
     }
 }
 
+/// The page of keys for the query, and a way to read it again.
+pub struct Keys {
+    pub fetch: FetchState<KeyPage>,
+    /// Reads the same page again (after a failure, or when its keys changed).
+    pub reload: Callback<()>,
+}
+
 #[hook]
-pub fn use_keys(api: &Api, query: String, reload: u64) -> FetchState<KeyPage> {
+pub fn use_keys(api: &Api, query: String) -> Keys {
     let state = use_state(|| FetchState::<KeyPage>::Loading { previous: None });
+    let reload = use_state(|| 0u64);
     let seq = use_mut_ref(|| 0u64);
     let show_loading = use_mut_ref(|| None::<Timeout>);
     {
         let state = state.clone();
         let api = api.clone();
-        use_effect_with((query, reload), move |(query, _)| {
+        use_effect_with((query, *reload), move |(query, _)| {
             let my = {
                 let mut s = seq.borrow_mut();
                 *s += 1;
@@ -98,5 +106,8 @@ pub fn use_keys(api: &Api, query: String, reload: u64) -> FetchState<KeyPage> {
             });
         });
     }
-    (*state).clone()
+    Keys {
+        fetch: (*state).clone(),
+        reload: Callback::from(move |_| reload.set(*reload + 1)),
+    }
 }
