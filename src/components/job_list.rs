@@ -84,15 +84,11 @@ fn job_row(p: &JobRowProps) -> Html {
         (JobPhase::Failed, _) => ("badge failed", "failed", "✗"),
         (JobPhase::UnknownToManager, _) => ("badge unknown", "unknown to manager", "?"),
     };
-    let op = match e.operation {
-        Operation::Delete => "delete",
-        Operation::Restore => "restore",
-    };
     html! {
         <li class={classes!("job", phase_class(e.phase))} data-job-id={e.job_id.clone()}>
             <div class="job-main">
                 <span class={badge_class}><span aria-hidden="true">{icon}</span>{" "}{badge}</span>
-                <span class="job-op">{op}</span>
+                <span class="job-op">{e.operation.as_str()}</span>
                 <button type="button" class="job-key link-like" title={format!("Details of this job for {}", e.key_name)}
                     onclick={ let (cb, id) = (p.on_open.clone(), e.job_id.clone()); Callback::from(move |_| cb.emit(id.clone())) }>
                     <bdi>{ e.key_name.clone() }</bdi>

@@ -53,26 +53,6 @@ impl ViewParams {
     }
 }
 
-fn state_name(s: StateFilter) -> Option<&'static str> {
-    match s {
-        StateFilter::All => None,
-        StateFilter::Enabled => Some("enabled"),
-        StateFilter::Disabled => Some("disabled"),
-        StateFilter::Gone => Some("gone"),
-        StateFilter::Present => Some("present"),
-    }
-}
-
-fn sort_name(s: SortField) -> &'static str {
-    match s {
-        SortField::Name => "name",
-        SortField::Group => "group",
-        SortField::Type => "type",
-        SortField::State => "state",
-        SortField::Updated => "updated",
-    }
-}
-
 impl ViewParams {
     /// The key query this view shows; anything unreadable falls back to the default, and a
     /// page size the page does not offer falls back to `remembered_size` or the default.
@@ -82,20 +62,8 @@ impl ViewParams {
             q.search = s.chars().take(200).collect();
         }
         q.group = self.group.clone().filter(|g| !g.is_empty());
-        q.state = match self.state.as_deref() {
-            Some("enabled") => StateFilter::Enabled,
-            Some("disabled") => StateFilter::Disabled,
-            Some("gone") => StateFilter::Gone,
-            Some("present") => StateFilter::Present,
-            _ => StateFilter::All,
-        };
-        q.sort = match self.sort.as_deref() {
-            Some("group") => SortField::Group,
-            Some("type") => SortField::Type,
-            Some("state") => SortField::State,
-            Some("updated") => SortField::Updated,
-            _ => SortField::Name,
-        };
+        q.state = parse_or_default(&self.state);
+        q.sort = parse_or_default(&self.sort);
         q.descending = matches!(self.desc.as_deref(), Some("1") | Some("true"));
         let size = self
             .size
@@ -120,14 +88,20 @@ impl ViewParams {
         ViewParams {
             q: (!q.search.is_empty()).then(|| q.search.clone()),
             group: q.group.clone(),
-            state: state_name(q.state).map(str::to_string),
-            sort: (q.sort != SortField::Name).then(|| sort_name(q.sort).to_string()),
+            state: (q.state != StateFilter::All).then(|| q.state.as_str().to_string()),
+            sort: (q.sort != SortField::Name).then(|| q.sort.as_str().to_string()),
             desc: q.descending.then(|| "1".to_string()),
             page: (q.page > 0).then(|| (q.page + 1).to_string()),
             size: (q.page_size != DEFAULT_PAGE_SIZE).then(|| q.page_size.to_string()),
             job: job.map(str::to_string),
         }
     }
+}
+
+fn parse_or_default<T: std::str::FromStr + Default>(v: &Option<String>) -> T {
+    v.as_deref()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_default()
 }
 
 /// Whether going from `current` to `next` replaces the history entry rather than adding one:
