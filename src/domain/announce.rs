@@ -5,7 +5,7 @@ use super::ledger::Ledger;
 
 /// One sentence per job whose phase changed from `before` to `after`, e.g.
 /// "payroll-master: delete completed".
-pub fn phase_changes(before: &Ledger, after: &Ledger) -> Vec<(JobPhase, String)> {
+pub(crate) fn phase_changes(before: &Ledger, after: &Ledger) -> Vec<(JobPhase, String)> {
     // Positions, not phases: the ledger's own index has this type, so the wasm holds one map.
     let old: std::collections::HashMap<&str, usize> = before
         .entries
@@ -48,7 +48,7 @@ pub fn phase_changes(before: &Ledger, after: &Ledger) -> Vec<(JobPhase, String)>
 }
 
 /// The live region's text for some changes: their sentences, one after the other.
-pub fn live_text(changes: &[(JobPhase, String)]) -> String {
+pub(crate) fn live_text(changes: &[(JobPhase, String)]) -> String {
     changes
         .iter()
         .map(|(_, m)| m.as_str())
@@ -72,7 +72,7 @@ pub enum UnseenAction {
 }
 
 impl Unseen {
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.succeeded + self.failed == 0
     }
 }
@@ -105,7 +105,7 @@ impl yew::Reducible for Unseen {
 }
 
 /// The tab title while jobs ended unseen, e.g. "(2✓ 1✗) SAP key jobs".
-pub fn title(base: &str, succeeded_unseen: usize, failed_unseen: usize) -> String {
+pub(crate) fn title(base: &str, succeeded_unseen: usize, failed_unseen: usize) -> String {
     match (succeeded_unseen, failed_unseen) {
         (0, 0) => base.to_string(),
         (s, 0) => format!("({s}✓) {base}"),

@@ -3,10 +3,10 @@
 use std::str::FromStr;
 
 /// The page sizes offered.
-pub const PAGE_SIZES: [u64; 4] = [10, 25, 50, 100];
-pub const DEFAULT_PAGE_SIZE: u64 = 50;
+pub(crate) const PAGE_SIZES: [u64; 4] = [10, 25, 50, 100];
+pub(crate) const DEFAULT_PAGE_SIZE: u64 = 50;
 /// A page size above this is clamped.
-pub const MAX_PAGE_SIZE: u64 = 1000;
+pub(crate) const MAX_PAGE_SIZE: u64 = 1000;
 
 /// Which keys to show by state.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -22,7 +22,7 @@ pub enum StateFilter {
 
 impl StateFilter {
     /// In the order the filter offers them.
-    pub const ALL: [StateFilter; 5] = [
+    pub(crate) const ALL: [StateFilter; 5] = [
         StateFilter::All,
         StateFilter::Present,
         StateFilter::Enabled,
@@ -31,7 +31,7 @@ impl StateFilter {
     ];
 
     /// The name in the URL and the filter's value.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             StateFilter::All => "all",
             StateFilter::Enabled => "enabled",
@@ -41,7 +41,7 @@ impl StateFilter {
         }
     }
 
-    pub fn label(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         match self {
             StateFilter::All => "All states",
             StateFilter::Enabled => "Enabled",
@@ -79,7 +79,7 @@ pub enum SortField {
 
 impl SortField {
     /// In the order of the table's columns.
-    pub const ALL: [SortField; 5] = [
+    pub(crate) const ALL: [SortField; 5] = [
         SortField::Name,
         SortField::Group,
         SortField::Type,
@@ -88,7 +88,7 @@ impl SortField {
     ];
 
     /// The name in the URL (and in the column's class).
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             SortField::Name => "name",
             SortField::Group => "group",
@@ -99,7 +99,7 @@ impl SortField {
     }
 
     /// The column's heading.
-    pub fn label(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         match self {
             SortField::Name => "Name",
             SortField::Group => "Group",
@@ -144,7 +144,7 @@ pub enum SortOrder {
 
 impl SortOrder {
     /// The `aria-sort` value.
-    pub fn aria(self) -> &'static str {
+    pub(crate) fn aria(self) -> &'static str {
         match self {
             SortOrder::None => "none",
             SortOrder::Ascending => "ascending",
@@ -182,7 +182,7 @@ impl Default for KeyQuery {
 }
 
 /// Percent-encodes everything but RFC 3986 unreserved characters.
-pub fn encode_component(s: &str) -> String {
+pub(crate) fn encode_component(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
@@ -197,7 +197,7 @@ pub fn encode_component(s: &str) -> String {
 }
 
 /// 1234567 → "1,234,567".
-pub fn format_count(n: u64) -> String {
+pub(crate) fn format_count(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
@@ -210,7 +210,7 @@ pub fn format_count(n: u64) -> String {
 }
 
 /// The query string of `GET /api/v1/cckm/sap/groups` (sorted by name).
-pub fn groups_query(skip: u64, limit: u64) -> String {
+pub(crate) fn groups_query(skip: u64, limit: u64) -> String {
     format!("skip={skip}&limit={limit}&sort=name")
 }
 
@@ -219,12 +219,12 @@ impl KeyQuery {
         self.page_size.clamp(1, MAX_PAGE_SIZE)
     }
 
-    pub fn skip(&self) -> u64 {
+    pub(crate) fn skip(&self) -> u64 {
         self.page.saturating_mul(self.size())
     }
 
     /// The sort parameter, e.g. "name" or "-sap_group_name,-name".
-    pub fn sort_param(&self) -> String {
+    pub(crate) fn sort_param(&self) -> String {
         self.sort
             .manager_keys()
             .iter()
@@ -240,7 +240,7 @@ impl KeyQuery {
     }
 
     /// The query string (no leading '?').
-    pub fn to_query_string(&self) -> String {
+    pub(crate) fn to_query_string(&self) -> String {
         let mut q = format!(
             "skip={}&limit={}&sort={}",
             self.skip(),
@@ -266,7 +266,7 @@ impl KeyQuery {
         q
     }
 
-    pub fn with_search(&self, s: &str) -> KeyQuery {
+    pub(crate) fn with_search(&self, s: &str) -> KeyQuery {
         KeyQuery {
             search: s.to_string(),
             page: 0,
@@ -274,7 +274,7 @@ impl KeyQuery {
         }
     }
 
-    pub fn with_group(&self, group: Option<String>) -> KeyQuery {
+    pub(crate) fn with_group(&self, group: Option<String>) -> KeyQuery {
         KeyQuery {
             group: group.filter(|g| !g.is_empty()),
             page: 0,
@@ -282,7 +282,7 @@ impl KeyQuery {
         }
     }
 
-    pub fn with_state(&self, state: StateFilter) -> KeyQuery {
+    pub(crate) fn with_state(&self, state: StateFilter) -> KeyQuery {
         KeyQuery {
             state,
             page: 0,
@@ -291,7 +291,7 @@ impl KeyQuery {
     }
 
     /// Any size from 1 to [`MAX_PAGE_SIZE`]; 0 means the default.
-    pub fn with_page_size(&self, page_size: u64) -> KeyQuery {
+    pub(crate) fn with_page_size(&self, page_size: u64) -> KeyQuery {
         let page_size = if page_size == 0 {
             DEFAULT_PAGE_SIZE
         } else {
@@ -305,7 +305,7 @@ impl KeyQuery {
     }
 
     /// The same column flips direction; another column sorts ascending. Back to page 1.
-    pub fn toggle_sort(&self, field: SortField) -> KeyQuery {
+    pub(crate) fn toggle_sort(&self, field: SortField) -> KeyQuery {
         let descending = field == self.sort && !self.descending;
         KeyQuery {
             sort: field,
@@ -316,7 +316,7 @@ impl KeyQuery {
     }
 
     /// How the list is sorted by `field`.
-    pub fn sort_order(&self, field: SortField) -> SortOrder {
+    pub(crate) fn sort_order(&self, field: SortField) -> SortOrder {
         match (field == self.sort, self.descending) {
             (false, _) => SortOrder::None,
             (true, false) => SortOrder::Ascending,
@@ -325,15 +325,15 @@ impl KeyQuery {
     }
 
     /// How many pages `total` keys fill (at least 1).
-    pub fn page_count(&self, total: u64) -> u64 {
+    pub(crate) fn page_count(&self, total: u64) -> u64 {
         total.div_ceil(self.size()).max(1)
     }
 
-    pub fn has_next(&self, total: u64) -> bool {
+    pub(crate) fn has_next(&self, total: u64) -> bool {
         self.page + 1 < self.page_count(total)
     }
 
-    pub fn next_page(&self, total: u64) -> KeyQuery {
+    pub(crate) fn next_page(&self, total: u64) -> KeyQuery {
         let page = if self.has_next(total) {
             self.page + 1
         } else {
@@ -345,7 +345,7 @@ impl KeyQuery {
         }
     }
 
-    pub fn prev_page(&self) -> KeyQuery {
+    pub(crate) fn prev_page(&self) -> KeyQuery {
         KeyQuery {
             page: self.page.saturating_sub(1),
             ..self.clone()
@@ -353,7 +353,7 @@ impl KeyQuery {
     }
 
     /// "1–50 of 1,234"; "No keys" when there are none; "0 of 1,234" on a page past the end.
-    pub fn range_label(&self, total: u64, shown: usize) -> String {
+    pub(crate) fn range_label(&self, total: u64, shown: usize) -> String {
         if total == 0 && shown == 0 {
             return "No keys".to_string();
         }

@@ -23,7 +23,7 @@ pub enum KeyOutcome {
 
 impl KeyOutcome {
     /// Still waiting for its post or its answer.
-    pub fn is_pending(&self) -> bool {
+    pub(crate) fn is_pending(&self) -> bool {
         matches!(self, KeyOutcome::Waiting | KeyOutcome::Posting)
     }
 
@@ -91,7 +91,7 @@ pub struct Review {
 
 impl Review {
     /// The review of a plan; `None` when no key is eligible (nothing to confirm).
-    pub fn of(submission: Submission, plan: Plan) -> Option<Review> {
+    pub(crate) fn of(submission: Submission, plan: Plan) -> Option<Review> {
         if plan.eligible.is_empty() {
             return None;
         }
@@ -103,7 +103,7 @@ impl Review {
         })
     }
 
-    pub fn is_confirmed(&self) -> bool {
+    pub(crate) fn is_confirmed(&self) -> bool {
         self.outcomes.is_some()
     }
 }

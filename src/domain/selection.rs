@@ -21,7 +21,7 @@ pub enum SelectionAction {
 
 impl Selection {
     /// The selected keys' CCKM ids.
-    pub fn ids(&self) -> HashSet<String> {
+    pub(crate) fn ids(&self) -> HashSet<String> {
         self.keys.iter().map(|k| k.id.clone()).collect()
     }
 }

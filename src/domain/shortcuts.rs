@@ -23,7 +23,7 @@ pub struct Context {
 
 impl Shortcut {
     /// The shortcut `key` (a `KeyboardEvent.key`) stands for here, if any.
-    pub fn of(key: &str, cx: Context) -> Option<Shortcut> {
+    pub(crate) fn of(key: &str, cx: Context) -> Option<Shortcut> {
         if cx.modifier || cx.typing || cx.modal {
             return None;
         }
@@ -36,12 +36,12 @@ impl Shortcut {
 }
 
 /// Whether the shortcuts are on, from the stored setting (on unless turned off).
-pub fn enabled(stored: Option<&str>) -> bool {
+pub(crate) fn enabled(stored: Option<&str>) -> bool {
     stored != Some("off")
 }
 
 /// The stored form of the setting.
-pub fn stored(on: bool) -> &'static str {
+pub(crate) fn stored(on: bool) -> &'static str {
     if on {
         "on"
     } else {

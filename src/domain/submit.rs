@@ -8,7 +8,7 @@ use crate::domain::permissions::Scope;
 use crate::domain::plan::KeyRef;
 
 /// At most this many job requests are under way at once.
-pub const MAX_IN_FLIGHT: usize = 4;
+pub(crate) const MAX_IN_FLIGHT: usize = 4;
 
 /// What the user chose in the job form: the operation, and for a delete the flag.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -20,7 +20,7 @@ pub struct Submission {
 
 impl Submission {
     /// The flag counts only for a delete.
-    pub fn new(operation: Operation, delete_if_backup_fails: bool) -> Submission {
+    pub(crate) fn new(operation: Operation, delete_if_backup_fails: bool) -> Submission {
         Submission {
             operation,
             delete_if_backup_fails: operation == Operation::Delete && delete_if_backup_fails,
@@ -48,7 +48,7 @@ pub enum SubmitOutcome {
 impl SubmitOutcome {
     /// Sorts an error. A post is not idempotent, so anything that may have created a job
     /// (no answer, a transient status, an answer that could not be read) is unknown.
-    pub fn from_error(e: ApiError) -> SubmitOutcome {
+    pub(crate) fn from_error(e: ApiError) -> SubmitOutcome {
         if e.is_transient() || matches!(e.kind, ErrorKind::Decode { .. }) {
             SubmitOutcome::Unknown(e)
         } else if e.status == Some(403) {
@@ -69,18 +69,9 @@ pub struct SubmitQueue {
 }
 
 impl SubmitQueue {
-    pub fn new() -> SubmitQueue {
-        SubmitQueue::default()
-    }
-
     /// Queues a job per key; a key already queued, in flight or submitted is ignored.
     /// Returns how many were added.
-    pub fn enqueue(
-        &mut self,
-        keys: Vec<KeyRef>,
-        op: Operation,
-        delete_if_backup_fails: bool,
-    ) -> usize {
+    pub(crate) fn enqueue(&mut self, keys: Vec<KeyRef>, s: Submission) -> usize {
         let mut added = 0;
         for k in keys {
             if !self.seen.insert(k.id.clone()) {
@@ -88,8 +79,8 @@ impl SubmitQueue {
             }
             let req = JobRequest {
                 id: k.id.clone(),
-                operation: op,
-                delete_if_backup_fails,
+                operation: s.operation,
+                delete_if_backup_fails: s.delete_if_backup_fails,
             };
             self.waiting.push_back((k, req));
             added += 1;
@@ -98,7 +89,7 @@ impl SubmitQueue {
     }
 
     /// The next request to post, marked in flight; `None` when all slots are busy or nothing waits.
-    pub fn next_ready(&mut self) -> Option<(KeyRef, JobRequest)> {
+    pub(crate) fn next_ready(&mut self) -> Option<(KeyRef, JobRequest)> {
         if self.in_flight.len() >= MAX_IN_FLIGHT {
             return None;
         }
@@ -108,7 +99,7 @@ impl SubmitQueue {
     }
 
     /// Records the outcome for the key with this CCKM id. Returns false if it was not in flight.
-    pub fn finish(&mut self, id: &str, outcome: SubmitOutcome) -> bool {
+    pub(crate) fn finish(&mut self, id: &str, outcome: SubmitOutcome) -> bool {
         match self.in_flight.iter().position(|k| k.id == id) {
             Some(i) => {
                 let k = self.in_flight.remove(i);
@@ -119,18 +110,9 @@ impl SubmitQueue {
         }
     }
 
-    /// Drops the requests not yet sent; returns how many. They may be queued again.
-    pub fn cancel_waiting(&mut self) -> usize {
-        let n = self.waiting.len();
-        for (k, _) in self.waiting.drain(..) {
-            self.seen.remove(&k.id);
-        }
-        n
-    }
-
     /// The manager refused the operation in `scope`: its keys still waiting are not posted.
     /// Returns them, each recorded as [`SubmitOutcome::Withheld`].
-    pub fn withhold(&mut self, scope: &Scope) -> Vec<KeyRef> {
+    pub(crate) fn withhold(&mut self, scope: &Scope) -> Vec<KeyRef> {
         let (out, keep): (VecDeque<_>, VecDeque<_>) = self
             .waiting
             .drain(..)
@@ -141,26 +123,30 @@ impl SubmitQueue {
             .extend(keys.iter().map(|k| (k.clone(), SubmitOutcome::Withheld)));
         keys
     }
+}
 
+/// What the tests observe of a queue (the page only posts through it).
+#[cfg(test)]
+impl SubmitQueue {
     /// Outcomes in the order they arrived.
-    pub fn outcomes(&self) -> &[(KeyRef, SubmitOutcome)] {
+    fn outcomes(&self) -> &[(KeyRef, SubmitOutcome)] {
         &self.outcomes
     }
 
-    pub fn is_idle(&self) -> bool {
+    fn is_idle(&self) -> bool {
         self.waiting.is_empty() && self.in_flight.is_empty()
     }
 
-    pub fn in_flight(&self) -> usize {
+    fn in_flight(&self) -> usize {
         self.in_flight.len()
     }
 
-    pub fn waiting(&self) -> usize {
+    fn waiting(&self) -> usize {
         self.waiting.len()
     }
 
     /// (created, refused, unknown).
-    pub fn counts(&self) -> (usize, usize, usize) {
+    fn counts(&self) -> (usize, usize, usize) {
         self.outcomes
             .iter()
             .fold((0, 0, 0), |(c, r, u), (_, o)| match o {
@@ -200,8 +186,11 @@ mod tests {
 
     #[test]
     fn cap_of_four() {
-        let mut q = SubmitQueue::new();
-        assert_eq!(q.enqueue(keys(10), Operation::Delete, true), 10);
+        let mut q = SubmitQueue::default();
+        assert_eq!(
+            q.enqueue(keys(10), Submission::new(Operation::Delete, true)),
+            10
+        );
         let mut sent = Vec::new();
         while let Some((key, req)) = q.next_ready() {
             assert_eq!(req.id, key.id);
@@ -219,22 +208,28 @@ mod tests {
 
     #[test]
     fn double_click_never_posts_twice() {
-        let mut q = SubmitQueue::new();
-        assert_eq!(q.enqueue(vec![k("a")], Operation::Delete, false), 1);
+        let mut q = SubmitQueue::default();
         assert_eq!(
-            q.enqueue(vec![k("a")], Operation::Delete, false),
+            q.enqueue(vec![k("a")], Submission::new(Operation::Delete, false)),
+            1
+        );
+        assert_eq!(
+            q.enqueue(vec![k("a")], Submission::new(Operation::Delete, false)),
             0,
             "queued"
         );
         let (a, _) = q.next_ready().unwrap();
         assert_eq!(
-            q.enqueue(vec![k("a")], Operation::Restore, false),
+            q.enqueue(vec![k("a")], Submission::new(Operation::Restore, false)),
             0,
             "in flight"
         );
         q.finish(&a.id, created("a"));
         assert_eq!(
-            q.enqueue(vec![k("a"), k("a"), k("b")], Operation::Delete, false),
+            q.enqueue(
+                vec![k("a"), k("a"), k("b")],
+                Submission::new(Operation::Delete, false)
+            ),
             1,
             "submitted"
         );
@@ -245,9 +240,9 @@ mod tests {
 
     #[test]
     fn outcomes_in_order_and_idle() {
-        let mut q = SubmitQueue::new();
+        let mut q = SubmitQueue::default();
         assert!(q.is_idle());
-        q.enqueue(keys(3), Operation::Restore, false);
+        q.enqueue(keys(3), Submission::new(Operation::Restore, false));
         assert!(!q.is_idle());
         let a = q.next_ready().unwrap().0;
         let b = q.next_ready().unwrap().0;
@@ -273,15 +268,18 @@ mod tests {
 
     #[test]
     fn unknown_is_not_retried() {
-        let mut q = SubmitQueue::new();
-        q.enqueue(vec![k("a")], Operation::Delete, false);
+        let mut q = SubmitQueue::default();
+        q.enqueue(vec![k("a")], Submission::new(Operation::Delete, false));
         q.next_ready();
         q.finish(
             "a",
             SubmitOutcome::from_error(ApiError::from_response(503, "", "", None)),
         );
         assert!(q.next_ready().is_none());
-        assert_eq!(q.enqueue(vec![k("a")], Operation::Delete, false), 0);
+        assert_eq!(
+            q.enqueue(vec![k("a")], Submission::new(Operation::Delete, false)),
+            0
+        );
     }
 
     #[test]
@@ -318,22 +316,12 @@ mod tests {
     }
 
     #[test]
-    fn cancel_waiting() {
-        let mut q = SubmitQueue::new();
-        q.enqueue(keys(6), Operation::Delete, false);
-        q.next_ready();
-        assert_eq!(q.cancel_waiting(), 5);
-        assert_eq!(q.in_flight(), 1);
-        assert_eq!(q.enqueue(keys(6), Operation::Delete, false), 5);
-    }
-
-    #[test]
     fn a_refusal_withholds_the_waiting_keys_of_that_group_only() {
         let in_group = |id: &str, g: &str| KeyRef {
             group: Some(g.into()),
             ..k(id)
         };
-        let mut q = SubmitQueue::new();
+        let mut q = SubmitQueue::default();
         let ks = vec![
             in_group("a", "hr"),
             in_group("b", "hr"),
@@ -342,7 +330,7 @@ mod tests {
             in_group("e", "hr"),
             in_group("f", "pay"),
         ];
-        q.enqueue(ks, Operation::Delete, false);
+        q.enqueue(ks, Submission::new(Operation::Delete, false));
         let first: Vec<_> = std::iter::from_fn(|| q.next_ready())
             .map(|(k, _)| k.id)
             .collect();

@@ -16,11 +16,12 @@ pub struct ViewParams {
 }
 
 /// The query parameters, in the order they are written.
-pub const VIEW_KEYS: [&str; 8] = ["q", "group", "state", "sort", "desc", "page", "size", "job"];
+pub(crate) const VIEW_KEYS: [&str; 8] =
+    ["q", "group", "state", "sort", "desc", "page", "size", "job"];
 
 impl ViewParams {
     /// Reads the parameters through `get` (a parsed query string).
-    pub fn from_pairs(get: impl Fn(&str) -> Option<String>) -> ViewParams {
+    pub(crate) fn from_pairs(get: impl Fn(&str) -> Option<String>) -> ViewParams {
         ViewParams {
             q: get("q"),
             group: get("group"),
@@ -34,7 +35,7 @@ impl ViewParams {
     }
 
     /// The parameters that are set, in [`VIEW_KEYS`] order.
-    pub fn pairs(&self) -> Vec<(&'static str, &str)> {
+    pub(crate) fn pairs(&self) -> Vec<(&'static str, &str)> {
         let fields = [
             &self.q,
             &self.group,
@@ -56,7 +57,7 @@ impl ViewParams {
 impl ViewParams {
     /// The key query this view shows; anything unreadable falls back to the default, and a
     /// page size the page does not offer falls back to `remembered_size` or the default.
-    pub fn key_query(&self, remembered_size: Option<u64>) -> KeyQuery {
+    pub(crate) fn key_query(&self, remembered_size: Option<u64>) -> KeyQuery {
         let mut q = KeyQuery::default();
         if let Some(s) = &self.q {
             q.search = s.chars().take(200).collect();
@@ -84,7 +85,7 @@ impl ViewParams {
     }
 
     /// The URL form of a key query plus an opened job; default values are left out.
-    pub fn from_query(q: &KeyQuery, job: Option<&str>) -> ViewParams {
+    pub(crate) fn from_query(q: &KeyQuery, job: Option<&str>) -> ViewParams {
         ViewParams {
             q: (!q.search.is_empty()).then(|| q.search.clone()),
             group: q.group.clone(),
@@ -106,7 +107,7 @@ fn parse_or_default<T: std::str::FromStr + Default>(v: &Option<String>) -> T {
 
 /// Whether going from `current` to `next` replaces the history entry rather than adding one:
 /// typing a search does (Back should not replay every keystroke); every other change adds one.
-pub fn replaces_entry(current: &KeyQuery, next: &KeyQuery) -> bool {
+pub(crate) fn replaces_entry(current: &KeyQuery, next: &KeyQuery) -> bool {
     next.search != current.search && !current.search.is_empty() && !next.search.is_empty()
 }
 

@@ -10,7 +10,7 @@ const FOCUSABLE: &str = "button:not([disabled]), input:not([disabled]), select:n
 
 /// `on_escape`: what Escape does now (`None` while the dialog must stay open).
 #[hook]
-pub fn use_dialog_focus(root: NodeRef, on_escape: Option<Callback<()>>) {
+pub(crate) fn use_dialog_focus(root: NodeRef, on_escape: Option<Callback<()>>) {
     let escape = use_mut_ref(|| None::<Callback<()>>);
     *escape.borrow_mut() = on_escape;
     use_effect_with((), move |_| {

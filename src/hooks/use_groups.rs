@@ -21,7 +21,7 @@ pub struct Groups {
 const MAX_GROUPS: u64 = 1000;
 
 #[hook]
-pub fn use_groups(api: &Api, active: bool) -> Groups {
+pub(crate) fn use_groups(api: &Api, active: bool) -> Groups {
     let groups = use_state(Groups::default);
     {
         let (api, groups) = (api.clone(), groups.clone());

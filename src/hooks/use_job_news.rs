@@ -22,7 +22,7 @@ pub struct JobNewsHandle {
 }
 
 #[hook]
-pub fn use_job_news(ledger: &UseReducerHandle<LedgerState>) -> JobNewsHandle {
+pub(crate) fn use_job_news(ledger: &UseReducerHandle<LedgerState>) -> JobNewsHandle {
     let live = use_state(String::new);
     let unseen = use_reducer_eq(Unseen::default);
     let previous = use_mut_ref(|| None::<Ledger>);

@@ -20,7 +20,7 @@ pub struct KeyViewHandle {
 }
 
 #[hook]
-pub fn use_key_view() -> KeyViewHandle {
+pub(crate) fn use_key_view() -> KeyViewHandle {
     let (params, set_view) = use_view();
     let remembered_size = storage::local_get(PAGE_SIZE_KEY).and_then(|s| s.parse().ok());
     let query = params.key_query(remembered_size);

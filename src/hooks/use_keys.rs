@@ -11,7 +11,7 @@ use crate::api::error::ApiError;
 use crate::api::types::SapKey;
 
 /// How long a new page may take before the table says it is loading.
-pub const LOADING_DELAY_MS: u32 = 150;
+pub(crate) const LOADING_DELAY_MS: u32 = 150;
 
 /// A page of keys as the table shows it.
 #[derive(Clone, PartialEq, Debug)]
@@ -37,7 +37,7 @@ pub enum FetchState<T> {
 }
 
 impl<T: Clone> FetchState<T> {
-    pub fn data(&self) -> Option<&T> {
+    pub(crate) fn data(&self) -> Option<&T> {
         match self {
             FetchState::Loading { previous } | FetchState::Failed { previous, .. } => {
                 previous.as_ref()
@@ -55,7 +55,7 @@ pub struct Keys {
 }
 
 #[hook]
-pub fn use_keys(api: &Api, query: String) -> Keys {
+pub(crate) fn use_keys(api: &Api, query: String) -> Keys {
     let state = use_state(|| FetchState::<KeyPage>::Loading { previous: None });
     let reload = use_state(|| 0u64);
     let seq = use_mut_ref(|| 0u64);

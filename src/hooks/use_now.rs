@@ -4,7 +4,7 @@ use yew::prelude::*;
 use crate::api::client::now_ms;
 
 #[hook]
-pub fn use_now(period_ms: u32) -> f64 {
+pub(crate) fn use_now(period_ms: u32) -> f64 {
     let now = use_state(now_ms);
     {
         let now = now.clone();

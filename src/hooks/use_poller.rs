@@ -222,7 +222,7 @@ fn verify(ctx: &Shared, job_id: String) {
 
 /// Returns when the connection was lost, as the time of the next retry (ms since the epoch).
 #[hook]
-pub fn use_poller(
+pub(crate) fn use_poller(
     api: &Api,
     ledger: &UseReducerHandle<LedgerState>,
     active: bool,

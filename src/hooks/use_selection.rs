@@ -18,7 +18,7 @@ pub struct SelectionHandle {
 }
 
 #[hook]
-pub fn use_selection() -> SelectionHandle {
+pub(crate) fn use_selection() -> SelectionHandle {
     let selection = use_reducer(Selection::default);
     let d = selection.dispatcher();
     let toggle = {

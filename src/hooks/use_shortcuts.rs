@@ -19,7 +19,7 @@ pub struct ShortcutsHandle {
 }
 
 #[hook]
-pub fn use_shortcuts() -> ShortcutsHandle {
+pub(crate) fn use_shortcuts() -> ShortcutsHandle {
     let on = use_state(|| enabled(storage::local_get(SHORTCUTS_KEY).as_deref()));
     let help_open = use_state(|| false);
     {

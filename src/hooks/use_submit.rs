@@ -30,7 +30,7 @@ pub struct SubmitHandle {
 
 /// `selected`: the keys a review covers. `on_done`: called when a dialog that posted is closed.
 #[hook]
-pub fn use_submit(
+pub(crate) fn use_submit(
     api: &Api,
     ledger: &UseReducerHandle<LedgerState>,
     user: &str,
@@ -69,10 +69,9 @@ pub fn use_submit(
             // One queue per confirmation: it de-duplicates this submission's keys (a double click,
             // a held Enter); a key deleted earlier may be restored later.
             let mut q = SubmitQueue::default();
-            let s = review.submission;
-            q.enqueue(review.keys, s.operation, s.delete_if_backup_fails);
+            q.enqueue(review.keys, review.submission);
             *ctx.queue.borrow_mut() = q;
-            pump(Rc::new(ctx.clone()), s);
+            pump(Rc::new(ctx.clone()), review.submission);
         })
     };
     let close = {

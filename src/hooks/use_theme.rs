@@ -22,7 +22,7 @@ impl Theme {
             _ => Theme::System,
         }
     }
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Theme::System => "system",
             Theme::Light => "light",
@@ -30,7 +30,7 @@ impl Theme {
         }
     }
     /// System → the look the system does not have → the one it has → System.
-    pub fn next(self, system_dark: bool) -> Theme {
+    pub(crate) fn next(self, system_dark: bool) -> Theme {
         let (other, same) = if system_dark {
             (Theme::Light, Theme::Dark)
         } else {
@@ -45,7 +45,7 @@ impl Theme {
         }
     }
     /// What the toggle does when pressed now: it names the theme it switches to.
-    pub fn switch_label(self, system_dark: bool) -> &'static str {
+    pub(crate) fn switch_label(self, system_dark: bool) -> &'static str {
         match self.next(system_dark) {
             Theme::System => "Switch to the system's theme",
             Theme::Light => "Switch to light theme",
@@ -53,7 +53,7 @@ impl Theme {
         }
     }
     /// The theme in force, for the toggle's tooltip.
-    pub fn current_label(self) -> &'static str {
+    pub(crate) fn current_label(self) -> &'static str {
         match self {
             Theme::System => "Theme now: the system's (light or dark). Remembered in this browser.",
             Theme::Light => "Theme now: light. Remembered in this browser.",
@@ -71,10 +71,10 @@ pub struct ThemeHandle {
 }
 
 impl ThemeHandle {
-    pub fn switch_label(&self) -> &'static str {
+    pub(crate) fn switch_label(&self) -> &'static str {
         self.theme.switch_label(self.system_dark)
     }
-    pub fn current_label(&self) -> &'static str {
+    pub(crate) fn current_label(&self) -> &'static str {
         self.theme.current_label()
     }
 }
@@ -86,7 +86,7 @@ fn dark_query() -> Option<web_sys::MediaQueryList> {
 }
 
 #[hook]
-pub fn use_theme() -> ThemeHandle {
+pub(crate) fn use_theme() -> ThemeHandle {
     let theme = use_state(|| Theme::parse(&storage::local_get(KEY).unwrap_or_default()));
     let system_dark = use_state(|| dark_query().is_some_and(|q| q.matches()));
     {

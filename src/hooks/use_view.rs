@@ -55,7 +55,7 @@ fn write(v: &ViewParams, replace: bool) {
 
 /// The view in the URL, and a callback that sets it: `(view, replace the history entry)`.
 #[hook]
-pub fn use_view() -> (ViewParams, Callback<(ViewParams, bool)>) {
+pub(crate) fn use_view() -> (ViewParams, Callback<(ViewParams, bool)>) {
     let view = use_state(current);
     {
         let view = view.clone();
