@@ -10,9 +10,9 @@ use yew::prelude::*;
 use crate::api::types::{KeyState, SapGroup, SapKey};
 use crate::browser::dom::local_rfc3339;
 use crate::components::error_detail::ErrorDetail;
+use crate::domain::key_fetch::{FetchState, KeyPage};
 use crate::domain::key_query::{KeyQuery, SortField, SortOrder, StateFilter, PAGE_SIZES};
 use crate::domain::manager_error::ManagerError;
-use crate::hooks::use_keys::{FetchState, KeyPage};
 
 /// How long typing must pause before the search is sent.
 pub const SEARCH_DEBOUNCE_MS: u32 = 250;
