@@ -6,6 +6,7 @@ pub mod job_state;
 pub mod key_fetch;
 pub mod key_query;
 pub mod ledger;
+pub mod login_form;
 pub mod manager_error;
 pub mod order;
 pub mod permissions;
