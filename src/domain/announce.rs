@@ -58,13 +58,13 @@ pub(crate) fn live_text(changes: &[(JobPhase, String)]) -> String {
 
 /// Jobs that ended while the tab was hidden, counted in its title until it is shown again.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Unseen {
+pub(crate) struct Unseen {
     pub succeeded: usize,
     /// Failed, unknown to the manager, or no longer watched.
     pub failed: usize,
 }
 
-pub enum UnseenAction {
+pub(crate) enum UnseenAction {
     /// Jobs reached these phases while the tab was hidden.
     Ended(Vec<JobPhase>),
     /// The tab is shown: everything has been seen.

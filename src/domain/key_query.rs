@@ -135,7 +135,7 @@ impl FromStr for SortField {
 
 /// How the list is sorted by one column, as `aria-sort` says it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SortOrder {
+pub(crate) enum SortOrder {
     /// Not sorted by this column.
     None,
     Ascending,

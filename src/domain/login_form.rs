@@ -5,12 +5,12 @@ use crate::domain::manager_error::ManagerError;
 
 /// Whether a login is under way, and the error shown under the form.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct LoginForm {
+pub(crate) struct LoginForm {
     pub busy: bool,
     pub error: Option<ManagerError>,
 }
 
-pub enum LoginAction {
+pub(crate) enum LoginAction {
     /// Submitted without a username or a password: nothing is sent.
     Incomplete,
     Sent,

@@ -81,7 +81,7 @@ impl KeyOutcome {
 
 /// Keys about to be posted with one submission; `outcomes` once confirmed.
 #[derive(Clone, PartialEq, Debug)]
-pub struct Review {
+pub(crate) struct Review {
     pub submission: Submission,
     pub keys: Vec<KeyRef>,
     pub skipped: Vec<(KeyRef, SkipReason)>,
@@ -110,11 +110,11 @@ impl Review {
 
 /// The dialog: closed, or showing a review.
 #[derive(Clone, PartialEq, Debug, Default)]
-pub struct ReviewDialog {
+pub(crate) struct ReviewDialog {
     pub open: Option<Review>,
 }
 
-pub enum ReviewAction {
+pub(crate) enum ReviewAction {
     Open(Review),
     Close,
     /// Every key now waits for its post; a second confirmation changes nothing.

@@ -6,12 +6,12 @@ use crate::api::types::SapKey;
 
 /// The selection.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct Selection {
+pub(crate) struct Selection {
     pub keys: Rc<Vec<SapKey>>,
 }
 
 #[allow(clippy::large_enum_variant)] // one at a time, dispatched and dropped
-pub enum SelectionAction {
+pub(crate) enum SelectionAction {
     /// Selects a key, or unselects it when it is selected.
     Toggle(SapKey),
     /// Selects (true) or unselects (false) every key of a page.

@@ -3,7 +3,7 @@
 
 /// What a key press does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Shortcut {
+pub(crate) enum Shortcut {
     /// Focus the key search.
     Search,
     /// Open the keyboard help.
@@ -12,7 +12,7 @@ pub enum Shortcut {
 
 /// Where the key was pressed, as far as the shortcuts care.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Context {
+pub(crate) struct Context {
     /// Ctrl, Meta or Alt was held.
     pub modifier: bool,
     /// The focus is in an input, a text area or a select.

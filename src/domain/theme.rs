@@ -2,7 +2,7 @@
 //! sees: from the system's choice it goes to the other look.
 
 #[derive(Clone, Copy, PartialEq, Debug)]
-pub enum Theme {
+pub(crate) enum Theme {
     System,
     Light,
     Dark,

@@ -12,7 +12,7 @@ use crate::domain::manager_error::ManagerError;
 
 /// The groups read so far, or why they could not be.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct Groups {
+pub(crate) struct Groups {
     pub list: Rc<Vec<SapGroup>>,
     pub error: Option<ManagerError>,
 }

@@ -13,7 +13,7 @@ use crate::hooks::use_ledger::LedgerState;
 const TITLE: &str = "SAP key jobs · CipherTrust Manager";
 
 /// The live region's text, and whether the page may still ask to notify.
-pub struct JobNewsHandle {
+pub(crate) struct JobNewsHandle {
     pub live: String,
     /// The browser has not been asked yet (neither granted nor denied).
     pub can_ask: bool,

@@ -10,7 +10,7 @@ use crate::hooks::use_view::use_view;
 const PAGE_SIZE_KEY: &str = "cckm-sap-page-size";
 
 /// The view and the ways to change it; each change is a history entry (Back undoes it).
-pub struct KeyViewHandle {
+pub(crate) struct KeyViewHandle {
     pub query: KeyQuery,
     /// The job whose detail panel is open.
     pub job: Option<String>,

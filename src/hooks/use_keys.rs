@@ -15,7 +15,7 @@ pub use crate::domain::key_fetch::{FetchState, KeyPage};
 pub(crate) const LOADING_DELAY_MS: u32 = 150;
 
 /// The page of keys for the query, and a way to read it again.
-pub struct Keys {
+pub(crate) struct Keys {
     pub fetch: FetchState<KeyPage>,
     /// Reads the same page again (after a failure, or when its keys changed).
     pub reload: Callback<()>,

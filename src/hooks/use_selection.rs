@@ -8,7 +8,7 @@ use yew::prelude::*;
 use crate::api::types::SapKey;
 use crate::domain::selection::{Selection, SelectionAction};
 
-pub struct SelectionHandle {
+pub(crate) struct SelectionHandle {
     /// In the order they were selected.
     pub keys: Rc<Vec<SapKey>>,
     pub ids: Rc<HashSet<String>>,

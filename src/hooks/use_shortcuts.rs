@@ -10,7 +10,7 @@ use crate::domain::shortcuts::{enabled, stored, Context, Shortcut};
 const SHORTCUTS_KEY: &str = "cckm-sap-shortcuts";
 
 /// The shortcuts' setting and the help dialog.
-pub struct ShortcutsHandle {
+pub(crate) struct ShortcutsHandle {
     pub enabled: bool,
     /// Turns the shortcuts on or off, and remembers it.
     pub toggle: Callback<()>,

@@ -17,7 +17,7 @@ use crate::domain::submit::{Submission, SubmitOutcome, SubmitQueue};
 use crate::hooks::use_ledger::{LedgerAction, LedgerState};
 
 /// The dialog's state and what the page can do with it.
-pub struct SubmitHandle {
+pub(crate) struct SubmitHandle {
     /// The review on screen, if any.
     pub review: Option<Review>,
     /// What the manager refused this session (the form marks those keys).

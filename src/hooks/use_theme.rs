@@ -10,7 +10,7 @@ const KEY: &str = "cckm-sap-theme";
 
 /// The theme in force, whether the system's look is dark, and the toggle.
 #[derive(Clone, PartialEq)]
-pub struct ThemeHandle {
+pub(crate) struct ThemeHandle {
     pub theme: Theme,
     pub system_dark: bool,
     pub cycle: Callback<()>,
