@@ -1,5 +1,6 @@
 //! CCKM SAP key jobs: the admin page (Yew) and the browser-free logic it stands on.
 pub mod api;
+pub mod browser;
 pub mod components;
 pub mod domain;
 pub mod hooks;
@@ -11,5 +12,5 @@ pub fn start() {
     yew::Renderer::<components::app::App>::new().render();
     // Building the first `Intl.DateTimeFormat` loads locale data (~30 ms): do it while the user
     // reads the login form, not while the first key page renders.
-    hooks::dom::after_paint(Box::new(hooks::dom::warm_up));
+    browser::dom::after_paint(Box::new(browser::dom::warm_up));
 }

@@ -7,13 +7,13 @@
 //! data changed · `cckm:ledger-merged` the reducer made the new ledger ·
 //! `cckm:jobs-rendered` the job list rendered that change.
 
-pub fn mark(name: &str) {
+pub(crate) fn mark(name: &str) {
     if let Some(p) = web_sys::window().and_then(|w| w.performance()) {
         let _ = p.mark(name);
     }
 }
 
 /// Marks once the next frame has been painted (a rendered DOM is not yet a painted one).
-pub fn mark_after_paint(name: &'static str) {
-    crate::hooks::dom::after_paint(Box::new(move || mark(name)));
+pub(crate) fn mark_after_paint(name: &'static str) {
+    crate::browser::dom::after_paint(Box::new(move || mark(name)));
 }

@@ -3,28 +3,12 @@
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-use crate::api::error::ApiError;
 use crate::api::types::Operation;
 use crate::components::error_detail::ErrorDetail;
-use crate::domain::confirm::{required, Confirmation};
+use crate::domain::confirm::{required_for, Confirmation};
 use crate::domain::manager_error::ManagerError;
 use crate::domain::plan::{KeyRef, SkipReason};
-use crate::hooks::state::use_state;
-
-/// One key's result, as the dialog shows it.
-#[derive(Clone, PartialEq, Debug)]
-pub enum KeyOutcome {
-    Waiting,
-    Posting,
-    Created {
-        state: String,
-    },
-    Refused(ManagerError),
-    /// The manager refused this operation in the key's group (403): said plainly, not as a failure.
-    NotPermitted(String, Option<ApiError>),
-    /// The request failed in a way that leaves it unknown whether the job exists.
-    Unknown(ManagerError),
-}
+use crate::domain::review::KeyOutcome;
 
 #[derive(Properties, PartialEq)]
 pub struct ConfirmProps {
@@ -41,8 +25,7 @@ pub struct ConfirmProps {
 #[function_component(ConfirmDialog)]
 pub fn confirm_dialog(p: &ConfirmProps) -> Html {
     let typed = use_state(String::new);
-    let names: Vec<&str> = p.keys.iter().map(|k| k.name.as_str()).collect();
-    let need = required(p.operation, &names);
+    let need = required_for(p.operation, &p.keys);
     let satisfied = need.is_satisfied(&typed);
     let submitted = p.outcomes.is_some();
     let input_ref = use_node_ref();
@@ -67,10 +50,10 @@ pub fn confirm_dialog(p: &ConfirmProps) -> Html {
             }
         })
     };
-    let finished = p.outcomes.as_ref().is_some_and(|o| {
-        o.iter()
-            .all(|o| !matches!(o, KeyOutcome::Waiting | KeyOutcome::Posting))
-    });
+    let finished = p
+        .outcomes
+        .as_ref()
+        .is_some_and(|o| !o.iter().any(KeyOutcome::is_pending));
     let title = match (p.operation, p.keys.len()) {
         (Operation::Delete, 1) => "Delete 1 key from SAP?".to_string(),
         (Operation::Delete, n) => format!("Delete {n} keys from SAP?"),

@@ -3,9 +3,8 @@
 //! manager's administrator. Inline (spans), so it fits in a paragraph, a cell or a banner.
 use yew::prelude::*;
 
+use crate::browser::dom::copy_to_clipboard;
 use crate::domain::manager_error::ManagerError;
-use crate::hooks::dom::copy_to_clipboard;
-use crate::hooks::state::use_state;
 
 #[derive(Properties, PartialEq)]
 pub struct ErrorDetailProps {

@@ -5,13 +5,12 @@ use yew::prelude::*;
 
 use crate::api::client::Api;
 use crate::api::types::SapKey;
+use crate::browser::dom::{copy_to_clipboard, local_rfc3339, local_time};
 use crate::components::error_detail::ErrorDetail;
 use crate::domain::export::curl_commands;
 use crate::domain::manager_error::ManagerError;
-use crate::hooks::dom::{copy_to_clipboard, local_rfc3339, local_time};
 use crate::hooks::use_dialog::use_dialog_focus;
 use crate::hooks::use_ledger::EntryRef;
-use crate::hooks::{fx::use_fx, state::use_state};
 
 #[derive(Properties, PartialEq)]
 pub struct JobDetailProps {
@@ -30,7 +29,7 @@ pub fn job_detail(p: &JobDetailProps) -> Html {
     use_dialog_focus(root.clone(), Some(p.on_close.clone()));
     {
         let (api, key, id) = (p.api.clone(), key.clone(), e.id.clone());
-        use_fx(id, move |id| {
+        use_effect_with(id, move |id| {
             let id = id.clone();
             spawn_local(async move {
                 key.set(Some(api.key(&id).await.map_err(|e| ManagerError::from(&e))));

@@ -8,7 +8,7 @@ use crate::api::types::{Operation, SapKey};
 use crate::domain::ledger::Ledger;
 use crate::domain::permissions::{summary, Refusals};
 use crate::domain::plan::plan;
-use crate::hooks::state::use_state;
+use crate::domain::submit::Submission;
 
 #[derive(Properties, PartialEq)]
 pub struct JobFormProps {
@@ -16,7 +16,8 @@ pub struct JobFormProps {
     pub ledger: Ledger,
     /// What the manager refused this session; those keys are marked before anyone clicks.
     pub refusals: Refusals,
-    pub on_review: Callback<(Operation, bool)>,
+    /// The user asks to review posting the eligible keys.
+    pub on_review: Callback<Submission>,
     pub on_clear: Callback<()>,
 }
 
@@ -66,9 +67,7 @@ pub fn job_form(p: &JobFormProps) -> Html {
     };
     let on_review = {
         let (cb, flag) = (p.on_review.clone(), *flag);
-        Callback::from(move |_: MouseEvent| {
-            cb.emit((current, current == Operation::Delete && flag))
-        })
+        Callback::from(move |_: MouseEvent| cb.emit(Submission::new(current, flag)))
     };
 
     html! {

@@ -6,7 +6,6 @@ use crate::domain::job_state::JobPhase;
 use crate::domain::ledger::{LedgerEntry, Verification};
 use crate::domain::time_fmt::ago;
 use crate::hooks::use_ledger::EntryRef;
-use crate::hooks::{fx::use_fx, state::use_state};
 
 /// Rows rendered at first and added per "Show more": the newest jobs; all of them are polled.
 pub const JOBS_SHOWN: usize = 50;
@@ -22,7 +21,7 @@ pub struct JobListProps {
 
 #[function_component(JobList)]
 pub fn job_list(p: &JobListProps) -> Html {
-    use_fx(p.entries.clone(), |_| {
+    use_effect_with(p.entries.clone(), |_| {
         crate::perf::mark("cckm:jobs-rendered");
         crate::perf::mark_after_paint("cckm:jobs-painted");
     });
@@ -85,15 +84,11 @@ fn job_row(p: &JobRowProps) -> Html {
         (JobPhase::Failed, _) => ("badge failed", "failed", "✗"),
         (JobPhase::UnknownToManager, _) => ("badge unknown", "unknown to manager", "?"),
     };
-    let op = match e.operation {
-        Operation::Delete => "delete",
-        Operation::Restore => "restore",
-    };
     html! {
         <li class={classes!("job", phase_class(e.phase))} data-job-id={e.job_id.clone()}>
             <div class="job-main">
                 <span class={badge_class}><span aria-hidden="true">{icon}</span>{" "}{badge}</span>
-                <span class="job-op">{op}</span>
+                <span class="job-op">{e.operation.as_str()}</span>
                 <button type="button" class="job-key link-like" title={format!("Details of this job for {}", e.key_name)}
                     onclick={ let (cb, id) = (p.on_open.clone(), e.job_id.clone()); Callback::from(move |_| cb.emit(id.clone())) }>
                     <bdi>{ e.key_name.clone() }</bdi>
@@ -103,7 +98,7 @@ fn job_row(p: &JobRowProps) -> Html {
             <div class="job-meta">
                 if let Some(g) = &e.group { <span><bdi>{ g.clone() }</bdi></span> }
                 if e.delete_if_backup_fails { <span class="flag-on" title="delete_if_backup_fails was on">{"delete_if_backup_fails"}</span> }
-                <span title="Created">{ format!("started {}", crate::hooks::dom::local_time(e.created_ms)) }</span>
+                <span title="Created">{ format!("started {}", crate::browser::dom::local_time(e.created_ms)) }</span>
                 <span class="job-updated">{ format!("updated {}", p.updated) }</span>
             </div>
             if let Some(t) = &e.failure_text {

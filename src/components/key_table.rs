@@ -8,12 +8,11 @@ use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
 use crate::api::types::{KeyState, SapGroup, SapKey};
+use crate::browser::dom::local_rfc3339;
 use crate::components::error_detail::ErrorDetail;
-use crate::domain::key_query::{KeyQuery, SortField, StateFilter, PAGE_SIZES};
+use crate::domain::key_fetch::{FetchState, KeyPage};
+use crate::domain::key_query::{KeyQuery, SortField, SortOrder, StateFilter, PAGE_SIZES};
 use crate::domain::manager_error::ManagerError;
-use crate::hooks::dom::local_rfc3339;
-use crate::hooks::fx::use_fx;
-use crate::hooks::use_keys::{FetchState, KeyPage};
 
 /// How long typing must pause before the search is sent.
 pub const SEARCH_DEBOUNCE_MS: u32 = 250;
@@ -48,14 +47,7 @@ pub fn key_table(props: &KeyTableProps) -> Html {
         let (q, cb) = (q.clone(), props.on_query.clone());
         Callback::from(move |e: Event| {
             let v = e.target_unchecked_into::<HtmlSelectElement>().value();
-            let f = match v.as_str() {
-                "enabled" => StateFilter::Enabled,
-                "disabled" => StateFilter::Disabled,
-                "gone" => StateFilter::Gone,
-                "present" => StateFilter::Present,
-                _ => StateFilter::All,
-            };
-            cb.emit(q.with_state(f));
+            cb.emit(q.with_state(v.parse().unwrap_or_default()));
         })
     };
     let on_size = {
@@ -67,18 +59,11 @@ pub fn key_table(props: &KeyTableProps) -> Html {
             }
         })
     };
-    let state_value = match q.state {
-        StateFilter::All => "all",
-        StateFilter::Enabled => "enabled",
-        StateFilter::Disabled => "disabled",
-        StateFilter::Gone => "gone",
-        StateFilter::Present => "present",
-    };
 
     let keys: Rc<Vec<SapKey>> = page.map(|p| p.keys.clone()).unwrap_or_default();
     {
         let loaded = matches!(props.fetch, FetchState::Loaded(_));
-        use_fx((keys.clone(), loaded), |(_, loaded)| {
+        use_effect_with((keys.clone(), loaded), |(_, loaded)| {
             if *loaded {
                 crate::perf::mark("cckm:keys-rendered");
             }
@@ -91,25 +76,20 @@ pub fn key_table(props: &KeyTableProps) -> Html {
         Callback::from(move |_: Event| cb.emit((keys.clone(), !all_on_page)))
     };
 
-    let header = |field: SortField, label: &str, class: &'static str| {
-        let active = q.sort == field;
-        let aria = match (active, q.descending) {
-            (false, _) => "none",
-            (true, false) => "ascending",
-            (true, true) => "descending",
-        };
-        let arrow = match (active, q.descending) {
-            (false, _) => "↕",
-            (true, false) => "▲",
-            (true, true) => "▼",
+    let header = |field: SortField| {
+        let order = q.sort_order(field);
+        let arrow = match order {
+            SortOrder::None => "↕",
+            SortOrder::Ascending => "▲",
+            SortOrder::Descending => "▼",
         };
         let onclick = {
             let (q, cb) = (q.clone(), props.on_query.clone());
             Callback::from(move |_| cb.emit(q.toggle_sort(field)))
         };
         html! {
-            <th scope="col" class={class} aria-sort={aria}>
-                <button type="button" class="sort" {onclick}>{label.to_string()}<span class="arrow" aria-hidden="true">{arrow}</span></button>
+            <th scope="col" class={format!("col-{}", field.as_str())} aria-sort={order.aria()}>
+                <button type="button" class="sort" {onclick}>{field.label()}<span class="arrow" aria-hidden="true">{arrow}</span></button>
             </th>
         }
     };
@@ -142,11 +122,7 @@ pub fn key_table(props: &KeyTableProps) -> Html {
                             <span class="cards-only" aria-hidden="true">{"Select all"}</span>
                         </label>
                     </th>
-                    { header(SortField::Name, "Name", "col-name") }
-                    { header(SortField::Group, "Group", "col-group") }
-                    { header(SortField::Type, "Type", "col-type") }
-                    { header(SortField::State, "State", "col-state") }
-                    { header(SortField::Updated, "Updated", "col-updated") }
+                    { for SortField::ALL.map(header) }
                 </tr></thead>
                 <KeyRows keys={keys.clone()} selected={props.selected.clone()} running={props.running.clone()} on_toggle={props.on_toggle.clone()} />
             </table>
@@ -181,8 +157,8 @@ pub fn key_table(props: &KeyTableProps) -> Html {
                 <label class="field">
                     <span>{"State"}</span>
                     <select id="filter-state" onchange={on_state}>
-                        { for [("all", "All states"), ("present", "In SAP (enabled or disabled)"), ("enabled", "Enabled"), ("disabled", "Disabled"), ("gone", "Deleted from SAP")].iter().map(|(v, l)| html! {
-                            <option value={*v} selected={state_value == *v}>{*l}</option>
+                        { for StateFilter::ALL.map(|f| html! {
+                            <option value={f.as_str()} selected={q.state == f}>{f.label()}</option>
                         }) }
                     </select>
                 </label>
@@ -280,7 +256,7 @@ fn search_box(p: &SearchProps) -> Html {
     let input = use_node_ref();
     {
         let input = input.clone();
-        use_fx(p.value.clone(), move |v| {
+        use_effect_with(p.value.clone(), move |v| {
             if let Some(i) = input.cast::<HtmlInputElement>() {
                 if i.value() != *v {
                     i.set_value(v);

@@ -5,11 +5,11 @@ use yew::platform::spawn_local;
 use yew::prelude::*;
 
 use crate::api::client::{Api, Tokens};
+use crate::browser::storage;
 use crate::components::error_detail::ErrorDetail;
+use crate::domain::login_form::{LoginAction, LoginForm};
 use crate::domain::manager_error::ManagerError;
 use crate::domain::sign_in::{SignIn, LOCAL_ACCOUNT};
-use crate::hooks::storage;
-use crate::hooks::{fx::use_fx, state::use_state};
 
 const DOMAIN_KEY: &str = "cckm-sap-login-domain";
 const CONNECTION_KEY: &str = "cckm-sap-login-connection";
@@ -37,8 +37,7 @@ pub fn login(props: &LoginProps) -> Html {
     let domain_ref = use_node_ref();
     let connection_ref = use_node_ref();
     let home_ref = use_node_ref();
-    let busy = use_state(|| false);
-    let error = use_state(|| None::<ManagerError>);
+    let form = use_reducer(LoginForm::default);
     let remembered = use_memo((), |_| {
         SignIn::new(
             "",
@@ -53,12 +52,7 @@ pub fn login(props: &LoginProps) -> Html {
         .unwrap_or_else(|| (*remembered).clone());
 
     let onsubmit = {
-        let (api, cb, busy, error) = (
-            props.api.clone(),
-            props.on_logged_in.clone(),
-            busy.clone(),
-            error.clone(),
-        );
+        let (api, cb, form) = (props.api.clone(), props.on_logged_in.clone(), form.clone());
         let refs = (
             user_ref.clone(),
             pass_ref.clone(),
@@ -69,7 +63,7 @@ pub fn login(props: &LoginProps) -> Html {
         let fixed = props.expired.clone();
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            if *busy {
+            if form.busy {
                 return;
             }
             let (user_ref, pass_ref, domain_ref, connection_ref, home_ref) = &refs;
@@ -79,24 +73,17 @@ pub fn login(props: &LoginProps) -> Html {
             });
             let password = value(pass_ref);
             if who.user.is_empty() || password.is_empty() {
-                error.set(Some("Enter your username and password.".into()));
+                form.dispatch(LoginAction::Incomplete);
                 return;
             }
-            busy.set(true);
-            error.set(None);
+            form.dispatch(LoginAction::Sent);
             crate::perf::mark("cckm:login-submit");
-            let (api, cb, busy, error, pass_ref) = (
-                api.clone(),
-                cb.clone(),
-                busy.clone(),
-                error.clone(),
-                pass_ref.clone(),
-            );
+            let (api, cb, form, pass_ref) =
+                (api.clone(), cb.clone(), form.dispatcher(), pass_ref.clone());
             spawn_local(async move {
-                let result = api.login(&who, &password).await;
-                busy.set(false);
-                match result {
+                match api.login(&who, &password).await {
                     Ok(t) => {
+                        form.dispatch(LoginAction::LoggedIn);
                         if let Some(i) = pass_ref.cast::<HtmlInputElement>() {
                             i.set_value("");
                         }
@@ -105,15 +92,15 @@ pub fn login(props: &LoginProps) -> Html {
                         storage::local_set(HOME_KEY, &who.auth_domain);
                         cb.emit(t)
                     }
-                    Err(e) => {
-                        error.set(Some(ManagerError::from(&e).with_message(e.login_message())))
-                    }
+                    Err(e) => form.dispatch(LoginAction::Failed(
+                        ManagerError::from(&e).with_message(e.login_message()),
+                    )),
                 }
             });
         })
     };
 
-    use_fx((), |_| crate::perf::mark("cckm:login-ready"));
+    use_effect_with((), |_| crate::perf::mark("cckm:login-ready"));
     let expired = props.expired.is_some();
     // Open the disclosure when it holds something other than the defaults, so nothing is hidden.
     let non_default = !shown.is_root_domain()
@@ -149,11 +136,11 @@ pub fn login(props: &LoginProps) -> Html {
                     value={shown.connection.clone()} disabled={expired} aria-describedby="login-connection-hint" />
                 <p class="hint" id="login-connection-hint">{"local_account for users of the manager itself, or the name of the LDAP or OIDC connection your administrator set up."}</p>
             </details>
-            if let Some(msg) = &*error {
+            if let Some(msg) = &form.error {
                 <p class="form-error" role="alert" id="login-error">{"⚠ "}<ErrorDetail error={msg.clone()} /></p>
             }
-            <button id="login-submit" type="submit" class="primary" disabled={*busy}>
-                { if *busy { "Logging in…" } else { "Log in" } }
+            <button id="login-submit" type="submit" class="primary" disabled={form.busy}>
+                { if form.busy { "Logging in…" } else { "Log in" } }
             </button>
         </form>
     }

@@ -5,7 +5,7 @@ use super::ledger::Ledger;
 
 /// One sentence per job whose phase changed from `before` to `after`, e.g.
 /// "payroll-master: delete completed".
-pub fn phase_changes(before: &Ledger, after: &Ledger) -> Vec<(JobPhase, String)> {
+pub(crate) fn phase_changes(before: &Ledger, after: &Ledger) -> Vec<(JobPhase, String)> {
     // Positions, not phases: the ledger's own index has this type, so the wasm holds one map.
     let old: std::collections::HashMap<&str, usize> = before
         .entries
@@ -47,8 +47,65 @@ pub fn phase_changes(before: &Ledger, after: &Ledger) -> Vec<(JobPhase, String)>
         .collect()
 }
 
+/// The live region's text for some changes: their sentences, one after the other.
+pub(crate) fn live_text(changes: &[(JobPhase, String)]) -> String {
+    changes
+        .iter()
+        .map(|(_, m)| m.as_str())
+        .collect::<Vec<_>>()
+        .join(". ")
+}
+
+/// Jobs that ended while the tab was hidden, counted in its title until it is shown again.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Unseen {
+    pub succeeded: usize,
+    /// Failed, unknown to the manager, or no longer watched.
+    pub failed: usize,
+}
+
+pub(crate) enum UnseenAction {
+    /// Jobs reached these phases while the tab was hidden.
+    Ended(Vec<JobPhase>),
+    /// The tab is shown: everything has been seen.
+    Seen,
+}
+
+impl Unseen {
+    pub(crate) fn is_empty(&self) -> bool {
+        self.succeeded + self.failed == 0
+    }
+}
+
+impl yew::Reducible for Unseen {
+    type Action = UnseenAction;
+
+    fn reduce(self: std::rc::Rc<Self>, action: UnseenAction) -> std::rc::Rc<Self> {
+        let mut next = *self;
+        match action {
+            UnseenAction::Ended(phases) => {
+                for phase in phases {
+                    match phase {
+                        JobPhase::Succeeded => next.succeeded += 1,
+                        JobPhase::Failed
+                        | JobPhase::UnknownToManager
+                        | JobPhase::NoLongerWatched => next.failed += 1,
+                        JobPhase::Running => {}
+                    }
+                }
+            }
+            UnseenAction::Seen => next = Unseen::default(),
+        }
+        if next == *self {
+            self
+        } else {
+            std::rc::Rc::new(next)
+        }
+    }
+}
+
 /// The tab title while jobs ended unseen, e.g. "(2✓ 1✗) SAP key jobs".
-pub fn title(base: &str, succeeded_unseen: usize, failed_unseen: usize) -> String {
+pub(crate) fn title(base: &str, succeeded_unseen: usize, failed_unseen: usize) -> String {
     match (succeeded_unseen, failed_unseen) {
         (0, 0) => base.to_string(),
         (s, 0) => format!("({s}✓) {base}"),
@@ -151,6 +208,41 @@ mod tests {
                 JobPhase::NoLongerWatched,
                 "payroll-master: delete is no longer watched — check the manager".to_string()
             )]
+        );
+    }
+
+    #[test]
+    fn unseen_endings_are_counted_until_seen() {
+        use std::rc::Rc;
+        use yew::Reducible;
+        let u = Rc::new(Unseen::default());
+        assert!(u.is_empty());
+        let u = u.reduce(UnseenAction::Ended(vec![
+            JobPhase::Succeeded,
+            JobPhase::Failed,
+            JobPhase::UnknownToManager,
+            JobPhase::NoLongerWatched,
+            JobPhase::Running,
+        ]));
+        assert_eq!((u.succeeded, u.failed), (1, 3));
+        let u = u.reduce(UnseenAction::Ended(vec![JobPhase::Succeeded]));
+        assert_eq!((u.succeeded, u.failed), (2, 3));
+        let same = u
+            .clone()
+            .reduce(UnseenAction::Ended(vec![JobPhase::Running]));
+        assert!(Rc::ptr_eq(&u, &same), "nothing ended, nothing changes");
+        assert!(u.reduce(UnseenAction::Seen).is_empty());
+    }
+
+    #[test]
+    fn live_text_joins_the_sentences() {
+        assert_eq!(live_text(&[]), "");
+        assert_eq!(
+            live_text(&[
+                (JobPhase::Succeeded, "a: delete completed".into()),
+                (JobPhase::Failed, "b: restore failed".into())
+            ]),
+            "a: delete completed. b: restore failed"
         );
     }
 

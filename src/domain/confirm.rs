@@ -15,7 +15,7 @@ pub enum Confirmation {
 /// Deleting one key: type its exact name (or "DELETE 1 KEY" when the name cannot be typed:
 /// blank, or holding control or invisible format characters). Deleting n > 1 keys: type "DELETE n KEYS".
 /// Restoring: a plain confirmation.
-pub fn required(op: Operation, key_names: &[&str]) -> Confirmation {
+pub(crate) fn required(op: Operation, key_names: &[&str]) -> Confirmation {
     match (op, key_names) {
         (Operation::Restore, _) | (Operation::Delete, []) => Confirmation::PlainConfirm,
         (Operation::Delete, [name]) => {
@@ -40,14 +40,14 @@ fn untypeable(c: char) -> bool {
 }
 
 /// [`required`] for planned keys.
-pub fn required_for(op: Operation, keys: &[KeyRef]) -> Confirmation {
+pub(crate) fn required_for(op: Operation, keys: &[KeyRef]) -> Confirmation {
     let names: Vec<&str> = keys.iter().map(|k| k.name.as_str()).collect();
     required(op, &names)
 }
 
 impl Confirmation {
     /// Exact match; only one trailing newline ("\n" or "\r\n") is forgiven.
-    pub fn is_satisfied(&self, typed: &str) -> bool {
+    pub(crate) fn is_satisfied(&self, typed: &str) -> bool {
         match self {
             Confirmation::PlainConfirm => true,
             Confirmation::TypeToConfirm(want) => {
@@ -60,8 +60,9 @@ impl Confirmation {
         }
     }
 
-    /// The text to type, if any.
-    pub fn text(&self) -> Option<&str> {
+    /// The text to type, if any (the dialog shows it from the variant).
+    #[cfg(test)]
+    fn text(&self) -> Option<&str> {
         match self {
             Confirmation::TypeToConfirm(t) => Some(t),
             Confirmation::PlainConfirm => None,

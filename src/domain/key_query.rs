@@ -1,11 +1,12 @@
 //! The key list view as a query: search, group, state filter, sort and page, and the query
 //! string it becomes for `GET /api/v1/cckm/sap/keys`.
+use std::str::FromStr;
 
 /// The page sizes offered.
-pub const PAGE_SIZES: [u64; 4] = [10, 25, 50, 100];
-pub const DEFAULT_PAGE_SIZE: u64 = 50;
+pub(crate) const PAGE_SIZES: [u64; 4] = [10, 25, 50, 100];
+pub(crate) const DEFAULT_PAGE_SIZE: u64 = 50;
 /// A page size above this is clamped.
-pub const MAX_PAGE_SIZE: u64 = 1000;
+pub(crate) const MAX_PAGE_SIZE: u64 = 1000;
 
 /// Which keys to show by state.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -20,22 +21,48 @@ pub enum StateFilter {
 }
 
 impl StateFilter {
-    pub const ALL: [StateFilter; 5] = [
+    /// In the order the filter offers them.
+    pub(crate) const ALL: [StateFilter; 5] = [
         StateFilter::All,
+        StateFilter::Present,
         StateFilter::Enabled,
         StateFilter::Disabled,
         StateFilter::Gone,
-        StateFilter::Present,
     ];
 
-    pub fn label(self) -> &'static str {
+    /// The name in the URL and the filter's value.
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
-            StateFilter::All => "All keys",
+            StateFilter::All => "all",
+            StateFilter::Enabled => "enabled",
+            StateFilter::Disabled => "disabled",
+            StateFilter::Gone => "gone",
+            StateFilter::Present => "present",
+        }
+    }
+
+    pub(crate) fn label(self) -> &'static str {
+        match self {
+            StateFilter::All => "All states",
             StateFilter::Enabled => "Enabled",
             StateFilter::Disabled => "Disabled",
             StateFilter::Gone => "Deleted from SAP",
-            StateFilter::Present => "Not deleted",
+            StateFilter::Present => "In SAP (enabled or disabled)",
         }
+    }
+}
+
+/// A name that is not one of the type's [`as_str`](StateFilter::as_str) names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct UnknownName;
+
+impl FromStr for StateFilter {
+    type Err = UnknownName;
+    fn from_str(s: &str) -> Result<Self, UnknownName> {
+        StateFilter::ALL
+            .into_iter()
+            .find(|f| f.as_str() == s)
+            .ok_or(UnknownName)
     }
 }
 
@@ -51,7 +78,8 @@ pub enum SortField {
 }
 
 impl SortField {
-    pub const ALL: [SortField; 5] = [
+    /// In the order of the table's columns.
+    pub(crate) const ALL: [SortField; 5] = [
         SortField::Name,
         SortField::Group,
         SortField::Type,
@@ -59,7 +87,19 @@ impl SortField {
         SortField::Updated,
     ];
 
-    pub fn label(self) -> &'static str {
+    /// The name in the URL (and in the column's class).
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            SortField::Name => "name",
+            SortField::Group => "group",
+            SortField::Type => "type",
+            SortField::State => "state",
+            SortField::Updated => "updated",
+        }
+    }
+
+    /// The column's heading.
+    pub(crate) fn label(self) -> &'static str {
         match self {
             SortField::Name => "Name",
             SortField::Group => "Group",
@@ -79,6 +119,36 @@ impl SortField {
             SortField::Type => &[("type", false), ("name", false)],
             SortField::State => &[("gone", false), ("enabled", true), ("name", false)],
             SortField::Updated => &[("updatedAt", false), ("name", false)],
+        }
+    }
+}
+
+impl FromStr for SortField {
+    type Err = UnknownName;
+    fn from_str(s: &str) -> Result<Self, UnknownName> {
+        SortField::ALL
+            .into_iter()
+            .find(|f| f.as_str() == s)
+            .ok_or(UnknownName)
+    }
+}
+
+/// How the list is sorted by one column, as `aria-sort` says it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum SortOrder {
+    /// Not sorted by this column.
+    None,
+    Ascending,
+    Descending,
+}
+
+impl SortOrder {
+    /// The `aria-sort` value.
+    pub(crate) fn aria(self) -> &'static str {
+        match self {
+            SortOrder::None => "none",
+            SortOrder::Ascending => "ascending",
+            SortOrder::Descending => "descending",
         }
     }
 }
@@ -112,7 +182,7 @@ impl Default for KeyQuery {
 }
 
 /// Percent-encodes everything but RFC 3986 unreserved characters.
-pub fn encode_component(s: &str) -> String {
+pub(crate) fn encode_component(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
@@ -127,7 +197,7 @@ pub fn encode_component(s: &str) -> String {
 }
 
 /// 1234567 → "1,234,567".
-pub fn format_count(n: u64) -> String {
+pub(crate) fn format_count(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
@@ -140,7 +210,7 @@ pub fn format_count(n: u64) -> String {
 }
 
 /// The query string of `GET /api/v1/cckm/sap/groups` (sorted by name).
-pub fn groups_query(skip: u64, limit: u64) -> String {
+pub(crate) fn groups_query(skip: u64, limit: u64) -> String {
     format!("skip={skip}&limit={limit}&sort=name")
 }
 
@@ -149,12 +219,12 @@ impl KeyQuery {
         self.page_size.clamp(1, MAX_PAGE_SIZE)
     }
 
-    pub fn skip(&self) -> u64 {
+    pub(crate) fn skip(&self) -> u64 {
         self.page.saturating_mul(self.size())
     }
 
     /// The sort parameter, e.g. "name" or "-sap_group_name,-name".
-    pub fn sort_param(&self) -> String {
+    pub(crate) fn sort_param(&self) -> String {
         self.sort
             .manager_keys()
             .iter()
@@ -170,7 +240,7 @@ impl KeyQuery {
     }
 
     /// The query string (no leading '?').
-    pub fn to_query_string(&self) -> String {
+    pub(crate) fn to_query_string(&self) -> String {
         let mut q = format!(
             "skip={}&limit={}&sort={}",
             self.skip(),
@@ -196,7 +266,7 @@ impl KeyQuery {
         q
     }
 
-    pub fn with_search(&self, s: &str) -> KeyQuery {
+    pub(crate) fn with_search(&self, s: &str) -> KeyQuery {
         KeyQuery {
             search: s.to_string(),
             page: 0,
@@ -204,7 +274,7 @@ impl KeyQuery {
         }
     }
 
-    pub fn with_group(&self, group: Option<String>) -> KeyQuery {
+    pub(crate) fn with_group(&self, group: Option<String>) -> KeyQuery {
         KeyQuery {
             group: group.filter(|g| !g.is_empty()),
             page: 0,
@@ -212,7 +282,7 @@ impl KeyQuery {
         }
     }
 
-    pub fn with_state(&self, state: StateFilter) -> KeyQuery {
+    pub(crate) fn with_state(&self, state: StateFilter) -> KeyQuery {
         KeyQuery {
             state,
             page: 0,
@@ -221,7 +291,7 @@ impl KeyQuery {
     }
 
     /// Any size from 1 to [`MAX_PAGE_SIZE`]; 0 means the default.
-    pub fn with_page_size(&self, page_size: u64) -> KeyQuery {
+    pub(crate) fn with_page_size(&self, page_size: u64) -> KeyQuery {
         let page_size = if page_size == 0 {
             DEFAULT_PAGE_SIZE
         } else {
@@ -235,7 +305,7 @@ impl KeyQuery {
     }
 
     /// The same column flips direction; another column sorts ascending. Back to page 1.
-    pub fn toggle_sort(&self, field: SortField) -> KeyQuery {
+    pub(crate) fn toggle_sort(&self, field: SortField) -> KeyQuery {
         let descending = field == self.sort && !self.descending;
         KeyQuery {
             sort: field,
@@ -245,25 +315,25 @@ impl KeyQuery {
         }
     }
 
-    /// "ascending", "descending" or "none", for `aria-sort`.
-    pub fn aria_sort(&self, field: SortField) -> &'static str {
+    /// How the list is sorted by `field`.
+    pub(crate) fn sort_order(&self, field: SortField) -> SortOrder {
         match (field == self.sort, self.descending) {
-            (false, _) => "none",
-            (true, false) => "ascending",
-            (true, true) => "descending",
+            (false, _) => SortOrder::None,
+            (true, false) => SortOrder::Ascending,
+            (true, true) => SortOrder::Descending,
         }
     }
 
     /// How many pages `total` keys fill (at least 1).
-    pub fn page_count(&self, total: u64) -> u64 {
+    pub(crate) fn page_count(&self, total: u64) -> u64 {
         total.div_ceil(self.size()).max(1)
     }
 
-    pub fn has_next(&self, total: u64) -> bool {
+    pub(crate) fn has_next(&self, total: u64) -> bool {
         self.page + 1 < self.page_count(total)
     }
 
-    pub fn next_page(&self, total: u64) -> KeyQuery {
+    pub(crate) fn next_page(&self, total: u64) -> KeyQuery {
         let page = if self.has_next(total) {
             self.page + 1
         } else {
@@ -275,37 +345,15 @@ impl KeyQuery {
         }
     }
 
-    pub fn prev_page(&self) -> KeyQuery {
+    pub(crate) fn prev_page(&self) -> KeyQuery {
         KeyQuery {
             page: self.page.saturating_sub(1),
             ..self.clone()
         }
     }
 
-    pub fn first_page(&self) -> KeyQuery {
-        KeyQuery {
-            page: 0,
-            ..self.clone()
-        }
-    }
-
-    pub fn last_page(&self, total: u64) -> KeyQuery {
-        KeyQuery {
-            page: self.page_count(total) - 1,
-            ..self.clone()
-        }
-    }
-
-    /// The same view on an existing page (e.g. after keys were deleted and `total` shrank).
-    pub fn clamp_page(&self, total: u64) -> KeyQuery {
-        KeyQuery {
-            page: self.page.min(self.page_count(total) - 1),
-            ..self.clone()
-        }
-    }
-
     /// "1–50 of 1,234"; "No keys" when there are none; "0 of 1,234" on a page past the end.
-    pub fn range_label(&self, total: u64, shown: usize) -> String {
+    pub(crate) fn range_label(&self, total: u64, shown: usize) -> String {
         if total == 0 && shown == 0 {
             return "No keys".to_string();
         }
@@ -374,12 +422,13 @@ mod tests {
         let n = q.toggle_sort(SortField::Name);
         assert!(n.descending);
         assert_eq!(n.page, 0);
-        assert_eq!(n.aria_sort(SortField::Name), "descending");
-        assert_eq!(n.aria_sort(SortField::Group), "none");
+        assert_eq!(n.sort_order(SortField::Name), SortOrder::Descending);
+        assert_eq!(n.sort_order(SortField::Group).aria(), "none");
         let g = n.toggle_sort(SortField::Group);
         assert_eq!(g.sort, SortField::Group);
         assert!(!g.descending);
-        assert_eq!(g.aria_sort(SortField::Group), "ascending");
+        assert_eq!(g.sort_order(SortField::Group).aria(), "ascending");
+        assert_eq!(n.sort_order(SortField::Name).aria(), "descending");
         assert!(!n.toggle_sort(SortField::Name).descending);
     }
 
@@ -443,16 +492,14 @@ mod tests {
         let n = q.next_page(1234);
         assert_eq!(n.page, 1);
         assert_eq!(n.to_query_string(), "skip=50&limit=50&sort=name");
-        let last = q.last_page(1234);
-        assert_eq!(last.page, 24);
+        let last = KeyQuery {
+            page: 24,
+            ..q.clone()
+        };
         assert_eq!(last.next_page(1234).page, 24, "no page past the end");
         assert_eq!(q.prev_page().page, 0);
         assert_eq!(last.prev_page().page, 23);
         assert_eq!(q.next_page(10).page, 0);
-        assert_eq!(q.last_page(0).page, 0);
-        assert_eq!(last.clamp_page(100).page, 1);
-        assert_eq!(last.clamp_page(5000).page, 24);
-        assert_eq!(last.first_page().page, 0);
         assert!(q.has_next(51));
         assert!(!q.has_next(50));
     }
@@ -460,11 +507,12 @@ mod tests {
     #[test]
     fn range_labels() {
         let q = KeyQuery::default();
+        let last_page = KeyQuery {
+            page: q.page_count(1234) - 1,
+            ..q.clone()
+        };
         assert_eq!(q.range_label(1234, 50), "1–50 of 1,234");
-        assert_eq!(
-            q.last_page(1234).range_label(1234, 34),
-            "1,201–1,234 of 1,234"
-        );
+        assert_eq!(last_page.range_label(1234, 34), "1,201–1,234 of 1,234");
         assert_eq!(q.range_label(0, 0), "No keys");
         assert_eq!(q.next_page(100).next_page(100).range_label(3, 0), "0 of 3");
         assert_eq!(
@@ -489,12 +537,17 @@ mod tests {
     }
 
     #[test]
-    fn labels_exist() {
-        for s in StateFilter::ALL {
-            assert!(!s.label().is_empty());
+    fn names_round_trip_and_nothing_else_parses() {
+        for f in StateFilter::ALL {
+            assert_eq!(f.as_str().parse(), Ok(f));
         }
         for f in SortField::ALL {
-            assert!(!f.label().is_empty());
+            assert_eq!(f.as_str().parse(), Ok(f));
         }
+        assert_eq!("Enabled".parse::<StateFilter>(), Err(UnknownName));
+        assert_eq!("".parse::<SortField>(), Err(UnknownName));
+        assert_eq!("sap_group_name".parse::<SortField>(), Err(UnknownName));
+        let names: std::collections::HashSet<_> = StateFilter::ALL.map(StateFilter::as_str).into();
+        assert_eq!(names.len(), StateFilter::ALL.len(), "one name each");
     }
 }

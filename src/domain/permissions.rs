@@ -24,7 +24,7 @@ pub enum Scope {
 
 impl Scope {
     /// The scope of the key with this CCKM id and group label.
-    pub fn of(id: &str, group: Option<&str>) -> Scope {
+    pub(crate) fn of(id: &str, group: Option<&str>) -> Scope {
         match group.map(str::trim) {
             Some(g) if !g.is_empty() => Scope::Group(g.to_string()),
             _ => Scope::Key(id.to_string()),
@@ -40,7 +40,12 @@ pub struct Refusals {
 
 impl Refusals {
     /// Records that the manager refused `op` on `key`. Returns false if it was known already.
-    pub fn learn(&mut self, scope: Scope, op: Operation, manager_message: Option<&str>) -> bool {
+    pub(crate) fn learn(
+        &mut self,
+        scope: Scope,
+        op: Operation,
+        manager_message: Option<&str>,
+    ) -> bool {
         use std::collections::btree_map::Entry;
         match self.learned.entry((scope.clone(), op)) {
             Entry::Occupied(_) => false,
@@ -59,16 +64,16 @@ impl Refusals {
         }
     }
 
-    pub fn refused(&self, scope: &Scope, op: Operation) -> Option<&Refusal> {
+    pub(crate) fn refused(&self, scope: &Scope, op: Operation) -> Option<&Refusal> {
         self.learned.get(&(scope.clone(), op))
     }
 
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.learned.is_empty()
     }
 
     /// The groups (and single keys) refused each operation, for a plain summary.
-    pub fn by_operation(&self, op: Operation) -> Vec<&Scope> {
+    pub(crate) fn by_operation(&self, op: Operation) -> Vec<&Scope> {
         self.learned
             .values()
             .filter(|r| r.operation == op)
@@ -93,7 +98,7 @@ impl yew::Reducible for Refusals {
 }
 
 /// "not permitted: you may not delete keys of group payroll (the manager refused)".
-pub fn refusal_sentence(op: Operation, scope: &Scope) -> String {
+pub(crate) fn refusal_sentence(op: Operation, scope: &Scope) -> String {
     let verb = op.as_str();
     match scope {
         Scope::Group(g) => {
@@ -106,7 +111,7 @@ pub fn refusal_sentence(op: Operation, scope: &Scope) -> String {
 }
 
 /// "delete in groups hr, payroll; restore in group payroll".
-pub fn summary(refusals: &Refusals) -> String {
+pub(crate) fn summary(refusals: &Refusals) -> String {
     let mut parts = Vec::new();
     for op in [Operation::Delete, Operation::Restore] {
         let scopes = refusals.by_operation(op);

@@ -2,7 +2,7 @@
 //! The same name in two domains is two people, so every per-user thing is keyed by both.
 
 /// The manager's built-in authentication source.
-pub const LOCAL_ACCOUNT: &str = "local_account";
+pub(crate) const LOCAL_ACCOUNT: &str = "local_account";
 
 /// A user as the manager knows them: name, domain ("" is the root domain), home domain ("" when
 /// it is the domain logged into) and connection.
@@ -20,7 +20,7 @@ fn is_root(domain: &str) -> bool {
 
 impl SignIn {
     /// Trims each part; a blank or `root` domain is the root domain, a blank connection `local_account`.
-    pub fn new(user: &str, domain: &str, connection: &str) -> SignIn {
+    pub(crate) fn new(user: &str, domain: &str, connection: &str) -> SignIn {
         let domain = domain.trim();
         let connection = connection.trim();
         SignIn {
@@ -40,7 +40,7 @@ impl SignIn {
     }
 
     /// The user's home domain, when they log into another one; the same domain counts as none.
-    pub fn with_home(mut self, auth_domain: &str) -> SignIn {
+    pub(crate) fn with_home(mut self, auth_domain: &str) -> SignIn {
         let home = auth_domain.trim();
         let same = if is_root(home) {
             self.domain.is_empty()
@@ -56,13 +56,13 @@ impl SignIn {
     }
 
     /// The `auth_domain` of the password grant: only for a home domain other than the one logged into.
-    pub fn auth_domain_param(&self) -> Option<String> {
+    pub(crate) fn auth_domain_param(&self) -> Option<String> {
         (!self.auth_domain.is_empty()).then(|| self.auth_domain.clone())
     }
 
     /// Who owns a ledger in the domain logged into: the name, qualified by a home domain
     /// (`root\admin`), so a visitor from another domain never shares a local user's ledger.
-    pub fn ledger_user(&self) -> String {
+    pub(crate) fn ledger_user(&self) -> String {
         if self.auth_domain.is_empty() {
             self.user.clone()
         } else {
@@ -71,21 +71,21 @@ impl SignIn {
     }
 
     /// The `domain` of the password grant: absent for the root domain.
-    pub fn domain_param(&self) -> Option<String> {
+    pub(crate) fn domain_param(&self) -> Option<String> {
         (!self.domain.is_empty()).then(|| self.domain.clone())
     }
 
     /// The `connection` of the password grant: always sent, `local_account` by default.
-    pub fn connection_param(&self) -> Option<String> {
+    pub(crate) fn connection_param(&self) -> Option<String> {
         Some(self.connection.clone())
     }
 
-    pub fn is_root_domain(&self) -> bool {
+    pub(crate) fn is_root_domain(&self) -> bool {
         self.domain.is_empty()
     }
 
     /// How the header names the domain (and the home domain of a visitor).
-    pub fn domain_label(&self) -> String {
+    pub(crate) fn domain_label(&self) -> String {
         let here = if self.is_root_domain() {
             "root domain".to_string()
         } else {
@@ -99,7 +99,7 @@ impl SignIn {
     }
 
     /// A stable identity for keys and component keys: the domain, then the user.
-    pub fn owner_key(&self) -> String {
+    pub(crate) fn owner_key(&self) -> String {
         format!("{}\u{1f}{}", self.domain, self.ledger_user())
     }
 }

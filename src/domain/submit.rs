@@ -2,33 +2,59 @@
 
 use std::collections::{HashSet, VecDeque};
 
-use crate::api::error::ApiError;
+use crate::api::error::{ApiError, ErrorKind};
 use crate::api::types::{Job, JobRequest, Operation};
 use crate::domain::permissions::Scope;
 use crate::domain::plan::KeyRef;
 
 /// At most this many job requests are under way at once.
-pub const MAX_IN_FLIGHT: usize = 4;
+pub(crate) const MAX_IN_FLIGHT: usize = 4;
+
+/// What the user chose in the job form: the operation, and for a delete the flag.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Submission {
+    pub operation: Operation,
+    /// Only ever true for a delete.
+    pub delete_if_backup_fails: bool,
+}
+
+impl Submission {
+    /// The flag counts only for a delete.
+    pub(crate) fn new(operation: Operation, delete_if_backup_fails: bool) -> Submission {
+        Submission {
+            operation,
+            delete_if_backup_fails: operation == Operation::Delete && delete_if_backup_fails,
+        }
+    }
+}
 
 /// How posting one job went.
 #[allow(clippy::large_enum_variant)] // a handful per dialog; boxing would only burden callers
 #[derive(Clone, Debug, PartialEq)]
 pub enum SubmitOutcome {
     Created(Job),
-    /// The manager answered with an error (4xx): no job was created.
+    /// The manager answered with an error, or the page refused to send: no job was created.
     Refused(ApiError),
-    /// No clear answer (timeout, 5xx, network): a job may or may not exist. Never retried.
+    /// The manager refused this operation in the key's group (403): the group's waiting keys are
+    /// withheld and the form marks the group.
+    NotPermitted(ApiError),
+    /// No clear answer (timeout, 408/429/5xx, network, an unreadable answer): a job may or may
+    /// not exist. Never retried.
     Unknown(ApiError),
     /// Not posted: the manager had just refused this operation for another key of its group.
     Withheld,
 }
 
 impl SubmitOutcome {
-    /// Sorts an error: a 4xx answer is a refusal, anything else leaves the outcome unknown.
-    pub fn from_error(e: ApiError) -> SubmitOutcome {
-        match e.status {
-            Some(400..=499) => SubmitOutcome::Refused(e),
-            _ => SubmitOutcome::Unknown(e),
+    /// Sorts an error. A post is not idempotent, so anything that may have created a job
+    /// (no answer, a transient status, an answer that could not be read) is unknown.
+    pub(crate) fn from_error(e: ApiError) -> SubmitOutcome {
+        if e.is_transient() || matches!(e.kind, ErrorKind::Decode { .. }) {
+            SubmitOutcome::Unknown(e)
+        } else if e.status == Some(403) {
+            SubmitOutcome::NotPermitted(e)
+        } else {
+            SubmitOutcome::Refused(e)
         }
     }
 }
@@ -43,18 +69,9 @@ pub struct SubmitQueue {
 }
 
 impl SubmitQueue {
-    pub fn new() -> SubmitQueue {
-        SubmitQueue::default()
-    }
-
     /// Queues a job per key; a key already queued, in flight or submitted is ignored.
     /// Returns how many were added.
-    pub fn enqueue(
-        &mut self,
-        keys: Vec<KeyRef>,
-        op: Operation,
-        delete_if_backup_fails: bool,
-    ) -> usize {
+    pub(crate) fn enqueue(&mut self, keys: Vec<KeyRef>, s: Submission) -> usize {
         let mut added = 0;
         for k in keys {
             if !self.seen.insert(k.id.clone()) {
@@ -62,8 +79,8 @@ impl SubmitQueue {
             }
             let req = JobRequest {
                 id: k.id.clone(),
-                operation: op,
-                delete_if_backup_fails,
+                operation: s.operation,
+                delete_if_backup_fails: s.delete_if_backup_fails,
             };
             self.waiting.push_back((k, req));
             added += 1;
@@ -72,7 +89,7 @@ impl SubmitQueue {
     }
 
     /// The next request to post, marked in flight; `None` when all slots are busy or nothing waits.
-    pub fn next_ready(&mut self) -> Option<(KeyRef, JobRequest)> {
+    pub(crate) fn next_ready(&mut self) -> Option<(KeyRef, JobRequest)> {
         if self.in_flight.len() >= MAX_IN_FLIGHT {
             return None;
         }
@@ -82,7 +99,7 @@ impl SubmitQueue {
     }
 
     /// Records the outcome for the key with this CCKM id. Returns false if it was not in flight.
-    pub fn finish(&mut self, id: &str, outcome: SubmitOutcome) -> bool {
+    pub(crate) fn finish(&mut self, id: &str, outcome: SubmitOutcome) -> bool {
         match self.in_flight.iter().position(|k| k.id == id) {
             Some(i) => {
                 let k = self.in_flight.remove(i);
@@ -93,18 +110,9 @@ impl SubmitQueue {
         }
     }
 
-    /// Drops the requests not yet sent; returns how many. They may be queued again.
-    pub fn cancel_waiting(&mut self) -> usize {
-        let n = self.waiting.len();
-        for (k, _) in self.waiting.drain(..) {
-            self.seen.remove(&k.id);
-        }
-        n
-    }
-
     /// The manager refused the operation in `scope`: its keys still waiting are not posted.
     /// Returns them, each recorded as [`SubmitOutcome::Withheld`].
-    pub fn withhold(&mut self, scope: &Scope) -> Vec<KeyRef> {
+    pub(crate) fn withhold(&mut self, scope: &Scope) -> Vec<KeyRef> {
         let (out, keep): (VecDeque<_>, VecDeque<_>) = self
             .waiting
             .drain(..)
@@ -115,31 +123,37 @@ impl SubmitQueue {
             .extend(keys.iter().map(|k| (k.clone(), SubmitOutcome::Withheld)));
         keys
     }
+}
 
+/// What the tests observe of a queue (the page only posts through it).
+#[cfg(test)]
+impl SubmitQueue {
     /// Outcomes in the order they arrived.
-    pub fn outcomes(&self) -> &[(KeyRef, SubmitOutcome)] {
+    fn outcomes(&self) -> &[(KeyRef, SubmitOutcome)] {
         &self.outcomes
     }
 
-    pub fn is_idle(&self) -> bool {
+    fn is_idle(&self) -> bool {
         self.waiting.is_empty() && self.in_flight.is_empty()
     }
 
-    pub fn in_flight(&self) -> usize {
+    fn in_flight(&self) -> usize {
         self.in_flight.len()
     }
 
-    pub fn waiting(&self) -> usize {
+    fn waiting(&self) -> usize {
         self.waiting.len()
     }
 
     /// (created, refused, unknown).
-    pub fn counts(&self) -> (usize, usize, usize) {
+    fn counts(&self) -> (usize, usize, usize) {
         self.outcomes
             .iter()
             .fold((0, 0, 0), |(c, r, u), (_, o)| match o {
                 SubmitOutcome::Created(_) => (c + 1, r, u),
-                SubmitOutcome::Refused(_) | SubmitOutcome::Withheld => (c, r + 1, u),
+                SubmitOutcome::Refused(_)
+                | SubmitOutcome::NotPermitted(_)
+                | SubmitOutcome::Withheld => (c, r + 1, u),
                 SubmitOutcome::Unknown(_) => (c, r, u + 1),
             })
     }
@@ -172,8 +186,11 @@ mod tests {
 
     #[test]
     fn cap_of_four() {
-        let mut q = SubmitQueue::new();
-        assert_eq!(q.enqueue(keys(10), Operation::Delete, true), 10);
+        let mut q = SubmitQueue::default();
+        assert_eq!(
+            q.enqueue(keys(10), Submission::new(Operation::Delete, true)),
+            10
+        );
         let mut sent = Vec::new();
         while let Some((key, req)) = q.next_ready() {
             assert_eq!(req.id, key.id);
@@ -191,22 +208,28 @@ mod tests {
 
     #[test]
     fn double_click_never_posts_twice() {
-        let mut q = SubmitQueue::new();
-        assert_eq!(q.enqueue(vec![k("a")], Operation::Delete, false), 1);
+        let mut q = SubmitQueue::default();
         assert_eq!(
-            q.enqueue(vec![k("a")], Operation::Delete, false),
+            q.enqueue(vec![k("a")], Submission::new(Operation::Delete, false)),
+            1
+        );
+        assert_eq!(
+            q.enqueue(vec![k("a")], Submission::new(Operation::Delete, false)),
             0,
             "queued"
         );
         let (a, _) = q.next_ready().unwrap();
         assert_eq!(
-            q.enqueue(vec![k("a")], Operation::Restore, false),
+            q.enqueue(vec![k("a")], Submission::new(Operation::Restore, false)),
             0,
             "in flight"
         );
         q.finish(&a.id, created("a"));
         assert_eq!(
-            q.enqueue(vec![k("a"), k("a"), k("b")], Operation::Delete, false),
+            q.enqueue(
+                vec![k("a"), k("a"), k("b")],
+                Submission::new(Operation::Delete, false)
+            ),
             1,
             "submitted"
         );
@@ -217,9 +240,9 @@ mod tests {
 
     #[test]
     fn outcomes_in_order_and_idle() {
-        let mut q = SubmitQueue::new();
+        let mut q = SubmitQueue::default();
         assert!(q.is_idle());
-        q.enqueue(keys(3), Operation::Restore, false);
+        q.enqueue(keys(3), Submission::new(Operation::Restore, false));
         assert!(!q.is_idle());
         let a = q.next_ready().unwrap().0;
         let b = q.next_ready().unwrap().0;
@@ -245,41 +268,51 @@ mod tests {
 
     #[test]
     fn unknown_is_not_retried() {
-        let mut q = SubmitQueue::new();
-        q.enqueue(vec![k("a")], Operation::Delete, false);
+        let mut q = SubmitQueue::default();
+        q.enqueue(vec![k("a")], Submission::new(Operation::Delete, false));
         q.next_ready();
         q.finish(
             "a",
             SubmitOutcome::from_error(ApiError::from_response(503, "", "", None)),
         );
         assert!(q.next_ready().is_none());
-        assert_eq!(q.enqueue(vec![k("a")], Operation::Delete, false), 0);
+        assert_eq!(
+            q.enqueue(vec![k("a")], Submission::new(Operation::Delete, false)),
+            0
+        );
     }
 
     #[test]
     fn from_error_sorting() {
-        assert!(matches!(
-            SubmitOutcome::from_error(ApiError::from_response(400, "", "", None)),
-            SubmitOutcome::Refused(_)
-        ));
-        assert!(matches!(
-            SubmitOutcome::from_error(ApiError::from_response(500, "", "", None)),
-            SubmitOutcome::Unknown(_)
-        ));
-        assert!(matches!(
-            SubmitOutcome::from_error(ApiError::timeout(1000)),
-            SubmitOutcome::Unknown(_)
-        ));
+        let sort = |e: ApiError| match SubmitOutcome::from_error(e) {
+            SubmitOutcome::Refused(_) => "refused",
+            SubmitOutcome::NotPermitted(_) => "not permitted",
+            SubmitOutcome::Unknown(_) => "unknown",
+            other => panic!("{other:?}"),
+        };
+        let http = |s| ApiError::from_response(s, "", "", None);
+        for s in [400, 401, 404, 409, 422] {
+            assert_eq!(sort(http(s)), "refused", "{s}");
+        }
+        assert_eq!(sort(http(403)), "not permitted");
+        for s in [408, 429, 500, 502, 503] {
+            assert_eq!(sort(http(s)), "unknown", "{s}");
+        }
+        assert_eq!(sort(ApiError::timeout(1000)), "unknown");
+        assert_eq!(sort(ApiError::network("offline")), "unknown");
+        let unreadable = ApiError {
+            kind: ErrorKind::Decode { truncated: false },
+            ..http(201)
+        };
+        assert_eq!(sort(unreadable), "unknown", "a job may exist");
+        assert_eq!(sort(ApiError::other("not sent")), "refused");
     }
 
     #[test]
-    fn cancel_waiting() {
-        let mut q = SubmitQueue::new();
-        q.enqueue(keys(6), Operation::Delete, false);
-        q.next_ready();
-        assert_eq!(q.cancel_waiting(), 5);
-        assert_eq!(q.in_flight(), 1);
-        assert_eq!(q.enqueue(keys(6), Operation::Delete, false), 5);
+    fn the_flag_counts_only_for_a_delete() {
+        assert!(Submission::new(Operation::Delete, true).delete_if_backup_fails);
+        assert!(!Submission::new(Operation::Delete, false).delete_if_backup_fails);
+        assert!(!Submission::new(Operation::Restore, true).delete_if_backup_fails);
     }
 
     #[test]
@@ -288,7 +321,7 @@ mod tests {
             group: Some(g.into()),
             ..k(id)
         };
-        let mut q = SubmitQueue::new();
+        let mut q = SubmitQueue::default();
         let ks = vec![
             in_group("a", "hr"),
             in_group("b", "hr"),
@@ -297,7 +330,7 @@ mod tests {
             in_group("e", "hr"),
             in_group("f", "pay"),
         ];
-        q.enqueue(ks, Operation::Delete, false);
+        q.enqueue(ks, Submission::new(Operation::Delete, false));
         let first: Vec<_> = std::iter::from_fn(|| q.next_ready())
             .map(|(k, _)| k.id)
             .collect();

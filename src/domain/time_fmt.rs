@@ -1,7 +1,7 @@
 //! Short human times: "3 min ago", and RFC 3339 stamps without nanoseconds.
 
 /// "just now", "12 s ago", "3 min ago", "2 h ago", "4 d ago". Future times read "just now".
-pub fn ago(now_ms: f64, then_ms: f64) -> String {
+pub(crate) fn ago(now_ms: f64, then_ms: f64) -> String {
     let d = now_ms - then_ms;
     if !d.is_finite() || d < 2000.0 {
         return "just now".to_string();
@@ -16,7 +16,7 @@ pub fn ago(now_ms: f64, then_ms: f64) -> String {
 }
 
 /// "2021-11-24 09:54:45 UTC" for a time in ms since the epoch ("" if not a sane time).
-pub fn clock(ms: f64) -> String {
+pub(crate) fn clock(ms: f64) -> String {
     if !ms.is_finite() || !(0.0..=253_402_300_799_000.0).contains(&ms) {
         return String::new();
     }

@@ -16,11 +16,12 @@ pub struct ViewParams {
 }
 
 /// The query parameters, in the order they are written.
-pub const VIEW_KEYS: [&str; 8] = ["q", "group", "state", "sort", "desc", "page", "size", "job"];
+pub(crate) const VIEW_KEYS: [&str; 8] =
+    ["q", "group", "state", "sort", "desc", "page", "size", "job"];
 
 impl ViewParams {
     /// Reads the parameters through `get` (a parsed query string).
-    pub fn from_pairs(get: impl Fn(&str) -> Option<String>) -> ViewParams {
+    pub(crate) fn from_pairs(get: impl Fn(&str) -> Option<String>) -> ViewParams {
         ViewParams {
             q: get("q"),
             group: get("group"),
@@ -34,7 +35,7 @@ impl ViewParams {
     }
 
     /// The parameters that are set, in [`VIEW_KEYS`] order.
-    pub fn pairs(&self) -> Vec<(&'static str, &str)> {
+    pub(crate) fn pairs(&self) -> Vec<(&'static str, &str)> {
         let fields = [
             &self.q,
             &self.group,
@@ -53,49 +54,17 @@ impl ViewParams {
     }
 }
 
-fn state_name(s: StateFilter) -> Option<&'static str> {
-    match s {
-        StateFilter::All => None,
-        StateFilter::Enabled => Some("enabled"),
-        StateFilter::Disabled => Some("disabled"),
-        StateFilter::Gone => Some("gone"),
-        StateFilter::Present => Some("present"),
-    }
-}
-
-fn sort_name(s: SortField) -> &'static str {
-    match s {
-        SortField::Name => "name",
-        SortField::Group => "group",
-        SortField::Type => "type",
-        SortField::State => "state",
-        SortField::Updated => "updated",
-    }
-}
-
 impl ViewParams {
     /// The key query this view shows; anything unreadable falls back to the default, and a
     /// page size the page does not offer falls back to `remembered_size` or the default.
-    pub fn key_query(&self, remembered_size: Option<u64>) -> KeyQuery {
+    pub(crate) fn key_query(&self, remembered_size: Option<u64>) -> KeyQuery {
         let mut q = KeyQuery::default();
         if let Some(s) = &self.q {
             q.search = s.chars().take(200).collect();
         }
         q.group = self.group.clone().filter(|g| !g.is_empty());
-        q.state = match self.state.as_deref() {
-            Some("enabled") => StateFilter::Enabled,
-            Some("disabled") => StateFilter::Disabled,
-            Some("gone") => StateFilter::Gone,
-            Some("present") => StateFilter::Present,
-            _ => StateFilter::All,
-        };
-        q.sort = match self.sort.as_deref() {
-            Some("group") => SortField::Group,
-            Some("type") => SortField::Type,
-            Some("state") => SortField::State,
-            Some("updated") => SortField::Updated,
-            _ => SortField::Name,
-        };
+        q.state = parse_or_default(&self.state);
+        q.sort = parse_or_default(&self.sort);
         q.descending = matches!(self.desc.as_deref(), Some("1") | Some("true"));
         let size = self
             .size
@@ -116,18 +85,30 @@ impl ViewParams {
     }
 
     /// The URL form of a key query plus an opened job; default values are left out.
-    pub fn from_query(q: &KeyQuery, job: Option<&str>) -> ViewParams {
+    pub(crate) fn from_query(q: &KeyQuery, job: Option<&str>) -> ViewParams {
         ViewParams {
             q: (!q.search.is_empty()).then(|| q.search.clone()),
             group: q.group.clone(),
-            state: state_name(q.state).map(str::to_string),
-            sort: (q.sort != SortField::Name).then(|| sort_name(q.sort).to_string()),
+            state: (q.state != StateFilter::All).then(|| q.state.as_str().to_string()),
+            sort: (q.sort != SortField::Name).then(|| q.sort.as_str().to_string()),
             desc: q.descending.then(|| "1".to_string()),
             page: (q.page > 0).then(|| (q.page + 1).to_string()),
             size: (q.page_size != DEFAULT_PAGE_SIZE).then(|| q.page_size.to_string()),
             job: job.map(str::to_string),
         }
     }
+}
+
+fn parse_or_default<T: std::str::FromStr + Default>(v: &Option<String>) -> T {
+    v.as_deref()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_default()
+}
+
+/// Whether going from `current` to `next` replaces the history entry rather than adding one:
+/// typing a search does (Back should not replay every keystroke); every other change adds one.
+pub(crate) fn replaces_entry(current: &KeyQuery, next: &KeyQuery) -> bool {
+    next.search != current.search && !current.search.is_empty() && !next.search.is_empty()
 }
 
 #[cfg(test)]
@@ -172,6 +153,26 @@ mod tests {
         });
         assert_eq!(back, v);
         assert!(ViewParams::default().pairs().is_empty());
+    }
+
+    #[test]
+    fn only_editing_a_search_replaces_the_history_entry() {
+        let q = KeyQuery::default();
+        let typed = q.with_search("pay");
+        assert!(
+            !replaces_entry(&q, &typed),
+            "the first letter adds an entry"
+        );
+        assert!(replaces_entry(&typed, &typed.with_search("payroll")));
+        assert!(
+            !replaces_entry(&typed, &typed.with_search("")),
+            "clearing adds one"
+        );
+        assert!(!replaces_entry(&typed, &typed.next_page(1000)));
+        assert!(!replaces_entry(
+            &typed,
+            &typed.with_state(StateFilter::Gone)
+        ));
     }
 
     #[test]

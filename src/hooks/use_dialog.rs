@@ -4,17 +4,16 @@ use gloo_events::{EventListener, EventListenerOptions};
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
-use super::dom::active_element;
-use crate::hooks::fx::use_fx;
+use crate::browser::dom::active_element;
 
 const FOCUSABLE: &str = "button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea, a[href], [tabindex]:not([tabindex='-1'])";
 
 /// `on_escape`: what Escape does now (`None` while the dialog must stay open).
 #[hook]
-pub fn use_dialog_focus(root: NodeRef, on_escape: Option<Callback<()>>) {
+pub(crate) fn use_dialog_focus(root: NodeRef, on_escape: Option<Callback<()>>) {
     let escape = use_mut_ref(|| None::<Callback<()>>);
     *escape.borrow_mut() = on_escape;
-    use_fx((), move |_| {
+    use_effect_with((), move |_| {
         let previous = active_element();
         let container = root.cast::<web_sys::HtmlElement>();
         if let Some(c) = &container {

@@ -10,11 +10,10 @@ use wasm_bindgen::JsCast;
 use web_sys::{BroadcastChannel, MessageEvent, StorageEvent};
 use yew::prelude::*;
 
-use super::storage;
 use crate::api::types::Job;
+use crate::browser::storage;
 use crate::domain::ledger::{Ledger, LedgerEntry, Verification};
 use crate::domain::manager_error::ManagerError;
-use crate::hooks::{fx::use_fx, state::use_state};
 
 #[derive(Clone, Debug)]
 pub enum LedgerAction {
@@ -278,7 +277,7 @@ pub fn use_ledger(key: String) -> LedgerHandle {
         let saver = (*saver).clone();
         let state = state.clone();
         let save_failed = save_failed.clone();
-        use_fx(state.revision, move |rev| {
+        use_effect_with(state.revision, move |rev| {
             if *rev > 0 {
                 let on_result = Callback::from(move |ok: bool| {
                     if *save_failed == ok {
@@ -291,7 +290,7 @@ pub fn use_ledger(key: String) -> LedgerHandle {
     }
     {
         let saver = (*saver).clone();
-        use_fx((), move |_| {
+        use_effect_with((), move |_| {
             let listener = web_sys::window().map(|w| {
                 EventListener::new(&w, "pagehide", move |_| {
                     saver.borrow_mut().flush();
@@ -305,7 +304,7 @@ pub fn use_ledger(key: String) -> LedgerHandle {
     {
         let state = state.clone();
         let key2 = key.clone();
-        use_fx((key, channel), move |(key, channel)| {
+        use_effect_with((key, channel), move |(key, channel)| {
             let dispatcher = state.dispatcher();
             let on_message = channel.as_ref().as_ref().map(|ch| {
                 let d = dispatcher.clone();

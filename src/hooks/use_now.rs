@@ -2,14 +2,13 @@
 use yew::prelude::*;
 
 use crate::api::client::now_ms;
-use crate::hooks::{fx::use_fx, state::use_state};
 
 #[hook]
-pub fn use_now(period_ms: u32) -> f64 {
+pub(crate) fn use_now(period_ms: u32) -> f64 {
     let now = use_state(now_ms);
     {
         let now = now.clone();
-        use_fx(period_ms, move |p| {
+        use_effect_with(period_ms, move |p| {
             let iv = gloo_timers::callback::Interval::new(*p, move || now.set(now_ms()));
             move || drop(iv)
         });

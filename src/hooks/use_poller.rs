@@ -10,16 +10,15 @@ use gloo_timers::callback::Timeout;
 use yew::platform::spawn_local;
 use yew::prelude::*;
 
-use super::storage::document_hidden;
 use super::use_ledger::{LedgerAction, LedgerState};
 use crate::api::client::{now_ms, Api};
 use crate::api::error::ApiError;
 use crate::api::types::Job;
+use crate::browser::storage::document_hidden;
 use crate::domain::job_state::{classify, read_word, JobPhase, Word};
 use crate::domain::ledger::{Ledger, Verification};
 use crate::domain::manager_error::ManagerError;
 use crate::domain::poll::{past_watching, PollOutcome, PollScheduler};
-use crate::hooks::{fx::use_fx, state::use_state};
 
 struct Ctx {
     scheduler: PollScheduler,
@@ -223,19 +222,19 @@ fn verify(ctx: &Shared, job_id: String) {
 
 /// Returns when the connection was lost, as the time of the next retry (ms since the epoch).
 #[hook]
-pub fn use_poller(
+pub(crate) fn use_poller(
     api: &Api,
     ledger: &UseReducerHandle<LedgerState>,
     active: bool,
     on_key_changed: Callback<String>,
 ) -> Option<f64> {
-    let connection = use_state(|| None::<f64>);
+    let connection = use_state_eq(|| None::<f64>);
     let ctx: Shared = {
         let api = api.clone();
         let dispatch = ledger.dispatcher();
         let on_connection = {
             let connection = connection.clone();
-            Callback::from(move |v| connection.set_if_changed(v))
+            Callback::from(move |v| connection.set(v))
         };
         let on_key_changed = on_key_changed.clone();
         (*use_memo((), move |_| {
@@ -263,7 +262,7 @@ pub fn use_poller(
     {
         let ctx = ctx.clone();
         let ledger = ledger.clone();
-        use_fx((ledger.version, active), move |(_, active)| {
+        use_effect_with((ledger.version, active), move |(_, active)| {
             let to_verify: Vec<String> = {
                 let mut guard = ctx.borrow_mut();
                 let c = &mut *guard;
@@ -300,7 +299,7 @@ pub fn use_poller(
     // Hidden tab: nothing is sent; shown again: everything due is polled at once.
     {
         let ctx = ctx.clone();
-        use_fx((), move |_| {
+        use_effect_with((), move |_| {
             let listener = web_sys::window().and_then(|w| w.document()).map(|doc| {
                 EventListener::new(&doc, "visibilitychange", move |_| {
                     if !document_hidden() {

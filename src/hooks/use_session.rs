@@ -3,11 +3,10 @@
 use yew::platform::spawn_local;
 use yew::prelude::*;
 
-use super::storage;
 use crate::api::client::{now_ms, Api, AuthEvent, Tokens};
+use crate::browser::storage;
 use crate::domain::session::refresh_delay_ms;
 use crate::domain::sign_in::SignIn;
-use crate::hooks::{fx::use_fx, state::use_state};
 
 const SESSION_KEY: &str = "cckm-sap-session";
 
@@ -63,7 +62,7 @@ pub fn use_session(api: &Api) -> SessionHandle {
     {
         let state = state.clone();
         let last_user = last_user.clone();
-        use_fx(api.clone(), move |api| {
+        use_effect_with(api.clone(), move |api| {
             api.set_on_auth(Callback::from(move |ev: AuthEvent| match ev {
                 AuthEvent::Refreshed(t) => {
                     if let Ok(s) = serde_json::to_string(&t) {
@@ -89,7 +88,7 @@ pub fn use_session(api: &Api) -> SessionHandle {
             SessionState::Active(t) => Some((t.clone(), *retry)),
             _ => None,
         };
-        use_fx(jwt, move |jwt| {
+        use_effect_with(jwt, move |jwt| {
             let timer = jwt.as_ref().map(|(t, attempt)| {
                 let delay = if *attempt > 0 {
                     10_000

@@ -9,39 +9,39 @@ fn session() -> Option<Storage> {
     web_sys::window().and_then(|w| w.session_storage().ok().flatten())
 }
 
-pub fn local_get(key: &str) -> Option<String> {
+pub(crate) fn local_get(key: &str) -> Option<String> {
     local().and_then(|s| s.get_item(key).ok().flatten())
 }
 
 /// Returns false when the browser refused the write (quota, privacy mode).
-pub fn local_set(key: &str, value: &str) -> bool {
+pub(crate) fn local_set(key: &str, value: &str) -> bool {
     local().is_some_and(|s| s.set_item(key, value).is_ok())
 }
 
-pub fn session_get(key: &str) -> Option<String> {
+pub(crate) fn session_get(key: &str) -> Option<String> {
     session().and_then(|s| s.get_item(key).ok().flatten())
 }
 
-pub fn session_set(key: &str, value: &str) {
+pub(crate) fn session_set(key: &str, value: &str) {
     if let Some(s) = session() {
         let _ = s.set_item(key, value);
     }
 }
 
-pub fn session_remove(key: &str) {
+pub(crate) fn session_remove(key: &str) {
     if let Some(s) = session() {
         let _ = s.remove_item(key);
     }
 }
 
 /// The page's origin, which keys the ledger: one ledger per manager and user.
-pub fn origin() -> String {
+pub(crate) fn origin() -> String {
     web_sys::window()
         .and_then(|w| w.location().origin().ok())
         .unwrap_or_default()
 }
 
-pub fn document_hidden() -> bool {
+pub(crate) fn document_hidden() -> bool {
     web_sys::window()
         .and_then(|w| w.document())
         .is_some_and(|d| d.hidden())

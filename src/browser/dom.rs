@@ -1,5 +1,6 @@
 //! Small browser services: local time, downloads, clipboard, notifications, the tab title.
 use wasm_bindgen::{JsCast, JsValue};
+use web_sys::NotificationPermission;
 
 thread_local! {
     /// One formatter for the page, with `Date.toLocaleString`'s fields in the browser's locale:
@@ -15,7 +16,7 @@ thread_local! {
 
 /// Runs `f` once the next frame has been painted: the animation frame comes before that frame's
 /// style, layout and paint; a task queued from it runs after them.
-pub fn after_paint(f: Box<dyn FnOnce()>) {
+pub(crate) fn after_paint(f: Box<dyn FnOnce()>) {
     let Some(w) = web_sys::window() else { return };
     let cb = wasm_bindgen::closure::Closure::once_into_js(move || {
         gloo_timers::callback::Timeout::new(0, f).forget();
@@ -24,12 +25,12 @@ pub fn after_paint(f: Box<dyn FnOnce()>) {
 }
 
 /// Builds the cached formatter now.
-pub fn warm_up() {
+pub(crate) fn warm_up() {
     LOCAL_FORMAT.with(|_| ());
 }
 
 /// A time in the user's locale and time zone.
-pub fn local_time(ms: f64) -> String {
+pub(crate) fn local_time(ms: f64) -> String {
     if !ms.is_finite() || ms <= 0.0 {
         return "—".into();
     }
@@ -42,7 +43,7 @@ pub fn local_time(ms: f64) -> String {
 }
 
 /// An RFC 3339 time from the manager in the user's locale, or the text as it came.
-pub fn local_rfc3339(s: &str) -> String {
+pub(crate) fn local_rfc3339(s: &str) -> String {
     match crate::domain::time_fmt::parse_rfc3339_ms(s) {
         Some(ms) => local_time(ms),
         None => s.to_string(),
@@ -50,7 +51,7 @@ pub fn local_rfc3339(s: &str) -> String {
 }
 
 /// Offers `text` as a file download.
-pub fn download(filename: &str, mime: &str, text: &str) -> bool {
+pub(crate) fn download(filename: &str, mime: &str, text: &str) -> bool {
     let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
         return false;
     };
@@ -77,34 +78,31 @@ pub fn download(filename: &str, mime: &str, text: &str) -> bool {
     ok
 }
 
-pub fn copy_to_clipboard(text: &str) {
+pub(crate) fn copy_to_clipboard(text: &str) {
     if let Some(w) = web_sys::window() {
         let _ = w.navigator().clipboard().write_text(text);
     }
 }
 
-pub fn set_title(title: &str) {
+pub(crate) fn set_title(title: &str) {
     if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
         doc.set_title(title);
     }
 }
 
-pub fn notification_permission() -> &'static str {
-    match web_sys::Notification::permission() {
-        web_sys::NotificationPermission::Granted => "granted",
-        web_sys::NotificationPermission::Denied => "denied",
-        _ => "default",
-    }
+/// The page's notification permission; `None` where the browser has no notifications.
+pub(crate) fn notification_permission() -> Option<NotificationPermission> {
+    notifications_supported().then(web_sys::Notification::permission)
 }
 
-pub fn notifications_supported() -> bool {
+pub(crate) fn notifications_supported() -> bool {
     web_sys::window().is_some_and(|w| {
         js_sys::Reflect::has(&w, &JsValue::from_str("Notification")).unwrap_or(false)
     })
 }
 
 /// Asks for permission; `done` gets the answer.
-pub fn request_notifications(done: yew::Callback<&'static str>) {
+pub(crate) fn request_notifications(done: yew::Callback<Option<NotificationPermission>>) {
     if !notifications_supported() {
         return;
     }
@@ -116,8 +114,8 @@ pub fn request_notifications(done: yew::Callback<&'static str>) {
     }
 }
 
-pub fn notify(title: &str, body: &str) {
-    if notifications_supported() && notification_permission() == "granted" {
+pub(crate) fn notify(title: &str, body: &str) {
+    if notification_permission() == Some(NotificationPermission::Granted) {
         let opts = web_sys::NotificationOptions::new();
         opts.set_body(body);
         let _ = web_sys::Notification::new_with_options(title, &opts);
@@ -125,7 +123,7 @@ pub fn notify(title: &str, body: &str) {
 }
 
 /// The element that has focus, to give it back when a dialog closes.
-pub fn active_element() -> Option<web_sys::HtmlElement> {
+pub(crate) fn active_element() -> Option<web_sys::HtmlElement> {
     web_sys::window()?
         .document()?
         .active_element()?
@@ -133,7 +131,7 @@ pub fn active_element() -> Option<web_sys::HtmlElement> {
         .ok()
 }
 
-pub fn focus_by_id(id: &str) {
+pub(crate) fn focus_by_id(id: &str) {
     if let Some(el) = web_sys::window()
         .and_then(|w| w.document())
         .and_then(|d| d.get_element_by_id(id))
