@@ -3,7 +3,8 @@
 //! restore, skipped keys, and each key's outcome once the jobs are posted.
 mod common;
 
-use cckm_sap_admin::components::confirm_dialog::{ConfirmDialog, ConfirmProps, KeyOutcome};
+use cckm_sap_admin::components::confirm_dialog::{ConfirmDialog, ConfirmProps};
+use cckm_sap_admin::domain::review::KeyOutcome;
 use common::*;
 use wasm_bindgen_test::*;
 use yew::Callback;

@@ -6,6 +6,7 @@ mod common;
 use std::rc::Rc;
 
 use cckm_sap_admin::components::job_form::{JobForm, JobFormProps};
+use cckm_sap_admin::domain::submit::Submission;
 use common::*;
 use wasm_bindgen_test::*;
 use yew::Callback;
@@ -86,7 +87,10 @@ async fn a_mixed_selection_offers_delete_and_lists_the_gone_key_as_skipped() {
     click(&root, "#review").await;
     assert_eq!(
         reviewed.calls(),
-        [(Operation::Delete, false), (Operation::Delete, true)]
+        [
+            Submission::new(Operation::Delete, false),
+            Submission::new(Operation::Delete, true)
+        ]
     );
 
     // Restore: the flag goes, the present keys are the skipped ones.
@@ -103,7 +107,7 @@ async fn a_mixed_selection_offers_delete_and_lists_the_gone_key_as_skipped() {
     click(&root, "#review").await;
     assert_eq!(
         reviewed.calls()[2],
-        (Operation::Restore, false),
+        Submission::new(Operation::Restore, false),
         "the flag only goes with delete"
     );
     click(&root, ".selection-line button").await;
@@ -125,7 +129,10 @@ async fn only_gone_keys_pick_restore_by_themselves() {
     assert_eq!(text(&el(&root, "#review")), "Restore 2 keys…");
     assert!(!has(&root, "#skipped-list"));
     click(&root, "#review").await;
-    assert_eq!(reviewed.calls(), [(Operation::Restore, false)]);
+    assert_eq!(
+        reviewed.calls(),
+        [Submission::new(Operation::Restore, false)]
+    );
 }
 
 #[wasm_bindgen_test]

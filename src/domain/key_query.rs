@@ -266,7 +266,7 @@ impl KeyQuery {
         q
     }
 
-    pub(crate) fn with_search(&self, s: &str) -> KeyQuery {
+    pub fn with_search(&self, s: &str) -> KeyQuery {
         KeyQuery {
             search: s.to_string(),
             page: 0,
@@ -274,7 +274,7 @@ impl KeyQuery {
         }
     }
 
-    pub(crate) fn with_group(&self, group: Option<String>) -> KeyQuery {
+    pub fn with_group(&self, group: Option<String>) -> KeyQuery {
         KeyQuery {
             group: group.filter(|g| !g.is_empty()),
             page: 0,
@@ -282,7 +282,7 @@ impl KeyQuery {
         }
     }
 
-    pub(crate) fn with_state(&self, state: StateFilter) -> KeyQuery {
+    pub fn with_state(&self, state: StateFilter) -> KeyQuery {
         KeyQuery {
             state,
             page: 0,
@@ -291,7 +291,7 @@ impl KeyQuery {
     }
 
     /// Any size from 1 to [`MAX_PAGE_SIZE`]; 0 means the default.
-    pub(crate) fn with_page_size(&self, page_size: u64) -> KeyQuery {
+    pub fn with_page_size(&self, page_size: u64) -> KeyQuery {
         let page_size = if page_size == 0 {
             DEFAULT_PAGE_SIZE
         } else {
@@ -305,7 +305,7 @@ impl KeyQuery {
     }
 
     /// The same column flips direction; another column sorts ascending. Back to page 1.
-    pub(crate) fn toggle_sort(&self, field: SortField) -> KeyQuery {
+    pub fn toggle_sort(&self, field: SortField) -> KeyQuery {
         let descending = field == self.sort && !self.descending;
         KeyQuery {
             sort: field,
@@ -333,7 +333,7 @@ impl KeyQuery {
         self.page + 1 < self.page_count(total)
     }
 
-    pub(crate) fn next_page(&self, total: u64) -> KeyQuery {
+    pub fn next_page(&self, total: u64) -> KeyQuery {
         let page = if self.has_next(total) {
             self.page + 1
         } else {
@@ -345,7 +345,7 @@ impl KeyQuery {
         }
     }
 
-    pub(crate) fn prev_page(&self) -> KeyQuery {
+    pub fn prev_page(&self) -> KeyQuery {
         KeyQuery {
             page: self.page.saturating_sub(1),
             ..self.clone()

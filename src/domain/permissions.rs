@@ -40,12 +40,7 @@ pub struct Refusals {
 
 impl Refusals {
     /// Records that the manager refused `op` on `key`. Returns false if it was known already.
-    pub(crate) fn learn(
-        &mut self,
-        scope: Scope,
-        op: Operation,
-        manager_message: Option<&str>,
-    ) -> bool {
+    pub fn learn(&mut self, scope: Scope, op: Operation, manager_message: Option<&str>) -> bool {
         use std::collections::btree_map::Entry;
         match self.learned.entry((scope.clone(), op)) {
             Entry::Occupied(_) => false,

@@ -20,7 +20,7 @@ fn is_root(domain: &str) -> bool {
 
 impl SignIn {
     /// Trims each part; a blank or `root` domain is the root domain, a blank connection `local_account`.
-    pub(crate) fn new(user: &str, domain: &str, connection: &str) -> SignIn {
+    pub fn new(user: &str, domain: &str, connection: &str) -> SignIn {
         let domain = domain.trim();
         let connection = connection.trim();
         SignIn {

@@ -20,7 +20,7 @@ pub struct Submission {
 
 impl Submission {
     /// The flag counts only for a delete.
-    pub(crate) fn new(operation: Operation, delete_if_backup_fails: bool) -> Submission {
+    pub fn new(operation: Operation, delete_if_backup_fails: bool) -> Submission {
         Submission {
             operation,
             delete_if_backup_fails: operation == Operation::Delete && delete_if_backup_fails,
