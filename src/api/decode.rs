@@ -7,7 +7,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::api::lenient::Object;
+use crate::api::lenient::JsonObject;
 #[cfg(not(target_arch = "wasm32"))]
 use crate::api::text::excerpt;
 
@@ -35,7 +35,7 @@ impl fmt::Display for DecodeError {
 
 /// Parses a body that must be one JSON object, read as `T`.
 pub fn parse_json<T: DeserializeOwned>(body: &str) -> Result<T, DecodeError> {
-    parse::<Object<T>>(body)?
+    parse::<JsonObject<T>>(body)?
         .0
         .ok_or_else(|| DecodeError::WrongShape("expected a JSON object".into()))
 }

@@ -88,6 +88,7 @@ pub struct JobRequest {
 /// A job as the manager returns it. `state` stays the manager's raw string.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Job {
+    #[serde(deserialize_with = "lenient::string")]
     pub id: String,
     #[serde(default, deserialize_with = "lenient::or_default")]
     pub state: String,

@@ -3,12 +3,17 @@
 //! absent instead of failing the whole value. Generic over the `Deserializer`, so the same types
 //! read through serde_json natively and serde-wasm-bindgen in the browser.
 //!
-//! The scalar readers are small visitors: no library reads "a string, or a number as its text"
-//! or "a boolean, or the word `true`" (serde_with's `DefaultOnError` only turns an error into the
-//! default). They stream: nothing is buffered, a value of the wrong shape is skipped with
-//! `IgnoredAny`. A list item that may fail must be buffered before it is tried, so [`list`] uses
-//! serde_with's `DefaultOnError` (its own copy of serde's private `Content`) rather than a
-//! hand-written buffer.
+//! No library reads "a string, or a number as its text" or "a boolean, or the word `true`"
+//! (serde_with's `DefaultOnError` only turns an error into the default), so these are small
+//! visitors. They stream and always read a value to its end, even one they refuse (skipped with
+//! `IgnoredAny`): an object whose fields all use them (required strings through [`string`],
+//! required words through [`word`]) is left whole when it is refused, so [`Object`] and [`list`]
+//! skip it without buffering. serde_with's `VecSkipError`/`DefaultOnError` do the same by
+//! buffering each item in a copy of serde's `Content`; measured in the release page, that cost
+//! 27 KB of serde_with code and 13 KB of `Content` before wasm-opt (≈ +9 KB brotli) for nothing
+//! the visitors do not do. The one thing a refused object can leave half-read is a duplicate
+//! field, which serde's derive refuses at its key: serde_json then fails the whole body; in the
+//! browser `JSON.parse` has already kept the last of the two.
 use std::fmt::{self, Write};
 use std::marker::PhantomData;
 
@@ -17,7 +22,6 @@ use serde::de::{
     DeserializeOwned, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor,
 };
 use serde::Deserialize;
-use serde_with::{As, DefaultOnError};
 
 /// One JSON value as a scalar reader sees it: arrays and objects are skipped, not kept.
 pub enum Scalar {
@@ -86,11 +90,26 @@ impl Lenient for String {
             Scalar::Str(s) => Some(s),
             Scalar::Int(n) => Some(n.to_string()),
             Scalar::Uint(n) => Some(n.to_string()),
-            Scalar::Float(f) => Some(f.to_string()),
+            Scalar::Float(f) => Some(float_text(f)),
             Scalar::Bool(b) => Some(b.to_string()),
             Scalar::Other => None,
         }
     }
+}
+
+/// A finite number's shortest text. In the wasm the browser writes it (core's float formatting
+/// weighs ~11 KB), natively Rust does; they agree but for exponents (`1e21` / `1e+21`).
+#[cfg(target_arch = "wasm32")]
+fn float_text(f: f64) -> String {
+    js_sys::Number::from(f)
+        .to_string_with_radix(10)
+        .map(String::from)
+        .unwrap_or_default()
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn float_text(f: f64) -> String {
+    f.to_string()
 }
 
 /// A count: a non-negative number (a float is truncated) or a string of digits.
@@ -172,6 +191,23 @@ pub fn or_default<'de, D: Deserializer<'de>, T: Lenient + Default>(d: D) -> Resu
     Ok(opt(d)?.unwrap_or_default())
 }
 
+/// A required string: any other value (read to its end) fails the whole value.
+pub fn string<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    match d.deserialize_any(ScalarVisitor)? {
+        Scalar::Str(s) => Ok(s),
+        _ => Err(serde::de::Error::custom("a string was expected")),
+    }
+}
+
+/// A required word read by `T`'s own reader (a derived enum, a `FromStr`): any other value, or
+/// a word `T` refuses, fails the whole value.
+pub fn word<'de, D: Deserializer<'de>, T: DeserializeOwned>(d: D) -> Result<T, D::Error> {
+    match d.deserialize_any(ScalarVisitor)? {
+        Scalar::Str(s) => T::deserialize(StringDeserializer::<D::Error>::new(s)),
+        _ => Err(serde::de::Error::custom("a word was expected")),
+    }
+}
+
 /// A required field of a [`Lenient`] type: a value of the wrong type fails the whole value.
 pub fn required<'de, D: Deserializer<'de>, T: Lenient>(d: D) -> Result<T, D::Error> {
     opt(d)?.ok_or_else(|| serde::de::Error::custom("a field of the wrong type"))
@@ -250,7 +286,7 @@ impl<'de> Visitor<'de> for JsonText<'_> {
     }
     fn visit_f64<E>(self, v: f64) -> Result<bool, E> {
         if v.is_finite() {
-            let _ = write!(self.out, "{v}");
+            self.out.push_str(&float_text(v));
         } else {
             self.out.push_str("null");
         }
@@ -316,8 +352,8 @@ impl<'de> Visitor<'de> for JsonText<'_> {
     }
 }
 
-/// A value that must be a JSON object: anything else reads as `None` (a derived struct alone
-/// would also accept an array, field by field).
+/// A value that must be a JSON object readable as `T`: anything else, or an object `T` refuses,
+/// reads as `None` (a derived struct alone would also accept an array, field by field).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Object<T>(pub Option<T>);
 
@@ -329,49 +365,81 @@ impl<T> Default for Object<T> {
 
 impl<'de, T: Deserialize<'de>> Deserialize<'de> for Object<T> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct ObjectVisitor<T>(PhantomData<T>);
-        impl<'de, T: Deserialize<'de>> Visitor<'de> for ObjectVisitor<T> {
-            type Value = Object<T>;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("an object")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Object<T>, A::Error> {
-                T::deserialize(MapAccessDeserializer::new(map)).map(|t| Object(Some(t)))
-            }
-            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Object<T>, D::Error> {
-                d.deserialize_any(self)
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Object<T>, A::Error> {
-                while seq.next_element::<IgnoredAny>()?.is_some() {}
-                Ok(Object(None))
-            }
-            fn visit_bool<E>(self, _: bool) -> Result<Object<T>, E> {
-                Ok(Object(None))
-            }
-            fn visit_i64<E>(self, _: i64) -> Result<Object<T>, E> {
-                Ok(Object(None))
-            }
-            fn visit_u64<E>(self, _: u64) -> Result<Object<T>, E> {
-                Ok(Object(None))
-            }
-            fn visit_f64<E>(self, _: f64) -> Result<Object<T>, E> {
-                Ok(Object(None))
-            }
-            fn visit_str<E>(self, _: &str) -> Result<Object<T>, E> {
-                Ok(Object(None))
-            }
-            fn visit_unit<E>(self) -> Result<Object<T>, E> {
-                Ok(Object(None))
-            }
-            fn visit_none<E>(self) -> Result<Object<T>, E> {
-                Ok(Object(None))
-            }
-        }
-        d.deserialize_any(ObjectVisitor(PhantomData))
+        d.deserialize_any(ObjectVisitor {
+            lenient: true,
+            t: PhantomData,
+        })
+        .map(Object)
     }
 }
 
-/// A nested object field: anything but an object reads as `None`.
+/// A value that must be a JSON object: anything else reads as `None`; an object that `T` refuses
+/// is an error (with serde's reason). What a whole body is read as.
+#[derive(Clone, Debug, PartialEq)]
+pub struct JsonObject<T>(pub Option<T>);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for JsonObject<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(ObjectVisitor {
+            lenient: false,
+            t: PhantomData,
+        })
+        .map(JsonObject)
+    }
+}
+
+struct ObjectVisitor<T> {
+    /// Whether an object `T` refuses reads as `None` rather than failing.
+    lenient: bool,
+    t: PhantomData<T>,
+}
+
+impl<'de, T: Deserialize<'de>> Visitor<'de> for ObjectVisitor<T> {
+    type Value = Option<T>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Option<T>, A::Error> {
+        match T::deserialize(MapAccessDeserializer::new(&mut map)) {
+            Ok(t) => Ok(Some(t)),
+            Err(e) if !self.lenient => Err(e),
+            Err(_) => {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(None)
+            }
+        }
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Option<T>, D::Error> {
+        d.deserialize_any(self)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Option<T>, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(None)
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Option<T>, E> {
+        Ok(None)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Option<T>, E> {
+        Ok(None)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Option<T>, E> {
+        Ok(None)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Option<T>, E> {
+        Ok(None)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<Option<T>, E> {
+        Ok(None)
+    }
+    fn visit_unit<E>(self) -> Result<Option<T>, E> {
+        Ok(None)
+    }
+    fn visit_none<E>(self) -> Result<Option<T>, E> {
+        Ok(None)
+    }
+}
+
+/// A nested object field: anything but an object readable as `T` reads as `None`.
 pub fn object<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<T>, D::Error> {
     Object::deserialize(d).map(|o| o.0)
 }
@@ -395,7 +463,7 @@ impl<T> Default for Counted<T> {
 /// A list of objects: an item that is not an object or fails to read as `T` is skipped and
 /// counted; `null` is the empty list; anything else but an array is an error.
 pub fn list<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Counted<T>, D::Error> {
-    let raw: Option<Vec<Object<T>>> = As::<Option<Vec<DefaultOnError>>>::deserialize(d)?;
+    let raw: Option<Vec<Object<T>>> = Option::deserialize(d)?;
     let mut out = Counted::default();
     for item in raw.unwrap_or_default() {
         match item.0 {
@@ -584,6 +652,7 @@ mod tests {
 
     #[derive(Debug, PartialEq, Deserialize)]
     struct Item {
+        #[serde(deserialize_with = "string")]
         id: String,
     }
 
@@ -596,10 +665,10 @@ mod tests {
     #[test]
     fn lists_skip_and_count_what_they_cannot_read() {
         let p: Page =
-            from_str(r#"{"items":[{"id":"a"},{"name":"no id"},7,null,["b"],{"id":5},{"id":"c"}]}"#)
+            from_str(r#"{"items":[{"id":"a"},{"name":"no id"},7,null,["b"],{"id":5},{"id":[1,{"a":"}"}],"x":[]},{"id":"c"}]}"#)
                 .unwrap();
         let ids: Vec<&str> = p.items.items.iter().map(|i| i.id.as_str()).collect();
-        assert_eq!((ids, p.items.skipped), (vec!["a", "c"], 5));
+        assert_eq!((ids, p.items.skipped), (vec!["a", "c"], 6));
         let p: Page = from_str(r#"{"items":null}"#).unwrap();
         assert_eq!(p.items, Counted::default());
         let p: Page = from_str("{}").unwrap();
