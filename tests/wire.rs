@@ -1,7 +1,7 @@
 //! The wire, read and written the same way on both sides: each test runs in headless Chromium
 //! (`JSON.parse` + serde-wasm-bindgen, `JSON.stringify`) and natively (serde_json), on the same
 //! fixture texts, with the same expected values — leniency included.
-use cckm_sap_admin::api::decode::{parse_json, parse_value, to_json, DecodeError};
+use cckm_sap_admin::api::decode::{parse_json, parse_value, to_json, to_json_pretty, DecodeError};
 use cckm_sap_admin::api::error::{ApiError, ManagerErrorBody};
 use cckm_sap_admin::api::groups::SapGroup;
 use cckm_sap_admin::api::jobs::{parse_job, Job, JobRequest, Operation};
@@ -248,6 +248,11 @@ fn what_is_written_reads_back_the_same() {
     let job = parse_job(JOB).unwrap();
     let again = parse_job(&to_json(&job).unwrap()).unwrap();
     assert_eq!(Job { raw: None, ..again }, Job { raw: None, ..job });
+    let pretty = to_json_pretty(&parse_value(r#"{"id":"j","n":[1,null]}"#).unwrap()).unwrap();
+    assert_eq!(
+        pretty,
+        "{\n  \"id\": \"j\",\n  \"n\": [\n    1,\n    null\n  ]\n}"
+    );
     for op in [Operation::Delete, Operation::Restore] {
         assert_eq!(parse_value(&to_json(&op).unwrap()).unwrap(), op.as_str());
     }

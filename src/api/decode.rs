@@ -47,7 +47,12 @@ pub fn parse_value(body: &str) -> Result<Value, DecodeError> {
 
 /// A value as compact JSON text (`None` only if it cannot be JSON).
 pub fn to_json<T: Serialize + ?Sized>(value: &T) -> Option<String> {
-    write(value)
+    write(value, false)
+}
+
+/// A value as JSON text indented by two spaces, for people to read.
+pub fn to_json_pretty<T: Serialize + ?Sized>(value: &T) -> Option<String> {
+    write(value, true)
 }
 
 #[cfg(not(target_arch = "wasm32"))]
@@ -61,8 +66,12 @@ fn parse<T: DeserializeOwned>(body: &str) -> Result<T, DecodeError> {
 }
 
 #[cfg(not(target_arch = "wasm32"))]
-fn write<T: Serialize + ?Sized>(value: &T) -> Option<String> {
-    serde_json::to_string(value).ok()
+fn write<T: Serialize + ?Sized>(value: &T, pretty: bool) -> Option<String> {
+    if pretty {
+        serde_json::to_string_pretty(value).ok()
+    } else {
+        serde_json::to_string(value).ok()
+    }
 }
 
 #[cfg(target_arch = "wasm32")]
@@ -81,11 +90,20 @@ fn parse<T: DeserializeOwned>(body: &str) -> Result<T, DecodeError> {
 }
 
 #[cfg(target_arch = "wasm32")]
-fn write<T: Serialize + ?Sized>(value: &T) -> Option<String> {
+fn write<T: Serialize + ?Sized>(value: &T, pretty: bool) -> Option<String> {
     let v = value
         .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
         .ok()?;
-    js_sys::JSON::stringify(&v).ok()?.as_string()
+    let text = if pretty {
+        js_sys::JSON::stringify_with_replacer_and_space(
+            &v,
+            &wasm_bindgen::JsValue::NULL,
+            &wasm_bindgen::JsValue::from(2),
+        )
+    } else {
+        js_sys::JSON::stringify(&v)
+    };
+    text.ok()?.as_string()
 }
 
 /// Whether text that `JSON.parse` refused looks like the start of a JSON object or array (or is
