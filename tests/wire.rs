@@ -264,3 +264,36 @@ fn what_is_written_reads_back_the_same() {
         assert_eq!(to_json(&p).unwrap(), format!("\"{}\"", p.as_str()));
     }
 }
+
+/// The client against the simulator (`CCKM_SIM_URL`, started with `--cors`): the manager's real
+/// answers read in the browser, from the login to a key.
+#[cfg(target_arch = "wasm32")]
+#[wasm_bindgen_test]
+async fn the_simulator_s_answers_read_in_the_browser() {
+    use cckm_sap_admin::api::client::Api;
+    let Some(sim) = option_env!("CCKM_SIM_URL") else {
+        panic!("CCKM_SIM_URL is not set: run the wasm tests through `cargo xtask test`");
+    };
+    let api = Api::new(sim);
+    let tokens = api
+        .login(&SignIn::new("admin", "", ""), "admin")
+        .await
+        .unwrap();
+    assert_eq!(tokens.user, "admin");
+    assert!(tokens.refresh_token.is_some());
+    let claims = tokens.claims().expect("the simulator's JWT has claims");
+    assert!(claims.lifetime_s().is_some());
+    assert_eq!(parse_json::<Tokens>(&to_json(&tokens).unwrap()), Ok(tokens));
+    let (page, skipped) = api.keys("skip=0&limit=10").await.unwrap();
+    assert_eq!((page.resources.len(), skipped), (10, 0));
+    assert!(page.total >= 10, "{}", page.total);
+    let first = &page.resources[0];
+    assert!(first.sap_param.is_some());
+    let again = api.key(&first.id).await.unwrap();
+    assert_eq!(again.id, first.id);
+    let (groups, skipped) = api.groups("skip=0&limit=50").await.unwrap();
+    assert_eq!(skipped, 0);
+    assert!(groups.resources.iter().all(|g| !g.label().is_empty()));
+    let refreshed = api.refresh().await.unwrap();
+    assert_eq!(refreshed.user, "admin");
+}

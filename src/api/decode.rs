@@ -76,17 +76,27 @@ fn write<T: Serialize + ?Sized>(value: &T, pretty: bool) -> Option<String> {
 
 #[cfg(target_arch = "wasm32")]
 fn parse<T: DeserializeOwned>(body: &str) -> Result<T, DecodeError> {
-    let value = js_sys::JSON::parse(body).map_err(|_| {
+    serde_wasm_bindgen::from_value(js_parse(body)?).map_err(wrong_shape)
+}
+
+/// The part of [`parse`] that does not depend on `T`, kept out of its copies.
+#[cfg(target_arch = "wasm32")]
+#[inline(never)]
+fn js_parse(body: &str) -> Result<wasm_bindgen::JsValue, DecodeError> {
+    js_sys::JSON::parse(body).map_err(|_| {
         if cut_short(body) {
             DecodeError::Truncated
         } else {
             DecodeError::NotJson(crate::api::text::excerpt(body, 200))
         }
-    })?;
-    serde_wasm_bindgen::from_value(value).map_err(|e| {
-        let m = e.to_string();
-        DecodeError::WrongShape(m.strip_prefix("Error: ").unwrap_or(&m).to_string())
     })
+}
+
+#[cfg(target_arch = "wasm32")]
+#[inline(never)]
+fn wrong_shape(e: serde_wasm_bindgen::Error) -> DecodeError {
+    let m = e.to_string();
+    DecodeError::WrongShape(m.strip_prefix("Error: ").unwrap_or(&m).to_string())
 }
 
 #[cfg(target_arch = "wasm32")]
