@@ -119,7 +119,8 @@ fn write<T: Serialize + ?Sized>(value: &T, pretty: bool) -> Option<String> {
 /// Whether text that `JSON.parse` refused looks like the start of a JSON object or array (or is
 /// empty): a string or a bracket still open at the end. The browser's error messages differ from
 /// one engine to the next, so the text is looked at instead.
-pub fn cut_short(body: &str) -> bool {
+#[cfg(any(target_arch = "wasm32", test))]
+fn cut_short(body: &str) -> bool {
     let t = body.trim_start();
     if t.is_empty() {
         return true;
