@@ -122,7 +122,8 @@ impl Lenient for String {
 }
 
 /// A finite number's shortest text. In the wasm the browser writes it (core's float formatting
-/// weighs ~11 KB), natively Rust does; they agree but for exponents (`1e21` / `1e+21`).
+/// weighs ~11 KB), natively serde_json does; they differ only in exponents (`1e21` / `1e+21`) and
+/// in a whole float (`5.0` natively, `5` in the browser, which never knew the `.0`).
 #[cfg(target_arch = "wasm32")]
 fn float_text(f: f64) -> String {
     js_sys::Number::from(f)
@@ -133,7 +134,7 @@ fn float_text(f: f64) -> String {
 
 #[cfg(not(target_arch = "wasm32"))]
 fn float_text(f: f64) -> String {
-    f.to_string()
+    serde_json::Number::from_f64(f).map_or_else(String::new, |n| n.to_string())
 }
 
 /// A count: a non-negative number (a float is truncated) or a string of digits.
