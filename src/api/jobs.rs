@@ -195,6 +195,24 @@ mod tests {
     }
 
     #[test]
+    fn what_is_written_reads_back() {
+        for op in [Operation::Delete, Operation::Restore] {
+            let text = serde_json::to_string(&op).unwrap();
+            assert_eq!(serde_json::from_str::<Operation>(&text).unwrap(), op);
+        }
+        assert_eq!(
+            serde_json::from_str::<Operation>(r#"" Restore ""#).unwrap(),
+            Operation::Restore
+        );
+        assert!(serde_json::from_str::<Operation>(r#""purge""#).is_err());
+        assert!(serde_json::from_str::<Operation>("1").is_err());
+        let job = parse_job(JOB).unwrap();
+        let text = crate::api::decode::to_json(&job).unwrap();
+        let again = parse_job(&text).unwrap();
+        assert_eq!(Job { raw: None, ..again }, Job { raw: None, ..job });
+    }
+
+    #[test]
     fn job_request_sends_a_boolean() {
         let r = JobRequest {
             id: "k".into(),
