@@ -253,16 +253,32 @@ fn what_is_written_reads_back_the_same() {
         pretty,
         "{\n  \"id\": \"j\",\n  \"n\": [\n    1,\n    null\n  ]\n}"
     );
-    for op in [Operation::Delete, Operation::Restore] {
-        assert_eq!(parse_value(&to_json(&op).unwrap()).unwrap(), op.as_str());
+    #[derive(Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+    struct Stored {
+        op: Operation,
+        #[serde(
+            default,
+            deserialize_with = "cckm_sap_admin::api::lenient::word_or_default"
+        )]
+        phase: JobPhase,
     }
-    for p in [
-        JobPhase::Running,
-        JobPhase::NoLongerWatched,
-        JobPhase::Failed,
+    for (op, phase) in [
+        (Operation::Delete, JobPhase::NoLongerWatched),
+        (Operation::Restore, JobPhase::Failed),
     ] {
-        assert_eq!(to_json(&p).unwrap(), format!("\"{}\"", p.as_str()));
+        let s = Stored { op, phase };
+        let text = to_json(&s).unwrap();
+        assert_eq!(
+            text,
+            format!(r#"{{"op":"{}","phase":"{}"}}"#, op.as_str(), phase.as_str())
+        );
+        assert_eq!(parse_json::<Stored>(&text), Ok(s));
     }
+    let odd: Stored = parse_json(r#"{"op":" DELETE ","phase":7}"#).unwrap();
+    assert_eq!((odd.op, odd.phase), (Operation::Delete, JobPhase::Running));
+    let odd: Stored = parse_json(r#"{"op":"delete","phase":"brand_new"}"#).unwrap();
+    assert_eq!(odd.phase, JobPhase::Running);
+    assert!(parse_json::<Stored>(r#"{"op":"purge"}"#).is_err());
 }
 
 /// The client against the simulator (`CCKM_SIM_URL`, started with `--cors`): the manager's real
