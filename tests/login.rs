@@ -4,7 +4,7 @@
 //! the expired-session form.
 mod common;
 
-use cckm_sap_admin::api::client::Tokens;
+use cckm_sap_admin::api::tokens::Tokens;
 use cckm_sap_admin::components::login::{Login, LoginProps};
 use common::*;
 use wasm_bindgen_test::*;

@@ -3,7 +3,7 @@
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-use crate::api::types::Operation;
+use crate::api::jobs::Operation;
 use crate::components::error_detail::ErrorDetail;
 use crate::domain::confirm::{required_for, Confirmation};
 use crate::domain::manager_error::ManagerError;

@@ -4,7 +4,9 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
-use crate::api::types::{Operation, SapKey};
+use crate::api::jobs::Operation;
+
+use crate::api::keys::SapKey;
 use crate::domain::ledger::Ledger;
 use crate::domain::permissions::{summary, Refusals};
 use crate::domain::plan::plan;

@@ -1,7 +1,7 @@
 //! The live list of every job this browser started for this manager and user.
 use yew::prelude::*;
 
-use crate::api::types::Operation;
+use crate::api::jobs::Operation;
 use crate::domain::job_state::JobPhase;
 use crate::domain::ledger::{LedgerEntry, Verification};
 use crate::domain::time_fmt::ago;

@@ -7,7 +7,9 @@ use gloo_timers::callback::Timeout;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
-use crate::api::types::{KeyState, SapGroup, SapKey};
+use crate::api::groups::SapGroup;
+
+use crate::api::keys::{KeyState, SapKey};
 use crate::browser::dom::local_rfc3339;
 use crate::components::error_detail::ErrorDetail;
 use crate::domain::key_fetch::{FetchState, KeyPage};

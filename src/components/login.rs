@@ -4,12 +4,13 @@ use web_sys::HtmlInputElement;
 use yew::platform::spawn_local;
 use yew::prelude::*;
 
-use crate::api::client::{Api, Tokens};
+use crate::api::client::Api;
+use crate::api::sign_in::{SignIn, LOCAL_ACCOUNT};
+use crate::api::tokens::Tokens;
 use crate::browser::storage;
 use crate::components::error_detail::ErrorDetail;
 use crate::domain::login_form::{LoginAction, LoginForm};
 use crate::domain::manager_error::ManagerError;
-use crate::domain::sign_in::{SignIn, LOCAL_ACCOUNT};
 
 const DOMAIN_KEY: &str = "cckm-sap-login-domain";
 const CONNECTION_KEY: &str = "cckm-sap-login-connection";

@@ -1,6 +1,6 @@
 //! What the user must type before a job operation is sent.
 
-use crate::api::types::Operation;
+use crate::api::jobs::Operation;
 use crate::domain::plan::KeyRef;
 
 /// The confirmation a job operation needs.

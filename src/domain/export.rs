@@ -2,7 +2,7 @@
 use super::job_state::JobPhase;
 use super::ledger::{Ledger, LedgerEntry, Verification};
 use super::time_fmt::clock;
-use crate::api::types::JobRequest;
+use crate::api::jobs::JobRequest;
 
 /// One line per job; every field quoted, quotes doubled, and cells that a spreadsheet would run
 /// as a formula (`=`, `+`, `-`, `@`, tab, CR) prefixed with `'`.
@@ -106,11 +106,11 @@ pub fn curl_commands(origin: &str, e: &LedgerEntry) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::types::{Job, Operation};
+    use crate::api::jobs::{Job, Operation};
     use crate::domain::plan::KeyRef;
 
     fn entry(name: &str) -> LedgerEntry {
-        let job: Job = crate::api::read::FromJson::from_json(
+        let job: Job = serde_json::from_value(
             serde_json::json!({"id": "5db60499-9f4f-4143-b963-370459d3cef1", "state": "PENDING"}),
         )
         .unwrap();
@@ -158,8 +158,7 @@ mod tests {
         b.job_id = "job-b".into();
         l.add(b);
         let word = |id: &str, state: &str| -> Job {
-            crate::api::read::FromJson::from_json(serde_json::json!({"id": id, "state": state}))
-                .unwrap()
+            serde_json::from_value(serde_json::json!({"id": id, "state": state})).unwrap()
         };
         l.record_job(&word("job-a", "DELETED"), 1_700_000_001_000.0);
         l.set_verification_at("job-a", Verification::Confirmed, 1_700_000_002_000.0);

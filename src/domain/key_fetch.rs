@@ -3,7 +3,7 @@
 use std::rc::Rc;
 
 use crate::api::error::ApiError;
-use crate::api::types::SapKey;
+use crate::api::keys::SapKey;
 
 /// A page of keys as the table shows it.
 #[derive(Clone, PartialEq, Debug)]

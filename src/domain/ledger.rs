@@ -8,8 +8,9 @@ use std::rc::Rc;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::api::decode::{parse_value, DecodeError};
+use crate::api::jobs::{Job, Operation};
 use crate::api::read::{FromJson, Obj};
-use crate::api::types::{parse_value, DecodeError, Job, Operation};
 use crate::domain::job_state::{read_word, JobPhase, Word};
 use crate::domain::manager_error::ManagerError;
 use crate::domain::order::sort_dyn;
@@ -894,7 +895,7 @@ impl FromJson for Tombstone {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::types::parse_job;
+    use crate::api::jobs::parse_job;
 
     fn job(id: &str, state: &str) -> Job {
         Job {
@@ -1436,11 +1437,10 @@ mod tests {
 #[cfg(test)]
 mod sharing_tests {
     use super::*;
-    use crate::api::types::Job;
+    use crate::api::jobs::Job;
 
     fn job(id: &str, state: &str) -> Job {
-        crate::api::read::FromJson::from_json(serde_json::json!({"id": id, "state": state}))
-            .unwrap()
+        serde_json::from_value(serde_json::json!({"id": id, "state": state})).unwrap()
     }
 
     fn ledger(n: usize) -> Ledger {

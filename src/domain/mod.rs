@@ -16,7 +16,6 @@ pub mod review;
 pub mod selection;
 pub mod session;
 pub mod shortcuts;
-pub mod sign_in;
 pub mod submit;
 pub mod theme;
 pub mod time_fmt;

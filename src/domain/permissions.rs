@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use crate::api::types::Operation;
+use crate::api::jobs::Operation;
 
 /// One refusal: an operation in a group (or, for a key without a group, on that key).
 #[derive(Clone, Debug, PartialEq, Eq)]

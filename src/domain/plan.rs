@@ -1,6 +1,8 @@
 //! Which of the selected keys a job operation applies to, and why the others are skipped.
 
-use crate::api::types::{Operation, SapKey};
+use crate::api::jobs::Operation;
+
+use crate::api::keys::SapKey;
 use crate::domain::job_state::JobPhase;
 use crate::domain::ledger::Ledger;
 use crate::domain::permissions::{refusal_sentence, Refusals, Scope};
@@ -146,7 +148,8 @@ pub fn offered_operations(keys: &[SapKey]) -> (usize, usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::types::{Job, SapParam};
+    use crate::api::jobs::Job;
+    use crate::api::keys::SapParam;
     use crate::domain::ledger::LedgerEntry;
 
     const U1: &str = "d109deae-5ca7-421d-bf49-637e65c3bbcb";

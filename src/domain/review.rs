@@ -155,7 +155,7 @@ impl yew::Reducible for ReviewDialog {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::types::{Job, Operation};
+    use crate::api::jobs::{Job, Operation};
     use yew::Reducible;
 
     fn key(id: &str, group: Option<&str>) -> KeyRef {

@@ -2,7 +2,7 @@
 use std::collections::HashSet;
 use std::rc::Rc;
 
-use crate::api::types::SapKey;
+use crate::api::keys::SapKey;
 
 /// The selection.
 #[derive(Clone, Debug, Default, PartialEq)]

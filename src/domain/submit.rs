@@ -3,7 +3,7 @@
 use std::collections::{HashSet, VecDeque};
 
 use crate::api::error::{ApiError, ErrorKind};
-use crate::api::types::{Job, JobRequest, Operation};
+use crate::api::jobs::{Job, JobRequest, Operation};
 use crate::domain::permissions::Scope;
 use crate::domain::plan::KeyRef;
 

@@ -6,7 +6,7 @@ use yew::platform::spawn_local;
 use yew::prelude::*;
 
 use crate::api::client::Api;
-use crate::api::types::SapGroup;
+use crate::api::groups::SapGroup;
 use crate::domain::key_query::groups_query;
 use crate::domain::manager_error::ManagerError;
 

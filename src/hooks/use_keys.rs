@@ -7,9 +7,8 @@ use yew::platform::spawn_local;
 use yew::prelude::*;
 
 use crate::api::client::Api;
-use crate::domain::key_fetch::FetchAction;
 // The browser tests import these from here.
-pub use crate::domain::key_fetch::{FetchState, KeyPage};
+use crate::domain::key_fetch::{FetchAction, FetchState, KeyPage};
 
 /// How long a new page may take before the table says it is loading.
 pub(crate) const LOADING_DELAY_MS: u32 = 150;

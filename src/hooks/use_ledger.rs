@@ -10,7 +10,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{BroadcastChannel, MessageEvent, StorageEvent};
 use yew::prelude::*;
 
-use crate::api::types::Job;
+use crate::api::jobs::Job;
 use crate::browser::storage;
 use crate::domain::ledger::{Ledger, LedgerEntry, Verification};
 use crate::domain::manager_error::ManagerError;

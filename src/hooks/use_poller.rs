@@ -13,7 +13,7 @@ use yew::prelude::*;
 use super::use_ledger::{LedgerAction, LedgerState};
 use crate::api::client::{now_ms, Api};
 use crate::api::error::ApiError;
-use crate::api::types::Job;
+use crate::api::jobs::Job;
 use crate::browser::storage::document_hidden;
 use crate::domain::job_state::{classify, read_word, JobPhase, Word};
 use crate::domain::ledger::{Ledger, Verification};

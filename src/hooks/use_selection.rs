@@ -5,7 +5,7 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
-use crate::api::types::SapKey;
+use crate::api::keys::SapKey;
 use crate::domain::selection::{Selection, SelectionAction};
 
 pub(crate) struct SelectionHandle {

@@ -8,7 +8,7 @@ use yew::platform::spawn_local;
 use yew::prelude::*;
 
 use crate::api::client::{now_ms, Api};
-use crate::api::types::SapKey;
+use crate::api::keys::SapKey;
 use crate::domain::ledger::LedgerEntry;
 use crate::domain::permissions::{Learned, Refusals};
 use crate::domain::plan::{plan, KeyRef};

@@ -14,14 +14,16 @@ use yew::{BaseComponent, Callback};
 
 pub use cckm_sap_admin::api::client::Api;
 pub use cckm_sap_admin::api::error::ApiError;
-pub use cckm_sap_admin::api::types::{Job, Operation, SapGroup, SapKey, SapParam};
+pub use cckm_sap_admin::api::groups::SapGroup;
+pub use cckm_sap_admin::api::jobs::{Job, Operation};
+pub use cckm_sap_admin::api::keys::{SapKey, SapParam};
+pub use cckm_sap_admin::api::sign_in::SignIn;
 pub use cckm_sap_admin::domain::job_state::JobPhase;
+pub use cckm_sap_admin::domain::key_fetch::{FetchState, KeyPage};
 pub use cckm_sap_admin::domain::ledger::{Ledger, LedgerEntry, StateSeen, Verification};
 pub use cckm_sap_admin::domain::manager_error::ManagerError;
 pub use cckm_sap_admin::domain::permissions::{Refusals, Scope};
 pub use cckm_sap_admin::domain::plan::{KeyRef, SkipReason};
-pub use cckm_sap_admin::domain::sign_in::SignIn;
-pub use cckm_sap_admin::hooks::use_keys::{FetchState, KeyPage};
 pub use cckm_sap_admin::hooks::use_ledger::EntryRef;
 
 // ---------------------------------------------------------------------------------------------

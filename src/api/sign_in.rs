@@ -40,7 +40,7 @@ impl SignIn {
     }
 
     /// The user's home domain, when they log into another one; the same domain counts as none.
-    pub(crate) fn with_home(mut self, auth_domain: &str) -> SignIn {
+    pub fn with_home(mut self, auth_domain: &str) -> SignIn {
         let home = auth_domain.trim();
         let same = if is_root(home) {
             self.domain.is_empty()
