@@ -1,6 +1,9 @@
-//! The tidy step of `cargo xtask test` (and `cargo xtask tidy` alone): rustfmt's check and clippy
-//! with `-D warnings`, natively over the whole workspace and for the page on wasm32. Any finding
-//! fails the run, like rust-analyzer's `xtask/src/tidy.rs`.
+//! The tidy step of `cargo xtask test` (and `cargo xtask tidy` alone): rustfmt's check, clippy
+//! with `-D warnings` natively over the whole workspace and for the page on wasm32, and the page's
+//! import graph (no cycle, no upward import). Any finding fails the run, like rust-analyzer's
+//! `xtask/src/tidy.rs`.
+mod imports;
+
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
@@ -92,6 +95,29 @@ pub fn run() -> Result<Tidy, String> {
         ]),
         is_clippy_finding,
     ));
+    step("tidy: the page's imports (no cycle between files, no upward import between layers)");
+    tidy.checks
+        .push(match imports::read_crate(&root.join("src")) {
+            Ok(modules) => {
+                let found = imports::problems(&modules);
+                for p in &found {
+                    eprintln!("{p}");
+                }
+                Check {
+                    name: "imports",
+                    passed: found.is_empty(),
+                    findings: found.len(),
+                }
+            }
+            Err(e) => {
+                eprintln!("xtask: reading the page's sources: {e}");
+                Check {
+                    name: "imports",
+                    passed: false,
+                    findings: 0,
+                }
+            }
+        });
     eprintln!("\n{}", tidy.line());
     Ok(tidy)
 }
