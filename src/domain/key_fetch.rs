@@ -120,7 +120,9 @@ mod tests {
     #[test]
     fn a_failure_keeps_the_page_before_and_a_retry_loads_at_once() {
         let s = start().reduce(FetchAction::Answered(Ok(1)));
-        let failed = s.reduce(FetchAction::Answered(Err(ApiError::network("offline"))));
+        let failed = s.reduce(FetchAction::Answered(Err(ApiError::network(
+            "Failed to fetch",
+        ))));
         assert!(matches!(
             *failed,
             FetchState::Failed {

@@ -168,7 +168,7 @@ mod tests {
         assert!(
             ManagerError::for_job(&ApiError::from_response(401, "", FORBIDDEN, None), at).is_none()
         );
-        assert!(ManagerError::for_job(&ApiError::network("offline"), at).is_none());
+        assert!(ManagerError::for_job(&ApiError::network("Failed to fetch"), at).is_none());
         assert!(ManagerError::for_job(&ApiError::timeout(10), at).is_none());
     }
 

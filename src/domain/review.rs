@@ -268,7 +268,7 @@ mod tests {
             m.message
         );
         let KeyOutcome::Unknown(m) =
-            KeyOutcome::unknown_after_reread(&lost, Err(&ApiError::network("offline")))
+            KeyOutcome::unknown_after_reread(&lost, Err(&ApiError::network("Failed to fetch")))
         else {
             panic!()
         };

@@ -254,7 +254,7 @@ mod tests {
         q.finish(&a.id, created(&a.id));
         q.finish(
             &b.id,
-            SubmitOutcome::from_error(ApiError::network("offline")),
+            SubmitOutcome::from_error(ApiError::network("Failed to fetch")),
         );
         assert!(!q.finish(&b.id, created(&b.id)), "finished twice");
         assert!(!q.finish("nope", created("nope")));
@@ -299,7 +299,7 @@ mod tests {
             assert_eq!(sort(http(s)), "unknown", "{s}");
         }
         assert_eq!(sort(ApiError::timeout(1000)), "unknown");
-        assert_eq!(sort(ApiError::network("offline")), "unknown");
+        assert_eq!(sort(ApiError::network("Failed to fetch")), "unknown");
         let unreadable = ApiError {
             kind: ErrorKind::Decode { truncated: false },
             ..http(201)

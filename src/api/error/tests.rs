@@ -82,16 +82,17 @@ fn unauthorized_is_session_expired() {
         e.login_message(),
         "The manager refused the username or password."
     );
-    let other = ApiError::network("offline");
+    let other = ApiError::network("Failed to fetch");
     assert_eq!(other.login_message(), other.user_message());
 }
 
 #[test]
 fn network_and_timeout() {
-    let e = ApiError::network("TypeError: Failed to fetch");
+    // gloo-net's JsError message as Chromium gives it (`net_message` keeps the message alone).
+    let e = ApiError::network("Failed to fetch");
     assert_eq!(
         e.user_message(),
-        "Cannot reach the manager: TypeError: Failed to fetch."
+        "Cannot reach the manager: Failed to fetch."
     );
     assert!(e.is_transient());
     assert_eq!(e.status, None);
@@ -190,14 +191,6 @@ fn tokens_never_leak() {
     assert!(!e.user_message().contains("eyJ"));
     // Short "eyJ" words are not tokens.
     assert_eq!(redact_tokens("heyJo eyJ"), "heyJo eyJ");
-}
-
-#[test]
-fn clone_is_cheap_and_equal() {
-    let e = ApiError::from_response(404, "Not Found", NOT_FOUND, None);
-    let c = e.clone();
-    assert!(Rc::ptr_eq(&e.message, &c.message));
-    assert_eq!(e, c);
 }
 
 /// The contract's bodies (§5), verbatim where it quotes them.
@@ -319,7 +312,7 @@ fn non_json_and_other_shapes_have_no_name_or_request_id() {
         );
     }
     for e in [
-        ApiError::network("offline"),
+        ApiError::network("Failed to fetch"),
         ApiError::timeout(1000),
         ApiError::other("x"),
         ApiError::invalid_id("x"),
