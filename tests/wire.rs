@@ -95,7 +95,7 @@ fn a_job_keeps_its_raw_state_and_json() {
     assert_eq!(j.state, "PENDING");
     assert_eq!(j.operation(), Some(Operation::Delete));
     assert_eq!(
-        j.key_id.as_deref(),
+        j.sap_key_id.as_deref(),
         Some("89ac400d-254f-4a19-a1fa-8952a2dca56f")
     );
     let raw = j.raw.unwrap();

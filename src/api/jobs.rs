@@ -105,12 +105,12 @@ pub struct Job {
     pub cckm_key_id: Option<String>,
     #[serde(default, deserialize_with = "lenient::opt")]
     pub group_id: Option<String>,
-    /// The job's id on the SAP side.
-    #[serde(default, deserialize_with = "lenient::opt")]
-    pub job_id: Option<String>,
-    /// The key's SAP id (`sap_key_id`), despite the wire name.
-    #[serde(default, deserialize_with = "lenient::opt")]
-    pub key_id: Option<String>,
+    /// The job's id on the SAP side (wire name `job_id`; the job's own id is `id`).
+    #[serde(rename = "job_id", default, deserialize_with = "lenient::opt")]
+    pub sap_job_id: Option<String>,
+    /// The key's SAP id, the key's `sap_key_id` (wire name `key_id`).
+    #[serde(rename = "key_id", default, deserialize_with = "lenient::opt")]
+    pub sap_key_id: Option<String>,
     /// The raw word; [`Job::operation`] reads it.
     #[serde(default, deserialize_with = "lenient::opt")]
     pub operation: Option<String>,
@@ -235,7 +235,7 @@ mod tests {
             Some("b707ea86-37bb-4212-ad09-2635698dbe4a")
         );
         assert_eq!(
-            j.key_id.as_deref(),
+            j.sap_key_id.as_deref(),
             Some("89ac400d-254f-4a19-a1fa-8952a2dca56f")
         );
         assert_eq!(j.operation(), Some(Operation::Delete));

@@ -56,7 +56,7 @@ pub fn job_detail(p: &JobDetailProps) -> Html {
                 <h2 id="detail-title">{ format!("{} job · ", e.operation.label()) }<bdi>{ e.key_name.clone() }</bdi></h2>
                 <dl class="facts">
                     <dt>{"Job id"}</dt><dd><code>{ e.job_id.clone() }</code></dd>
-                    <dt>{"Key id"}</dt><dd><code>{ e.id.clone() }</code></dd>
+                    <dt>{"CCKM key id"}</dt><dd><code>{ e.id.clone() }</code></dd>
                     <dt>{"Status"}</dt><dd>{ e.status_label() }</dd>
                     <dt>{"delete_if_backup_fails"}</dt><dd>{ e.delete_if_backup_fails.to_string() }</dd>
                     <dt>{"Started by"}</dt><dd><bdi>{ e.user.clone() }</bdi>{ format!(", {}", local_time(e.created_ms)) }</dd>

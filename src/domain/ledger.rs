@@ -142,7 +142,7 @@ impl LedgerEntry {
             id: key.id.clone(),
             key_name: key.display_name(),
             group: key.group.clone(),
-            sap_key_id: key.sap_key_id.clone().or_else(|| job.key_id.clone()),
+            sap_key_id: key.sap_key_id.clone().or_else(|| job.sap_key_id.clone()),
             operation,
             delete_if_backup_fails,
             user: user.to_string(),
