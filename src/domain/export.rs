@@ -107,7 +107,7 @@ pub fn curl_commands(origin: &str, e: &LedgerEntry) -> String {
 mod tests {
     use super::*;
     use crate::api::types::{Job, Operation};
-    use crate::domain::plan::KeyRef;
+    use crate::domain::key_ref::KeyRef;
 
     fn entry(name: &str) -> LedgerEntry {
         let job: Job = crate::api::read::FromJson::from_json(

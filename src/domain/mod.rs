@@ -4,6 +4,7 @@ pub mod confirm;
 pub mod export;
 pub mod job_state;
 pub mod key_query;
+pub mod key_ref;
 pub mod ledger;
 pub mod manager_error;
 pub mod order;

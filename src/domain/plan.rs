@@ -2,47 +2,9 @@
 
 use crate::api::types::{Operation, SapKey};
 use crate::domain::job_state::JobPhase;
+pub use crate::domain::key_ref::KeyRef;
 use crate::domain::ledger::Ledger;
-use crate::domain::permissions::{refusal_sentence, Refusals, Scope};
-
-/// What the page keeps of a key once it is chosen for a job.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct KeyRef {
-    /// The key's CCKM id.
-    pub id: String,
-    /// The key's name, "" when it has none (or a blank one).
-    pub name: String,
-    pub group: Option<String>,
-    pub sap_key_id: Option<String>,
-}
-
-impl KeyRef {
-    /// What a permission of the manager covers for this key: its group, or the key alone.
-    pub fn scope(&self) -> Scope {
-        Scope::of(&self.id, self.group.as_deref())
-    }
-
-    /// The name, or "(unnamed key <id>)".
-    pub fn display_name(&self) -> String {
-        if self.name.trim().is_empty() {
-            format!("(unnamed key {})", self.id)
-        } else {
-            self.name.clone()
-        }
-    }
-}
-
-impl From<&SapKey> for KeyRef {
-    fn from(k: &SapKey) -> KeyRef {
-        let group = k.group_label();
-        KeyRef {
-            id: k.id.clone(),
-            name: k.real_name().unwrap_or("").to_string(),
-            group: if group.is_empty() { None } else { Some(group) },
-            sap_key_id: k.sap_key_id().map(str::to_string),
-        }
-    }
-}
+use crate::domain::permissions::{refusal_sentence, Refusals};
 
 /// Why a selected key is left out of a job operation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -166,17 +128,6 @@ mod tests {
             }),
             ..Default::default()
         }
-    }
-
-    #[test]
-    fn key_ref_from_key() {
-        let r = KeyRef::from(&key(U1, Some("payroll-master"), Some(false), Some(true)));
-        assert_eq!(r.name, "payroll-master");
-        assert_eq!(r.group.as_deref(), Some("payroll"));
-        assert_eq!(r.sap_key_id.as_deref(), Some("sap-1"));
-        let unnamed = KeyRef::from(&key(U1, Some(" "), None, None));
-        assert_eq!(unnamed.name, "");
-        assert_eq!(unnamed.display_name(), format!("(unnamed key {U1})"));
     }
 
     #[test]

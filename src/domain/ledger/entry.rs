@@ -9,9 +9,9 @@ use serde_json::Value;
 use super::Ledger;
 use crate::api::types::{Job, Operation};
 use crate::domain::job_state::{read_word, JobPhase, Word};
+use crate::domain::key_ref::KeyRef;
 use crate::domain::manager_error::ManagerError;
 use crate::domain::order::sort_dyn;
-use crate::domain::plan::KeyRef;
 use crate::domain::poll::past_watching;
 
 /// One raw state seen, and when.

@@ -4,8 +4,8 @@ use super::*;
 use crate::api::error::ApiError;
 use crate::api::types::{Job, Operation};
 use crate::domain::job_state::JobPhase;
+use crate::domain::key_ref::KeyRef;
 use crate::domain::manager_error::ManagerError;
-use crate::domain::plan::KeyRef;
 use crate::domain::poll::UNWATCHED_AFTER_MS;
 
 pub(super) fn job(id: &str, state: &str) -> Job {

@@ -156,9 +156,9 @@ mod tests {
     use super::*;
     use crate::api::types::Operation;
     use crate::domain::job_state::JobPhase;
+    use crate::domain::key_ref::KeyRef;
     use crate::domain::ledger::fixtures::*;
     use crate::domain::ledger::Verification;
-    use crate::domain::plan::KeyRef;
 
     #[test]
     fn cleared_jobs_do_not_come_back_from_an_older_copy() {
