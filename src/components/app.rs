@@ -19,7 +19,7 @@ use super::login::Login;
 use crate::api::client::{now_ms, Api};
 use crate::api::types::{Operation, SapGroup, SapKey};
 use crate::domain::announce::{phase_changes, title};
-use crate::domain::export::{to_csv, to_json};
+use crate::domain::export::ExportFormat;
 use crate::domain::job_state::JobPhase;
 use crate::domain::key_query::{groups_query, KeyQuery};
 use crate::domain::ledger::{storage_key, Ledger, LedgerEntry};
@@ -365,21 +365,13 @@ fn console(p: &ConsoleProps) -> Html {
     };
     let on_export = {
         let state = ledger.state.clone();
-        Callback::from(move |kind: &'static str| {
+        Callback::from(move |format: ExportFormat| {
             let stamp = dom::local_time(now_ms()).replace([' ', '/', ':', ','], "-");
-            if kind == "csv" {
-                dom::download(
-                    &format!("cckm-sap-jobs-{stamp}.csv"),
-                    "text/csv",
-                    &to_csv(&state.ledger),
-                );
-            } else {
-                dom::download(
-                    &format!("cckm-sap-jobs-{stamp}.json"),
-                    "application/json",
-                    &to_json(&state.ledger),
-                );
-            }
+            dom::download(
+                &format.file_name(&stamp),
+                format.mime_type(),
+                &format.render(&state.ledger),
+            );
         })
     };
     let on_toggle_shortcuts = {

@@ -4,9 +4,45 @@ use super::ledger::{Ledger, LedgerEntry, Verification};
 use super::time_fmt::clock;
 use crate::api::types::JobRequest;
 
+/// A format the job list is exported in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExportFormat {
+    Json,
+    Csv,
+}
+
+impl ExportFormat {
+    /// The file's name for an export made at `stamp` (a time already safe in a file name).
+    pub(crate) fn file_name(self, stamp: &str) -> String {
+        format!("cckm-sap-jobs-{stamp}.{}", self.extension())
+    }
+
+    fn extension(self) -> &'static str {
+        match self {
+            ExportFormat::Json => "json",
+            ExportFormat::Csv => "csv",
+        }
+    }
+
+    pub(crate) fn mime_type(self) -> &'static str {
+        match self {
+            ExportFormat::Json => "application/json",
+            ExportFormat::Csv => "text/csv",
+        }
+    }
+
+    /// The ledger in this format.
+    pub(crate) fn render(self, ledger: &Ledger) -> String {
+        match self {
+            ExportFormat::Json => to_json(ledger),
+            ExportFormat::Csv => to_csv(ledger),
+        }
+    }
+}
+
 /// One line per job; every field quoted, quotes doubled, and cells that a spreadsheet would run
 /// as a formula (`=`, `+`, `-`, `@`, tab, CR) prefixed with `'`.
-pub fn to_csv(ledger: &Ledger) -> String {
+pub(crate) fn to_csv(ledger: &Ledger) -> String {
     let mut out = String::from(
         "job_id,key_id,key_name,group,sap_key_id,operation,delete_if_backup_fails,user,manager,created_utc,phase,last_state,states_seen,failure,key_check,error_name,request_id\r\n",
     );
@@ -86,7 +122,7 @@ fn shell_quote(s: &str) -> String {
 
 /// The request that created the job and the one that reads it, as curl commands. The token is
 /// never included: `$TOKEN` stands for it.
-pub fn curl_commands(origin: &str, e: &LedgerEntry) -> String {
+pub(crate) fn curl_commands(origin: &str, e: &LedgerEntry) -> String {
     // The very type the page posts (not `json!`, whose `unwrap` brings serde_json's error texts
     // into the wasm).
     let req = JobRequest {
@@ -201,6 +237,21 @@ mod tests {
             )),
             "{phases:?}"
         );
+    }
+
+    #[test]
+    fn each_format_names_its_file_and_renders_its_text() {
+        let mut l = Ledger::new();
+        l.add(entry("a"));
+        let csv = ExportFormat::Csv;
+        assert_eq!(csv.file_name("2026-11-30"), "cckm-sap-jobs-2026-11-30.csv");
+        assert_eq!(csv.mime_type(), "text/csv");
+        assert_eq!(csv.render(&l), to_csv(&l));
+        let json = ExportFormat::Json;
+        assert_eq!(json.file_name("x"), "cckm-sap-jobs-x.json");
+        assert_eq!(json.mime_type(), "application/json");
+        assert_eq!(json.render(&l), to_json(&l));
+        assert_ne!(csv.render(&l), json.render(&l));
     }
 
     #[test]

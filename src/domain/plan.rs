@@ -6,6 +6,24 @@ pub use crate::domain::key_ref::KeyRef;
 use crate::domain::ledger::Ledger;
 use crate::domain::permissions::{refusal_sentence, Refusals};
 
+/// What the job form asks for: an operation and, for a delete, whether to delete the key from
+/// SAP even when its backup fails.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct JobChoice {
+    pub operation: Operation,
+    pub delete_if_backup_fails: bool,
+}
+
+impl JobChoice {
+    /// The flag only means something for a delete: a restore never carries it.
+    pub fn new(operation: Operation, delete_if_backup_fails: bool) -> JobChoice {
+        JobChoice {
+            operation,
+            delete_if_backup_fails: operation == Operation::Delete && delete_if_backup_fails,
+        }
+    }
+}
+
 /// Why a selected key is left out of a job operation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum SkipReason {
@@ -20,7 +38,7 @@ pub enum SkipReason {
 }
 
 impl SkipReason {
-    pub fn sentence(self) -> &'static str {
+    pub(crate) fn sentence(self) -> &'static str {
         match self {
             SkipReason::AlreadyGone => "already deleted from SAP",
             SkipReason::NotGone => "not deleted, nothing to restore",
@@ -32,7 +50,7 @@ impl SkipReason {
     }
 
     /// The sentence for this key and operation; a refusal names the group.
-    pub fn describe(self, op: Operation, key: &KeyRef) -> String {
+    pub(crate) fn describe(self, op: Operation, key: &KeyRef) -> String {
         match self {
             SkipReason::NotPermitted => refusal_sentence(op, &key.scope()),
             other => other.sentence().to_string(),
@@ -42,21 +60,15 @@ impl SkipReason {
 
 /// The keys an operation will post a job for, and the ones it leaves out.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Plan {
+pub(crate) struct Plan {
     pub eligible: Vec<KeyRef>,
     pub skipped: Vec<(KeyRef, SkipReason)>,
-}
-
-impl Plan {
-    pub fn is_empty(&self) -> bool {
-        self.eligible.is_empty()
-    }
 }
 
 /// Splits `keys` for `op`: delete applies to keys not gone, restore to gone keys; a key with a
 /// running job in the ledger, an id that is not a UUID, or a group where the manager refused `op`
 /// this session is skipped. Selection order is kept.
-pub fn plan(op: Operation, keys: &[SapKey], ledger: &Ledger, refusals: &Refusals) -> Plan {
+pub(crate) fn plan(op: Operation, keys: &[SapKey], ledger: &Ledger, refusals: &Refusals) -> Plan {
     let mut out = Plan::default();
     let mut seen = std::collections::HashSet::new();
     for k in keys {
@@ -87,7 +99,7 @@ pub fn plan(op: Operation, keys: &[SapKey], ledger: &Ledger, refusals: &Refusals
 /// Whether the key is deleted from SAP: its `gone` when the manager says, else what the newest
 /// succeeded job of this browser on it left, else unknown (then both operations are offered and
 /// the manager decides).
-pub fn known_gone(k: &SapKey, ledger: &Ledger) -> Option<bool> {
+pub(crate) fn known_gone(k: &SapKey, ledger: &Ledger) -> Option<bool> {
     k.gone.or_else(|| {
         ledger
             .entries
@@ -96,13 +108,6 @@ pub fn known_gone(k: &SapKey, ledger: &Ledger) -> Option<bool> {
             .max_by(|a, b| a.last_change_ms.total_cmp(&b.last_change_ms))
             .map(|e| Ledger::expected_gone(e.operation))
     })
-}
-
-/// (how many keys a delete could apply to, how many a restore could), ignoring running jobs.
-pub fn offered_operations(keys: &[SapKey]) -> (usize, usize) {
-    let gone = keys.iter().filter(|k| k.gone == Some(true)).count();
-    let unknown = keys.iter().filter(|k| k.gone.is_none()).count();
-    (keys.len() - gone, gone + unknown)
 }
 
 #[cfg(test)]
@@ -128,6 +133,21 @@ mod tests {
             }),
             ..Default::default()
         }
+    }
+
+    #[test]
+    fn only_a_delete_carries_the_backup_flag() {
+        let d = JobChoice::new(Operation::Delete, true);
+        assert_eq!(
+            (d.operation, d.delete_if_backup_fails),
+            (Operation::Delete, true)
+        );
+        assert!(!JobChoice::new(Operation::Delete, false).delete_if_backup_fails);
+        let r = JobChoice::new(Operation::Restore, true);
+        assert_eq!(
+            (r.operation, r.delete_if_backup_fails),
+            (Operation::Restore, false)
+        );
     }
 
     #[test]
@@ -295,7 +315,9 @@ mod tests {
             .eligible
             .iter()
             .any(|_| true));
-        assert!(plan(Operation::Delete, &[], &ledger, &Refusals::default()).is_empty());
+        assert!(plan(Operation::Delete, &[], &ledger, &Refusals::default())
+            .eligible
+            .is_empty());
     }
 
     #[test]
@@ -316,16 +338,5 @@ mod tests {
             SkipReason::InvalidId.sentence(),
             "its id is not a valid UUID"
         );
-    }
-
-    #[test]
-    fn offered() {
-        let keys = [
-            key(U1, None, Some(false), Some(true)),
-            key(U2, None, Some(true), None),
-            key(U3, None, None, None),
-        ];
-        assert_eq!(offered_operations(&keys), (2, 2));
-        assert_eq!(offered_operations(&[]), (0, 0));
     }
 }

@@ -17,8 +17,8 @@ use crate::domain::order::sort_dyn;
 use entry::sort_states;
 
 pub use entry::{LedgerEntry, StateSeen, Verification};
-pub use merge::{Tombstone, MAX_TOMBSTONES};
-pub use stored::{storage_key, LEDGER_VERSION};
+pub use merge::Tombstone;
+pub(crate) use stored::storage_key;
 
 /// The jobs this browser started, newest first.
 #[derive(Clone, Debug, Default)]
@@ -55,11 +55,11 @@ impl Ledger {
     }
 
     /// What `gone` should be once `op` succeeded.
-    pub fn expected_gone(op: Operation) -> bool {
+    pub(crate) fn expected_gone(op: Operation) -> bool {
         op == Operation::Delete
     }
 
-    pub fn get(&self, job_id: &str) -> Option<&LedgerEntry> {
+    pub(crate) fn get(&self, job_id: &str) -> Option<&LedgerEntry> {
         self.entries
             .iter()
             .find(|e| e.job_id == job_id)
@@ -111,7 +111,7 @@ impl Ledger {
     }
 
     /// The manager answered 404 for a running job. The entry stays.
-    pub fn mark_unknown_to_manager(&mut self, job_id: &str, now_ms: f64) -> bool {
+    pub(crate) fn mark_unknown_to_manager(&mut self, job_id: &str, now_ms: f64) -> bool {
         match self.get_mut(job_id) {
             Some(e) if e.phase == JobPhase::Running => {
                 e.phase = JobPhase::UnknownToManager;
@@ -125,7 +125,7 @@ impl Ledger {
 
     /// Keeps `error` as the job's last manager error, unless a later one is already kept.
     /// Not a change of the job: `last_change_ms` stays. Returns whether the entry changed.
-    pub fn record_error(&mut self, job_id: &str, error: ManagerError) -> bool {
+    pub(crate) fn record_error(&mut self, job_id: &str, error: ManagerError) -> bool {
         let Some(e) = self.get(job_id) else {
             return false;
         };
@@ -143,7 +143,7 @@ impl Ledger {
     }
 
     /// Records what re-reading the key showed (timed after the entry's last poll or change).
-    pub fn set_verification(&mut self, job_id: &str, v: Verification) -> bool {
+    pub(crate) fn set_verification(&mut self, job_id: &str, v: Verification) -> bool {
         let at = match self.get(job_id) {
             Some(e) => e
                 .last_polled_ms
@@ -159,7 +159,12 @@ impl Ledger {
     /// For a job whose word is unrecognised ([`LedgerEntry::awaits_key`]), only `Confirmed`
     /// counts: the key changed as the operation should, so the job succeeded, inferred from
     /// the key.
-    pub fn set_verification_at(&mut self, job_id: &str, v: Verification, now_ms: f64) -> bool {
+    pub(crate) fn set_verification_at(
+        &mut self,
+        job_id: &str,
+        v: Verification,
+        now_ms: f64,
+    ) -> bool {
         match self.get_mut(job_id) {
             Some(e) if e.awaits_key() => {
                 if v != Verification::Confirmed {
@@ -183,28 +188,20 @@ impl Ledger {
     }
 
     /// Jobs still to poll.
-    pub fn unfinished(&self) -> impl Iterator<Item = &LedgerEntry> + '_ {
+    pub(crate) fn unfinished(&self) -> impl Iterator<Item = &LedgerEntry> + '_ {
         self.entries
             .iter()
             .map(|e| &**e)
             .filter(|e| e.phase.needs_polling())
     }
 
-    /// Ended jobs whose key has not been re-read yet.
-    pub fn awaiting_verification(&self) -> impl Iterator<Item = &LedgerEntry> + '_ {
-        self.entries
-            .iter()
-            .map(|e| &**e)
-            .filter(|e| e.phase == JobPhase::Succeeded && !e.verification.is_set())
-    }
-
     /// Whether a job is running for the key with this CCKM id.
-    pub fn running_for_key(&self, id: &str) -> bool {
+    pub(crate) fn running_for_key(&self, id: &str) -> bool {
         self.unfinished().any(|e| e.id == id)
     }
 
     /// Removes succeeded and failed jobs (the only removal); returns how many.
-    pub fn clear_finished(&mut self) -> usize {
+    pub(crate) fn clear_finished(&mut self) -> usize {
         let mut removed = Vec::new();
         self.entries.retain(|e| {
             if e.phase.is_terminal() {
@@ -226,7 +223,7 @@ impl Ledger {
     }
 
     /// (running, succeeded, failed, unknown to manager or no longer watched).
-    pub fn summary(&self) -> (usize, usize, usize, usize) {
+    pub(crate) fn summary(&self) -> (usize, usize, usize, usize) {
         let mut s = (0, 0, 0, 0);
         for e in &self.entries {
             match e.phase {
@@ -246,6 +243,10 @@ mod tests {
     use super::*;
     use crate::api::types::parse_job;
     use serde_json::Value;
+
+    fn awaiting(l: &Ledger) -> usize {
+        l.entries.iter().filter(|e| e.awaits_verification()).count()
+    }
 
     #[test]
     fn add_newest_first_and_no_duplicates() {
@@ -305,6 +306,7 @@ mod tests {
             Some(1)
         );
         assert_eq!(e.status_label(), "failed: no backup");
+        assert_eq!(awaiting(&l), 1, "a failed job's key is re-read too");
         l.set_verification(
             "j1",
             Verification::for_key(Operation::Delete, JobPhase::Failed, Some(true)),
@@ -313,6 +315,7 @@ mod tests {
             l.get("j1").unwrap().status_label(),
             "failed: no backup (but the key changed)"
         );
+        assert_eq!(awaiting(&l), 0);
     }
 
     #[test]
@@ -349,7 +352,7 @@ mod tests {
         let mut l = Ledger::new();
         l.add(entry("j1", "k1", 100.0));
         l.record_job(&job("j1", "COMPLETED"), 200.0);
-        assert_eq!(l.awaiting_verification().count(), 1);
+        assert_eq!(awaiting(&l), 1);
         assert_eq!(
             l.get("j1").unwrap().status_label(),
             "succeeded (checking the key…)"
@@ -360,7 +363,7 @@ mod tests {
         let e = l.get("j1").unwrap();
         assert!(e.is_drift());
         assert_eq!(e.status_label(), "finished, but the key did not change");
-        assert_eq!(l.awaiting_verification().count(), 0);
+        assert_eq!(awaiting(&l), 0);
         assert!(!l.set_verification("nope", Verification::Confirmed));
     }
 
@@ -416,7 +419,7 @@ mod tests {
             assert_eq!(e.last_state(), word, "the raw word stays");
             assert_eq!(e.status_label(), "succeeded (inferred from the key)");
             assert_eq!(l.unfinished().count(), 0, "not polled again");
-            assert_eq!(l.awaiting_verification().count(), 0);
+            assert_eq!(awaiting(&l), 0);
             assert_eq!(l.summary(), (0, 1, 0, 0));
             // A later answer does not undo it.
             assert!(!l.record_job(&job("j", word), 4000.0));
