@@ -3,10 +3,11 @@
 
 use std::fmt;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::api::error::excerpt;
+use crate::api::lenient;
 use crate::api::read::{value_u64, FromJson, Obj};
 
 /// Why a body could not be read as the expected JSON.
@@ -402,8 +403,8 @@ impl SapGroup {
 // Jobs
 
 /// A job operation.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase", try_from = "String")]
 pub enum Operation {
     Delete,
     Restore,
@@ -427,11 +428,39 @@ impl Operation {
 
     /// Case-insensitive parse of the wire spelling.
     pub fn parse(s: &str) -> Option<Operation> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "delete" => Some(Operation::Delete),
-            "restore" => Some(Operation::Restore),
-            _ => None,
+        s.parse().ok()
+    }
+}
+
+/// Not "delete" or "restore".
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnknownOperation;
+
+impl fmt::Display for UnknownOperation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an operation must be \"delete\" or \"restore\"")
+    }
+}
+
+/// The wire spelling, in any case, trimmed.
+impl std::str::FromStr for Operation {
+    type Err = UnknownOperation;
+    fn from_str(s: &str) -> Result<Operation, UnknownOperation> {
+        let s = s.trim();
+        if s.eq_ignore_ascii_case("delete") {
+            Ok(Operation::Delete)
+        } else if s.eq_ignore_ascii_case("restore") {
+            Ok(Operation::Restore)
+        } else {
+            Err(UnknownOperation)
         }
+    }
+}
+
+impl TryFrom<String> for Operation {
+    type Error = UnknownOperation;
+    fn try_from(s: String) -> Result<Operation, UnknownOperation> {
+        s.parse()
     }
 }
 
@@ -450,29 +479,44 @@ pub struct JobRequest {
 }
 
 /// A job as the manager returns it. `state` stays the manager's raw string.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Job {
     pub id: String,
+    #[serde(default, deserialize_with = "lenient::or_default")]
     pub state: String,
+    #[serde(default, deserialize_with = "lenient::opt")]
     pub uri: Option<String>,
+    #[serde(default, deserialize_with = "lenient::opt")]
     pub account: Option<String>,
-    #[serde(rename = "createdAt")]
+    #[serde(rename = "createdAt", default, deserialize_with = "lenient::opt")]
     pub created_at: Option<String>,
-    #[serde(rename = "updatedAt")]
+    #[serde(rename = "updatedAt", default, deserialize_with = "lenient::opt")]
     pub updated_at: Option<String>,
     /// The key's CCKM id.
+    #[serde(default, deserialize_with = "lenient::opt")]
     pub cckm_key_id: Option<String>,
+    #[serde(default, deserialize_with = "lenient::opt")]
     pub group_id: Option<String>,
     /// The job's id on the SAP side.
+    #[serde(default, deserialize_with = "lenient::opt")]
     pub job_id: Option<String>,
     /// The key's SAP id (`sap_key_id`), despite the wire name.
+    #[serde(default, deserialize_with = "lenient::opt")]
     pub key_id: Option<String>,
+    /// The raw word; [`Job::operation`] reads it.
+    #[serde(default, deserialize_with = "lenient::opt")]
     pub operation: Option<String>,
+    #[serde(default, deserialize_with = "lenient::opt")]
     pub creator_id: Option<String>,
+    #[serde(default, deserialize_with = "lenient::opt")]
     pub creator_name: Option<String>,
+    #[serde(default, deserialize_with = "lenient::text")]
     pub error_details: Option<String>,
+    #[serde(default, deserialize_with = "lenient::text")]
     pub error: Option<String>,
+    #[serde(default, deserialize_with = "lenient::text")]
     pub message: Option<String>,
+    #[serde(default, deserialize_with = "lenient::text")]
     pub details: Option<String>,
     /// The raw JSON this job was read from, when read with [`parse_job`] / [`Job::from_value`].
     #[serde(skip)]
@@ -631,41 +675,19 @@ impl FromJson for SapGroup {
     }
 }
 
+/// Kept while the ledger reads through `FromJson`: the derived reader does the work.
 impl FromJson for Operation {
     const SHAPE: &'static str = "\"delete\" or \"restore\"";
     fn from_json(v: Value) -> Option<Self> {
-        match v.as_str()? {
-            "delete" => Some(Operation::Delete),
-            "restore" => Some(Operation::Restore),
-            _ => None,
-        }
+        Operation::deserialize(v).ok()
     }
 }
 
+/// Kept while the ledger reads through `FromJson`: the derived reader does the work.
 impl FromJson for Job {
     const SHAPE: &'static str = "a job object with a string \"id\"";
     fn from_json(v: Value) -> Option<Self> {
-        let mut o = Obj::new(v)?;
-        Some(Job {
-            id: o.req_string("id")?,
-            state: o.string("state"),
-            uri: o.opt_string("uri"),
-            account: o.opt_string("account"),
-            created_at: o.opt_string("createdAt"),
-            updated_at: o.opt_string("updatedAt"),
-            cckm_key_id: o.opt_string("cckm_key_id"),
-            group_id: o.opt_string("group_id"),
-            job_id: o.opt_string("job_id"),
-            key_id: o.opt_string("key_id"),
-            operation: o.opt_string("operation"),
-            creator_id: o.opt_string("creator_id"),
-            creator_name: o.opt_string("creator_name"),
-            error_details: o.opt_text("error_details"),
-            error: o.opt_text("error"),
-            message: o.opt_text("message"),
-            details: o.opt_text("details"),
-            raw: None,
-        })
+        lenient::Object::<Job>::deserialize(v).ok()?.0
     }
 }
 
