@@ -1,13 +1,15 @@
 //! The page's reading of a job's raw manager `state`: a [`Word`] (running, unrecognised,
 //! succeeded, failed) and the [`JobPhase`] it gives.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::api::read::FromJson;
 
 /// Where a job stands for the page. Ordered by how advanced it is (merge keeps the greater).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum JobPhase {
     /// Still running, or a state the page does not know (shown raw).

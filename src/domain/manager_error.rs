@@ -3,22 +3,27 @@
 //! exported, and shown by the error view.
 use std::cmp::Ordering;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::api::error::ApiError;
+use crate::api::lenient;
 use crate::api::read::{FromJson, Obj};
 
 /// One error. Stored as `{"name":…,"message":…,"request_id":…,"at_ms":…}`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct ManagerError {
     /// The manager's `NCERR…` name, when it sent one.
+    #[serde(default, deserialize_with = "lenient::opt")]
     pub name: Option<String>,
     /// The sentence shown to the user.
+    #[serde(default, deserialize_with = "lenient::or_default")]
     pub message: String,
     /// The manager's `requestID`, when it sent one.
+    #[serde(default, deserialize_with = "lenient::opt")]
     pub request_id: Option<String>,
     /// When it was met (ms since the epoch; 0 when not recorded).
+    #[serde(default, deserialize_with = "lenient::or_default")]
     pub at_ms: f64,
 }
 

@@ -3,10 +3,12 @@
 use std::cmp::Ordering;
 use std::rc::Rc;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use serde_with::{As, DefaultOnError};
 
-use super::Ledger;
+use super::{stored, Ledger};
+use crate::api::lenient;
 use crate::api::types::{Job, Operation};
 use crate::domain::job_state::{read_word, JobPhase, Word};
 use crate::domain::key_ref::KeyRef;
@@ -15,14 +17,17 @@ use crate::domain::order::sort_dyn;
 use crate::domain::poll::past_watching;
 
 /// One raw state seen, and when.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct StateSeen {
+    #[serde(default, deserialize_with = "lenient::or_default")]
     pub state: String,
+    #[serde(default, deserialize_with = "lenient::or_default")]
     pub at_ms: f64,
 }
 
-/// What re-reading the key after a job ended showed.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+/// What re-reading the key after a job ended showed. Stored as `"not_yet"`, `"confirmed"`,
+/// `{"drift": {"expected_gone": …, "actual_gone": …}}` or `{"unavailable": "…"}`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Verification {
     #[default]
@@ -73,38 +78,64 @@ impl Verification {
     }
 }
 
-/// A job this browser started.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+/// A job this browser started. Read leniently from the stored form: only `job_id`, `id` and
+/// `operation` are required; any other field of the wrong type reads as absent.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LedgerEntry {
     /// The job's resource id (poll `GET /keys/jobs/{job_id}`).
     pub job_id: String,
     /// The key's CCKM id.
     pub id: String,
+    #[serde(default, deserialize_with = "lenient::or_default")]
     pub key_name: String,
+    #[serde(default, deserialize_with = "lenient::opt")]
     pub group: Option<String>,
+    #[serde(default, deserialize_with = "lenient::opt")]
     pub sap_key_id: Option<String>,
     pub operation: Operation,
+    #[serde(default, deserialize_with = "lenient::or_default")]
     pub delete_if_backup_fails: bool,
+    #[serde(default, deserialize_with = "lenient::or_default")]
     pub user: String,
     /// The manager's origin.
+    #[serde(default, deserialize_with = "lenient::or_default")]
     pub manager: String,
+    #[serde(default, deserialize_with = "lenient::or_default")]
     pub created_ms: f64,
+    /// Read whole or not at all (see [`stored::all_or_nothing`]).
+    #[serde(default, deserialize_with = "stored::all_or_nothing")]
     pub states: Vec<StateSeen>,
+    #[serde(default, deserialize_with = "lenient::opt")]
     pub failure_text: Option<String>,
+    /// An unknown phase reads as `Running` (so the job is polled again).
+    #[serde(default, deserialize_with = "As::<DefaultOnError>::deserialize")]
     pub phase: JobPhase,
     /// Succeeded because the key changed as the operation should, not because the manager
     /// said so (its word was unrecognised). Only meaningful with `Succeeded`.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::or_default",
+        skip_serializing_if = "std::ops::Not::not"
+    )]
     pub inferred: bool,
+    #[serde(default, deserialize_with = "As::<DefaultOnError>::deserialize")]
     pub verification: Verification,
     /// When `verification` was set.
+    #[serde(default, deserialize_with = "lenient::opt")]
     pub verified_ms: Option<f64>,
+    #[serde(default, deserialize_with = "lenient::opt")]
     pub last_polled_ms: Option<f64>,
+    #[serde(default, deserialize_with = "lenient::or_default")]
     pub last_change_ms: f64,
     /// The raw job JSON last seen; shared, so copying an entry does not copy it.
+    #[serde(default)]
     pub last_job: Option<Rc<Value>>,
     /// The last error the manager answered while this job was polled or its key re-read.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "stored::last_error",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub last_error: Option<ManagerError>,
 }
 

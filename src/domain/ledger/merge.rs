@@ -4,7 +4,9 @@ use std::cmp::Ordering;
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+
+use crate::api::lenient;
 
 use super::entry::{sort_states, states_sorted};
 use super::{cmp_entries, Ledger, LedgerEntry};
@@ -14,9 +16,10 @@ use crate::domain::order::sort_dyn;
 pub(crate) const MAX_TOMBSTONES: usize = 5000;
 
 /// A cleared job, remembered so that merging an older copy does not bring it back.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Tombstone {
     pub job_id: String,
+    #[serde(default, deserialize_with = "lenient::or_default")]
     pub created_ms: f64,
 }
 

@@ -1,14 +1,16 @@
-//! The stored form of the ledger (localStorage and the messages between tabs): writing and
-//! reading it leniently.
+//! The stored form of the ledger (localStorage and the messages between tabs): written through
+//! `Serialize`, read through the derived `Deserialize` of [`StoredLedger`] and the entry types,
+//! leniently: an entry that does not read is skipped and counted, a field of the wrong type reads
+//! as absent, and the forms older pages wrote still read.
 
 use std::rc::Rc;
 
-use serde::Serialize;
-use serde_json::Value;
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_with::{As, DefaultOnError};
 
-use super::{Ledger, LedgerEntry, StateSeen, Tombstone, Verification};
-use crate::api::read::{FromJson, Obj};
-use crate::api::types::{parse_value, DecodeError, Operation};
+use super::{Ledger, LedgerEntry, Tombstone};
+use crate::api::lenient::{self, Counted, Object};
+use crate::api::types::{parse_value, DecodeError};
 use crate::domain::job_state::JobPhase;
 use crate::domain::manager_error::ManagerError;
 
@@ -25,7 +27,7 @@ pub(crate) fn storage_key(origin: &str, domain: &str, user: &str) -> String {
     }
 }
 
-/// Serializes as the stored form (what [`Ledger::to_json`] writes).
+/// Serializes as the stored form.
 impl Serialize for Ledger {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         StoredRef {
@@ -44,140 +46,97 @@ struct StoredRef<'a> {
     cleared: &'a [Tombstone],
 }
 
+/// The stored form as read (`version` is not needed to read it). Read it as an
+/// `Object<StoredLedger>`: anything but a JSON object is not a ledger.
+#[derive(Debug, Default, Deserialize)]
+pub struct StoredLedger {
+    #[serde(default, deserialize_with = "any_list")]
+    entries: Counted<LedgerEntry>,
+    #[serde(default, deserialize_with = "any_list")]
+    cleared: Counted<Tombstone>,
+}
+
+/// [`lenient::list`], except that a value that is not a list reads as an empty one.
+fn any_list<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Counted<T>, D::Error> {
+    let items: Option<Vec<Object<T>>> =
+        As::<DefaultOnError<Option<Vec<DefaultOnError>>>>::deserialize(d)?;
+    let mut out = Counted::default();
+    for item in items.unwrap_or_default() {
+        match item.0 {
+            Some(t) => out.items.push(t),
+            None => out.skipped += 1,
+        }
+    }
+    Ok(out)
+}
+
+/// A list read whole or not at all: one item that is not an object (or does not read) empties
+/// it, and so does a value that is not a list. An entry's states: a partial history would
+/// mislead.
+pub(super) fn all_or_nothing<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Vec<T>, D::Error> {
+    let items: Option<Vec<Object<T>>> = As::<DefaultOnError>::deserialize(d)?;
+    Ok(items
+        .and_then(|items| items.into_iter().map(|o| o.0).collect())
+        .unwrap_or_default())
+}
+
+/// An entry's last manager error: an object with a name, a request id or a message; a blank
+/// name or request id reads as absent.
+pub(super) fn last_error<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<ManagerError>, D::Error> {
+    let blank = |s: Option<String>| s.filter(|s| !s.trim().is_empty());
+    Ok(lenient::object::<D, ManagerError>(d)?.and_then(|mut e| {
+        e.name = blank(e.name);
+        e.request_id = blank(e.request_id);
+        (e.has_reference() || !e.message.trim().is_empty()).then_some(e)
+    }))
+}
+
 impl Ledger {
-    pub fn to_json(&self) -> String {
-        serde_json::to_string(self).unwrap_or_else(|_| String::from("{}"))
-    }
-
-    /// Reads a stored ledger; malformed entries are skipped.
-    pub fn from_json(text: &str) -> Result<Ledger, DecodeError> {
-        Ledger::from_json_lossy(text).map(|(l, _)| l)
-    }
-
-    /// Like [`Ledger::from_json`], also counting the entries that had to be skipped.
-    pub fn from_json_lossy(text: &str) -> Result<(Ledger, usize), DecodeError> {
-        Ledger::from_value(parse_value(text)?)
-    }
-
-    fn from_value(value: Value) -> Result<(Ledger, usize), DecodeError> {
-        let Some(mut obj) = Obj::new(value) else {
+    /// The ledger a stored form holds, and how many of its entries could not be read. Copies of
+    /// one job are merged; `inferred` only counts on a succeeded job.
+    pub fn from_stored(stored: Object<StoredLedger>) -> Result<(Ledger, usize), DecodeError> {
+        let Some(stored) = stored.0 else {
             return Err(DecodeError::WrongShape(
                 "a stored ledger must be a JSON object".into(),
             ));
         };
-        let mut skipped = 0;
-        let mut ledger = Ledger::default();
-        if let Some(Value::Array(items)) = obj.take("entries") {
-            for item in items {
-                match LedgerEntry::from_json(item) {
-                    Some(e) => ledger.entries.push(Rc::new(e)),
-                    None => skipped += 1,
-                }
-            }
-        }
-        if let Some(Value::Array(items)) = obj.take("cleared") {
-            ledger.cleared = items.into_iter().filter_map(Tombstone::from_json).collect();
-        }
-        ledger.normalize();
-        Ok((ledger, skipped))
-    }
-}
-
-impl FromJson for StateSeen {
-    const SHAPE: &'static str = "a state seen";
-    fn from_json(v: Value) -> Option<Self> {
-        let mut o = Obj::new(v)?;
-        Some(StateSeen {
-            state: o.string("state"),
-            at_ms: o.f64_or_zero("at_ms"),
-        })
-    }
-}
-
-/// `"not_yet"`, `"confirmed"`, `{"drift": {"expected_gone": …, "actual_gone": …}}` or
-/// `{"unavailable": "…"}`.
-impl FromJson for Verification {
-    const SHAPE: &'static str = "a verification";
-    fn from_json(v: Value) -> Option<Self> {
-        match v {
-            Value::String(s) => match s.as_str() {
-                "not_yet" => Some(Verification::NotYet),
-                "confirmed" => Some(Verification::Confirmed),
-                _ => None,
-            },
-            Value::Object(_) => {
-                let mut o = Obj::new(v)?;
-                if let Some(Value::String(m)) = o.take("unavailable") {
-                    return Some(Verification::Unavailable(m));
-                }
-                let mut d = o.obj("drift")?;
-                let expected_gone = d.take("expected_gone")?.as_bool()?;
-                let actual_gone = match d.take("actual_gone") {
-                    None | Some(Value::Null) => None,
-                    Some(g) => Some(g.as_bool()?),
-                };
-                Some(Verification::Drift {
-                    expected_gone,
-                    actual_gone,
-                })
-            }
-            _ => None,
-        }
-    }
-}
-
-impl FromJson for LedgerEntry {
-    const SHAPE: &'static str = "a ledger entry";
-    fn from_json(v: Value) -> Option<Self> {
-        let mut o = Obj::new(v)?;
-        let states = match o.take("states") {
-            Some(Value::Array(items)) => items
+        let mut ledger = Ledger {
+            entries: stored
+                .entries
+                .items
                 .into_iter()
-                .map(StateSeen::from_json)
-                .collect::<Option<Vec<_>>>()
-                .unwrap_or_default(),
-            _ => Vec::new(),
+                .map(|mut e| {
+                    e.inferred &= e.phase == JobPhase::Succeeded;
+                    Rc::new(e)
+                })
+                .collect(),
+            cleared: stored.cleared.items,
         };
-        let phase = o
-            .take("phase")
-            .and_then(JobPhase::from_json)
-            .unwrap_or_default();
-        Some(LedgerEntry {
-            job_id: o.req_string("job_id")?,
-            id: o.req_string("id")?,
-            key_name: o.string("key_name"),
-            group: o.opt_string("group"),
-            sap_key_id: o.opt_string("sap_key_id"),
-            operation: Operation::from_json(o.take("operation")?)?,
-            delete_if_backup_fails: o.opt_bool("delete_if_backup_fails").unwrap_or(false),
-            user: o.string("user"),
-            manager: o.string("manager"),
-            created_ms: o.f64_or_zero("created_ms"),
-            states,
-            failure_text: o.opt_string("failure_text"),
-            inferred: phase == JobPhase::Succeeded && o.opt_bool("inferred").unwrap_or(false),
-            phase,
-            verification: o
-                .take("verification")
-                .and_then(Verification::from_json)
-                .unwrap_or_default(),
-            verified_ms: o.opt_f64("verified_ms"),
-            last_polled_ms: o.opt_f64("last_polled_ms"),
-            last_change_ms: o.f64_or_zero("last_change_ms"),
-            last_job: o.take("last_job").filter(|v| !v.is_null()).map(Rc::new),
-            last_error: o.take("last_error").and_then(ManagerError::from_json),
-        })
+        ledger.normalize();
+        Ok((ledger, stored.entries.skipped))
     }
-}
 
-impl FromJson for Tombstone {
-    const SHAPE: &'static str = "a cleared job";
-    fn from_json(v: Value) -> Option<Self> {
-        let mut o = Obj::new(v)?;
-        Some(Tombstone {
-            job_id: o.req_string("job_id")?,
-            created_ms: o.f64_or_zero("created_ms"),
-        })
+    /// The stored form as JSON text (natively; the page writes through serde-wasm-bindgen).
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_else(|_| String::from("{}"))
+    }
+
+    /// Reads a stored ledger from JSON text; malformed entries are skipped.
+    pub fn from_json(text: &str) -> Result<Ledger, DecodeError> {
+        Ledger::from_json_lossy(text).map(|(l, _)| l)
+    }
+
+    /// Like [`Ledger::from_json`], also counting the entries that had to be skipped. Read from
+    /// the parsed value, as the page reads the browser's: a tree, where an item that does not
+    /// read leaves the others readable.
+    pub fn from_json_lossy(text: &str) -> Result<(Ledger, usize), DecodeError> {
+        let stored = Object::<StoredLedger>::deserialize(parse_value(text)?)
+            .map_err(|_| DecodeError::WrongShape("a stored ledger".into()))?;
+        Ledger::from_stored(stored)
     }
 }
 
@@ -185,6 +144,7 @@ impl FromJson for Tombstone {
 mod tests {
     use super::*;
     use crate::domain::ledger::fixtures::*;
+    use crate::domain::ledger::{StateSeen, Verification};
 
     #[test]
     fn storage_key_format() {
@@ -233,6 +193,87 @@ mod tests {
         assert!(!j2.delete_if_backup_fails);
         assert_eq!(l.cleared.len(), 1);
         assert_eq!(Ledger::from_json("{}").unwrap(), Ledger::new());
+    }
+
+    #[test]
+    fn tombstones_round_trip_and_keep_cleared_jobs_out() {
+        let mut l = sample_ledgers()[3].clone();
+        assert!(!l.cleared.is_empty());
+        l.add(entry("j9", "k9", 900.0));
+        let back = Ledger::from_json(&l.to_json()).unwrap();
+        assert_eq!(back, l);
+        let older = r#"{"version":1,"entries":[{"job_id":"j4","id":"k4","operation":"delete"}],
+            "cleared":[{"job_id":"j4","created_ms":400}]}"#;
+        assert!(Ledger::from_json(older).unwrap().get("j4").is_none());
+    }
+
+    #[test]
+    fn states_read_whole_or_not_at_all() {
+        let read = |states: &str| {
+            let text = format!(
+                r#"{{"entries":[{{"job_id":"j","id":"k","operation":"delete","states":{states}}}]}}"#
+            );
+            let l = Ledger::from_json(&text).unwrap();
+            l.get("j").unwrap().states.clone()
+        };
+        assert_eq!(
+            read(r#"[{"state":7,"at_ms":"12"},{"state":"DONE","at_ms":"x","extra":[]}]"#),
+            vec![
+                StateSeen {
+                    state: "DONE".into(),
+                    at_ms: 0.0
+                },
+                StateSeen {
+                    state: "7".into(),
+                    at_ms: 12.0
+                }
+            ]
+        );
+        for odd in [
+            r#"[{"state":"A","at_ms":1},5]"#,
+            r#"[["A",1]]"#,
+            "{}",
+            "null",
+            "\"A\"",
+        ] {
+            assert!(read(odd).is_empty(), "{odd}");
+        }
+    }
+
+    #[test]
+    fn lists_that_are_not_lists_read_as_empty() {
+        let (l, skipped) =
+            Ledger::from_json_lossy(r#"{"entries":{"job_id":"j"},"cleared":"all"}"#).unwrap();
+        assert_eq!((l, skipped), (Ledger::new(), 0));
+        let (l, skipped) = Ledger::from_json_lossy(r#"{"entries":null,"cleared":7}"#).unwrap();
+        assert_eq!((l, skipped), (Ledger::new(), 0));
+    }
+
+    #[test]
+    fn every_verification_and_the_raw_job_read_back() {
+        let text = r#"{"entries":[
+            {"job_id":"a","id":"k","operation":"delete","verification":{"drift":{"expected_gone":true}},
+             "last_job":{"id":"a","state":"DONE","n":[1,{"x":null}]}},
+            {"job_id":"b","id":"k","operation":"delete","verification":{"unavailable":"503"}},
+            {"job_id":"c","id":"k","operation":"delete","verification":"confirmed"},
+            {"job_id":"d","id":"k","operation":"delete","verification":{"drift":{"actual_gone":true}}},
+            {"job_id":"e","id":"k","operation":"delete","verification":"drift"}]}"#;
+        let l = Ledger::from_json(text).unwrap();
+        let v = |id: &str| l.get(id).unwrap().verification.clone();
+        assert_eq!(
+            v("a"),
+            Verification::Drift {
+                expected_gone: true,
+                actual_gone: None
+            }
+        );
+        assert_eq!(v("b"), Verification::Unavailable("503".into()));
+        assert_eq!(v("c"), Verification::Confirmed);
+        assert_eq!(v("d"), Verification::NotYet, "drift without expected_gone");
+        assert_eq!(v("e"), Verification::NotYet);
+        let job = l.get("a").unwrap().last_job.clone().unwrap();
+        assert_eq!(job["n"][1], serde_json::json!({"x": null}));
+        assert_eq!(Ledger::from_json(&l.to_json()).unwrap(), l);
     }
 
     #[test]
