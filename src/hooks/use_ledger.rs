@@ -1,20 +1,28 @@
 //! The job ledger in the browser: a reducer over the pure `Ledger`, saved to localStorage under a
-//! key per manager and user, and merged with what other tabs write (BroadcastChannel messages in
-//! the stored JSON form, and the `storage` event as a fallback).
+//! key per manager and user, and merged with what other tabs write (BroadcastChannel messages,
+//! and the `storage` event as a fallback).
+//!
+//! The stored form crosses into Rust with serde-wasm-bindgen: the browser's `JSON.parse` makes
+//! the value and the domain's derived readers ([`StoredLedger`], [`Ledger::from_stored`]) read
+//! it; writing is `Serialize` into a value, then `JSON.stringify`. Tabs post the value itself
+//! (a structured message: no `JSON.stringify` to send nor `JSON.parse` to receive, and the same
+//! reader either way); a message in JSON text, as older pages post it, is read too.
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
 use gloo_events::EventListener;
-use wasm_bindgen::JsCast;
+use serde::Serialize;
+use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{BroadcastChannel, MessageEvent, StorageEvent};
 use yew::prelude::*;
 
 use super::storage;
-use crate::api::types::Job;
-use crate::domain::ledger::{Ledger, LedgerEntry, Verification};
+use crate::api::error::excerpt;
+use crate::api::lenient::Object;
+use crate::api::types::{DecodeError, Job};
+use crate::domain::ledger::{Ledger, LedgerEntry, StoredLedger, Verification};
 use crate::domain::manager_error::ManagerError;
-use crate::hooks::{fx::use_fx, state::use_state};
 
 #[derive(Clone, Debug)]
 pub enum LedgerAction {
@@ -140,11 +148,38 @@ fn channel_name(key: &str) -> String {
     format!("{key}:bc")
 }
 
+/// A stored ledger as the browser parsed it; entries that do not read are skipped.
+fn read_value(value: JsValue) -> Result<Ledger, DecodeError> {
+    let stored: Object<StoredLedger> = serde_wasm_bindgen::from_value(value)
+        .map_err(|_| DecodeError::WrongShape("a stored ledger".into()))?;
+    Ledger::from_stored(stored).map(|(ledger, _)| ledger)
+}
+
+/// A stored ledger from its JSON text, parsed by the browser.
+fn read_text(text: &str) -> Result<Ledger, DecodeError> {
+    let value = js_sys::JSON::parse(text).map_err(|_| DecodeError::NotJson(excerpt(text, 40)))?;
+    read_value(value)
+}
+
+/// The stored form as a JavaScript value (objects, arrays and `null`, as JSON has them).
+fn write_value(ledger: &Ledger) -> Option<JsValue> {
+    ledger
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .ok()
+}
+
+/// The stored form as JSON text.
+fn write_text(ledger: &Ledger) -> Option<String> {
+    js_sys::JSON::stringify(&write_value(ledger)?)
+        .ok()?
+        .as_string()
+}
+
 /// Loads a stored ledger; a corrupt one is kept aside under another key, never lost.
 fn load(key: &str) -> (Ledger, Option<String>) {
     match storage::local_get(key) {
         None => (Ledger::default(), None),
-        Some(text) => match Ledger::from_json(&text) {
+        Some(text) => match read_text(&text) {
             Ok(l) => (l, None),
             Err(e) => {
                 let aside = format!("{key}:unreadable:{}", js_sys::Date::now() as u64);
@@ -158,10 +193,10 @@ fn load(key: &str) -> (Ledger, Option<String>) {
 /// Saves ours merged with whatever is stored now, so a write never drops another tab's jobs.
 fn save(key: &str, ours: &Ledger) -> bool {
     let mut merged = ours.clone();
-    if let Some(stored) = storage::local_get(key).and_then(|t| Ledger::from_json(&t).ok()) {
+    if let Some(stored) = storage::local_get(key).and_then(|t| read_text(&t).ok()) {
         merged.merge(&stored);
     }
-    storage::local_set(key, &merged.to_json())
+    write_text(&merged).is_some_and(|text| storage::local_set(key, &text))
 }
 
 /// Batches saves to localStorage and messages to the other tabs.
@@ -233,7 +268,9 @@ impl Saver {
                 entries: changed,
                 cleared: ledger.cleared.clone(),
             };
-            let _ = ch.post_message(&delta.to_json().into());
+            if let Some(message) = write_value(&delta) {
+                let _ = ch.post_message(&message);
+            }
         }
     }
 }
@@ -253,7 +290,7 @@ pub fn use_ledger(key: String) -> LedgerHandle {
         let ledger = loaded.0.clone();
         use_reducer(move || LedgerState::new(ledger))
     };
-    let save_failed = use_state(|| false);
+    let save_failed = use_state_eq(|| false);
     let channel = {
         let key = key.clone();
         use_memo(key, |k| BroadcastChannel::new(&channel_name(k)).ok())
@@ -278,20 +315,16 @@ pub fn use_ledger(key: String) -> LedgerHandle {
         let saver = (*saver).clone();
         let state = state.clone();
         let save_failed = save_failed.clone();
-        use_fx(state.revision, move |rev| {
+        use_effect_with(state.revision, move |rev| {
             if *rev > 0 {
-                let on_result = Callback::from(move |ok: bool| {
-                    if *save_failed == ok {
-                        save_failed.set(!ok);
-                    }
-                });
+                let on_result = Callback::from(move |ok: bool| save_failed.set(!ok));
                 Saver::schedule(&saver, state.ledger.clone(), state.flush, on_result);
             }
         });
     }
     {
         let saver = (*saver).clone();
-        use_fx((), move |_| {
+        use_effect_with((), move |_| {
             let listener = web_sys::window().map(|w| {
                 EventListener::new(&w, "pagehide", move |_| {
                     saver.borrow_mut().flush();
@@ -305,23 +338,19 @@ pub fn use_ledger(key: String) -> LedgerHandle {
     {
         let state = state.clone();
         let key2 = key.clone();
-        use_fx((key, channel), move |(key, channel)| {
+        use_effect_with((key, channel), move |(key, channel)| {
             let dispatcher = state.dispatcher();
             let on_message = channel.as_ref().as_ref().map(|ch| {
                 let d = dispatcher.clone();
                 EventListener::new(ch, "message", move |ev| {
-                    // JSON text; an object (as an older page posted it) is read through its JSON.
-                    let text = ev
-                        .dyn_ref::<MessageEvent>()
-                        .map(|ev| ev.data())
-                        .and_then(|data| {
-                            data.as_string().or_else(|| {
-                                js_sys::JSON::stringify(&data)
-                                    .ok()
-                                    .and_then(|t| t.as_string())
-                            })
-                        });
-                    if let Some(other) = text.and_then(|t| Ledger::from_json(&t).ok()) {
+                    let Some(data) = ev.dyn_ref::<MessageEvent>().map(|ev| ev.data()) else {
+                        return;
+                    };
+                    let other = match data.as_string() {
+                        Some(text) => read_text(&text),
+                        None => read_value(data),
+                    };
+                    if let Ok(other) = other {
                         d.dispatch(LedgerAction::Merge(other));
                     }
                 })
@@ -335,7 +364,7 @@ pub fn use_ledger(key: String) -> LedgerHandle {
                     if ev.key().as_deref() != Some(key.as_str()) {
                         return;
                     }
-                    if let Some(other) = ev.new_value().and_then(|v| Ledger::from_json(&v).ok()) {
+                    if let Some(other) = ev.new_value().and_then(|v| read_text(&v).ok()) {
                         dispatcher.dispatch(LedgerAction::Merge(other));
                     }
                 })
