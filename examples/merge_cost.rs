@@ -2,12 +2,13 @@
 //! entries, takes natively.
 use std::time::Instant;
 
-use cckm_sap_admin::api::types::{Job, Operation};
+use cckm_sap_admin::api::jobs::{parse_job, Job, Operation};
 use cckm_sap_admin::domain::key_ref::KeyRef;
 use cckm_sap_admin::domain::ledger::{Ledger, LedgerEntry};
 
 fn job(id: &str, state: &str) -> Job {
-    Job::from_value(serde_json::json!({"id": id, "state": state, "cckm_key_id": "x", "operation": "delete", "createdAt": "2021-11-24T09:54:45.962862797Z"})).unwrap()
+    let body = serde_json::json!({"id": id, "state": state, "cckm_key_id": "x", "operation": "delete", "createdAt": "2021-11-24T09:54:45.962862797Z"});
+    parse_job(&body.to_string()).expect("a job")
 }
 
 fn main() {

@@ -6,14 +6,17 @@
 //! Each property runs `CASES` cases (proptest's shrinking finds a minimal input on failure);
 //! the count is reported in docs/reliability.md.
 use cckm_sap_admin::api::client::valid_id;
-use cckm_sap_admin::api::error::{excerpt, redact_tokens, ApiError};
-use cckm_sap_admin::api::types::{
-    parse_job, parse_json, parse_list, DecodeError, Job, ManagerErrorBody, SapGroup, SapKey,
-    TokenResponse,
-};
+use cckm_sap_admin::api::decode::{parse_json, parse_value, DecodeError};
+use cckm_sap_admin::api::error::{ApiError, ManagerErrorBody};
+use cckm_sap_admin::api::groups::SapGroup;
+use cckm_sap_admin::api::jobs::{parse_job, Job};
+use cckm_sap_admin::api::keys::SapKey;
+use cckm_sap_admin::api::list::parse_list;
+use cckm_sap_admin::api::text::{excerpt, redact_tokens};
+use cckm_sap_admin::api::tokens::{decode_claims, TokenResponse, Tokens};
 use cckm_sap_admin::domain::job_state::classify;
 use cckm_sap_admin::domain::ledger::Ledger;
-use cckm_sap_admin::domain::session::{decode_claims, refresh_delay_ms};
+use cckm_sap_admin::domain::session::refresh_delay_ms;
 use cckm_sap_admin::domain::time_fmt::{iso_short, parse_rfc3339_ms};
 use proptest::prelude::*;
 use serde_json::{json, Value};
@@ -154,7 +157,8 @@ fn parse_everything(body: &str) {
         let _ = (classify(&job.state), job.failure_text(), job.operation());
     }
     let _ = parse_json::<Job>(body);
-    if let Err(e) = parse_json::<Value>(body) {
+    let _ = parse_json::<Tokens>(body);
+    if let Err(e) = parse_value(body) {
         let api = ApiError::decode(e, "the job");
         let m = api.user_message();
         assert!(m.chars().count() < 600, "{m}");
@@ -195,7 +199,7 @@ proptest! {
     fn a_cut_answer_is_truncated_or_unreadable_never_a_panic(n in 0usize..400) {
         for real in [KEY, JOB, TOKEN] {
             let cut = &real[..n.min(real.len())];
-            match parse_json::<Value>(cut) {
+            match parse_value(cut) {
                 Ok(_) => prop_assert_eq!(cut.len(), real.len()),
                 Err(DecodeError::Truncated) | Err(DecodeError::NotJson(_)) => {}
                 Err(other) => prop_assert!(false, "{:?}", other),

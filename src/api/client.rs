@@ -4,71 +4,24 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use gloo_net::http::{Method, Request, RequestBuilder};
+use serde::de::DeserializeOwned;
 use serde::Serialize;
 use web_sys::AbortController;
 use yew::Callback;
 
+use super::decode::{parse_json, to_json};
 use super::error::ApiError;
-use super::read::{FromJson, Obj};
-use super::types::{
-    parse_job, parse_json, parse_list, Job, JobRequest, ListPage, SapGroup, SapKey, TokenRequest,
-    TokenResponse,
-};
-use crate::domain::session::{decode_claims, Claims};
-use crate::domain::sign_in::{SignIn, LOCAL_ACCOUNT};
+use super::groups::SapGroup;
+use super::jobs::{parse_job, Job, JobRequest};
+use super::keys::SapKey;
+use super::list::{parse_list, ListPage};
+use super::sign_in::SignIn;
+/// By its old path, for the callers not yet moved to `api::tokens`.
+pub use super::tokens::Tokens;
+use super::tokens::{TokenRequest, TokenResponse};
 
 /// How long a request may take before the page gives up on it.
 const TIMEOUT_MS: u32 = 20_000;
-
-/// What the page holds after logging in. Never written to localStorage.
-#[derive(Clone, PartialEq, Debug, serde::Serialize)]
-pub struct Tokens {
-    pub jwt: String,
-    pub refresh_token: Option<String>,
-    pub user: String,
-    /// The domain logged into ("" is the root domain) and the authentication source.
-    pub domain: String,
-    /// The user's home domain when it is not `domain`, else "".
-    pub auth_domain: String,
-    pub connection: String,
-    pub duration_s: Option<u64>,
-    pub received_ms: f64,
-}
-
-impl FromJson for Tokens {
-    const SHAPE: &'static str = "saved tokens";
-    fn from_json(v: serde_json::Value) -> Option<Self> {
-        let mut o = Obj::new(v)?;
-        Some(Tokens {
-            jwt: o.req_string("jwt")?,
-            refresh_token: o.opt_string("refresh_token"),
-            user: o.req_string("user")?,
-            domain: o.opt_string("domain").unwrap_or_default(),
-            auth_domain: o.opt_string("auth_domain").unwrap_or_default(),
-            connection: o
-                .opt_string("connection")
-                .unwrap_or_else(|| LOCAL_ACCOUNT.to_string()),
-            duration_s: o.opt_u64("duration_s"),
-            received_ms: o.opt_f64("received_ms")?,
-        })
-    }
-}
-
-impl Tokens {
-    pub fn claims(&self) -> Option<Claims> {
-        decode_claims(&self.jwt)
-    }
-
-    /// Who holds these tokens, and where.
-    pub fn sign_in(&self) -> SignIn {
-        SignIn {
-            user: self.user.clone(),
-            domain: self.domain.clone(),
-            auth_domain: self.auth_domain.clone(),
-            connection: self.connection.clone(),
-        }
-    }
-}
 
 /// What the client tells the page about the session.
 #[derive(Clone, PartialEq, Debug)]
@@ -142,7 +95,7 @@ impl Api {
         };
         match self.token_call(&req).await {
             Ok(t) => {
-                let tokens = self.tokens_from(t, who);
+                let tokens = Tokens::from_grant(t, who, now_ms());
                 self.set_tokens(Some(tokens.clone()));
                 Ok(tokens)
             }
@@ -163,7 +116,7 @@ impl Api {
             .await
         {
             Ok(t) => {
-                let mut tokens = self.tokens_from(t, &current.sign_in());
+                let mut tokens = Tokens::from_grant(t, &current.sign_in(), now_ms());
                 if tokens.refresh_token.is_none() {
                     tokens.refresh_token = current.refresh_token.clone();
                 }
@@ -179,20 +132,6 @@ impl Api {
                 Err(session_expired())
             }
             Err(e) => Err(e),
-        }
-    }
-
-    fn tokens_from(&self, t: TokenResponse, who: &SignIn) -> Tokens {
-        let claimed = decode_claims(&t.jwt).and_then(|c| c.preferred_username);
-        Tokens {
-            jwt: t.jwt,
-            refresh_token: t.refresh_token,
-            user: claimed.unwrap_or_else(|| who.user.clone()),
-            domain: who.domain.clone(),
-            auth_domain: who.auth_domain.clone(),
-            connection: who.connection.clone(),
-            duration_s: t.duration,
-            received_ms: now_ms(),
         }
     }
 
@@ -294,12 +233,12 @@ impl Api {
         }
     }
 
-    pub async fn get<T: FromJson>(&self, path: &str, what: &str) -> Result<T, ApiError> {
+    pub async fn get<T: DeserializeOwned>(&self, path: &str, what: &str) -> Result<T, ApiError> {
         let text = self.send(Method::GET, path, None).await?;
         parse_json(&text).map_err(|e| ApiError::decode(e, what))
     }
 
-    pub async fn post<B: Serialize, T: FromJson>(
+    pub async fn post<B: Serialize, T: DeserializeOwned>(
         &self,
         path: &str,
         body: &B,
@@ -370,8 +309,7 @@ pub fn session_expired() -> ApiError {
 
 /// A request body as JSON text.
 fn json_body<B: Serialize>(body: &B) -> Result<String, ApiError> {
-    serde_json::to_string(body)
-        .map_err(|_| ApiError::network("the request could not be encoded as JSON"))
+    to_json(body).ok_or_else(|| ApiError::network("the request could not be encoded as JSON"))
 }
 
 /// The browser's own words for a failed request (e.g. "Failed to fetch").

@@ -3,7 +3,11 @@
 use std::fmt;
 use std::rc::Rc;
 
-use crate::api::types::{DecodeError, ManagerErrorBody};
+use serde::Deserialize;
+
+use crate::api::decode::{parse_json, DecodeError};
+use crate::api::lenient;
+use crate::api::text::excerpt;
 
 /// What went wrong, broadly.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -36,101 +40,31 @@ pub struct ApiError {
     pub retry_after_s: Option<u32>,
 }
 
+/// The manager's error body: `{"code":16,"codeDesc":"NCERR…","message":"…","requestID":"…"}`.
+/// `code` is the manager's own number, not the HTTP status: never branch on it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+pub struct ManagerErrorBody {
+    #[serde(default, deserialize_with = "lenient::opt")]
+    pub code: Option<i64>,
+    #[serde(rename = "codeDesc", default, deserialize_with = "lenient::text")]
+    pub code_desc: Option<String>,
+    #[serde(default, deserialize_with = "lenient::text")]
+    pub message: Option<String>,
+    /// Also read as `requestId` or `request_id` (one of them; two make the body unreadable).
+    #[serde(
+        rename = "requestID",
+        alias = "requestId",
+        alias = "request_id",
+        default,
+        deserialize_with = "lenient::opt"
+    )]
+    pub request_id: Option<String>,
+}
+
 const EXCERPT_CHARS: usize = 200;
 const REQUEST_ID_CHARS: usize = 100;
 /// Retry-After values above this are capped (a hostile or broken header must not stall the page).
 const MAX_RETRY_AFTER_S: u32 = 600;
-
-/// At most `max` chars of `s`, control characters turned into spaces, runs of whitespace
-/// collapsed, tokens redacted, "…" appended when cut.
-pub fn excerpt(s: &str, max: usize) -> String {
-    let clean = redact_tokens(s);
-    let mut out = String::new();
-    let mut count = 0;
-    let mut last_space = true;
-    let mut cut = false;
-    for c in clean.chars() {
-        let c = if c.is_control() || c.is_whitespace() {
-            ' '
-        } else {
-            c
-        };
-        if c == ' ' {
-            if last_space {
-                continue;
-            }
-            last_space = true;
-        } else {
-            last_space = false;
-        }
-        if count + 1 > max {
-            cut = true;
-            break;
-        }
-        out.push(c);
-        count += 1;
-    }
-    let mut out = out.trim_end().to_string();
-    if cut && max > 0 {
-        // Keep the result within `max` chars including the ellipsis.
-        while out.chars().count() >= max {
-            out.pop();
-        }
-        out.push('…');
-    }
-    out
-}
-
-fn is_token_char(c: char) -> bool {
-    c.is_ascii_alphanumeric()
-        || c == '-'
-        || c == '_'
-        || c == '.'
-        || c == '='
-        || c == '+'
-        || c == '/'
-}
-
-/// Replaces JWT-looking runs ("eyJ…") and anything after "Bearer " with "[token]".
-pub fn redact_tokens(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut rest = s;
-    loop {
-        let jwt = rest.find("eyJ");
-        let bearer = find_ascii_ci(rest, "bearer ");
-        let (at, skip_prefix) = match (jwt, bearer) {
-            (None, None) => {
-                out.push_str(rest);
-                return out;
-            }
-            (Some(j), Some(b)) if b < j => (b, "bearer ".len()),
-            (Some(j), _) => (j, 0),
-            (None, Some(b)) => (b, "bearer ".len()),
-        };
-        out.push_str(&rest[..at + skip_prefix]);
-        let tail = &rest[at + skip_prefix..];
-        let run = tail.find(|c: char| !is_token_char(c)).unwrap_or(tail.len());
-        if skip_prefix == 0 && run < 16 {
-            // Too short to be a token: keep it.
-            out.push_str(&tail[..run.max(3)]);
-            rest = &tail[run.max(3)..];
-            continue;
-        }
-        if run > 0 {
-            out.push_str("[token]");
-        }
-        rest = &tail[run..];
-    }
-}
-
-fn find_ascii_ci(hay: &str, needle: &str) -> Option<usize> {
-    let h = hay.as_bytes();
-    let n = needle.as_bytes();
-    if n.len() > h.len() {
-        return None;
-    }
-    (0..=h.len() - n.len()).find(|&i| h[i..i + n.len()].eq_ignore_ascii_case(n))
-}
 
 fn blank_to_none(s: Option<String>) -> Option<String> {
     s.map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
@@ -202,7 +136,7 @@ impl ApiError {
         body: &str,
         retry_after_header: Option<&str>,
     ) -> ApiError {
-        let parsed = crate::api::types::parse_json::<ManagerErrorBody>(body).ok();
+        let parsed = parse_json::<ManagerErrorBody>(body).ok();
         let (msg, code_desc, request_id) = match parsed {
             Some(b) => (
                 blank_to_none(b.message),

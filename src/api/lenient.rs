@@ -12,8 +12,10 @@
 use std::fmt::{self, Write};
 use std::marker::PhantomData;
 
-use serde::de::value::MapAccessDeserializer;
-use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::value::{MapAccessDeserializer, StringDeserializer};
+use serde::de::{
+    DeserializeOwned, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor,
+};
 use serde::Deserialize;
 use serde_with::{As, DefaultOnError};
 
@@ -168,6 +170,24 @@ pub fn opt<'de, D: Deserializer<'de>, T: Lenient>(d: D) -> Result<Option<T>, D::
 /// A field of a [`Lenient`] type: a value of the wrong type reads as its default.
 pub fn or_default<'de, D: Deserializer<'de>, T: Lenient + Default>(d: D) -> Result<T, D::Error> {
     Ok(opt(d)?.unwrap_or_default())
+}
+
+/// A required field of a [`Lenient`] type: a value of the wrong type fails the whole value.
+pub fn required<'de, D: Deserializer<'de>, T: Lenient>(d: D) -> Result<T, D::Error> {
+    opt(d)?.ok_or_else(|| serde::de::Error::custom("a field of the wrong type"))
+}
+
+/// A string read by `T`'s own reader (a derived enum, say): anything else, or a word `T` does not
+/// know, reads as `T`'s default.
+pub fn word_or_default<'de, D: Deserializer<'de>, T: DeserializeOwned + Default>(
+    d: D,
+) -> Result<T, D::Error> {
+    Ok(match d.deserialize_any(ScalarVisitor)? {
+        Scalar::Str(s) => {
+            T::deserialize(StringDeserializer::<D::Error>::new(s)).unwrap_or_default()
+        }
+        _ => T::default(),
+    })
 }
 
 /// A text: a string as is, `null` as `None`, any other value as its compact JSON text.

@@ -1,7 +1,12 @@
-//! Lenient readers of JSON values: a field of an unexpected JSON type reads as absent, never as an
-//! error. The page reads what the manager and the browser's storage hold through these rather than
-//! derived `Deserialize` impls, which weighed several KB of wasm per type.
+//! Transitional: the hand-written readers the stored ledger still uses (`domain/ledger.rs`), and
+//! the derived readers of the api types behind the old trait. Delete once the ledger derives
+//! `Deserialize` with `api::lenient`.
+use serde::Deserialize;
 use serde_json::Value;
+
+use crate::api::jobs::{Job, Operation};
+use crate::api::keys::SapKey;
+use crate::api::lenient::Object;
 
 /// A type read leniently from a JSON value: `None` when the value is not one (not an object,
 /// or a required field missing or of the wrong type).
@@ -127,5 +132,26 @@ pub fn value_u64(v: &Value) -> Option<u64> {
         }),
         Value::String(s) => s.trim().parse().ok(),
         _ => None,
+    }
+}
+
+impl FromJson for Operation {
+    const SHAPE: &'static str = "\"delete\" or \"restore\"";
+    fn from_json(v: Value) -> Option<Self> {
+        Operation::deserialize(v).ok()
+    }
+}
+
+impl FromJson for Job {
+    const SHAPE: &'static str = "a job object with a string \"id\"";
+    fn from_json(v: Value) -> Option<Self> {
+        Object::<Job>::deserialize(v).ok()?.0
+    }
+}
+
+impl FromJson for SapKey {
+    const SHAPE: &'static str = "a key object with a string \"id\"";
+    fn from_json(v: Value) -> Option<Self> {
+        Object::<SapKey>::deserialize(v).ok()?.0
     }
 }

@@ -2,7 +2,7 @@
 use super::job_state::JobPhase;
 use super::ledger::{Ledger, LedgerEntry, Verification};
 use super::time_fmt::clock;
-use crate::api::types::JobRequest;
+use crate::api::jobs::JobRequest;
 
 /// A format the job list is exported in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -142,14 +142,12 @@ pub(crate) fn curl_commands(origin: &str, e: &LedgerEntry) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::types::{Job, Operation};
+    use crate::api::jobs::{parse_job, Job, Operation};
     use crate::domain::key_ref::KeyRef;
 
     fn entry(name: &str) -> LedgerEntry {
-        let job: Job = crate::api::read::FromJson::from_json(
-            serde_json::json!({"id": "5db60499-9f4f-4143-b963-370459d3cef1", "state": "PENDING"}),
-        )
-        .unwrap();
+        let job = parse_job(r#"{"id":"5db60499-9f4f-4143-b963-370459d3cef1","state":"PENDING"}"#)
+            .unwrap();
         let key = KeyRef {
             id: "b707ea86-37bb-4212-ad09-2635698dbe4a".into(),
             name: name.into(),
@@ -194,8 +192,7 @@ mod tests {
         b.job_id = "job-b".into();
         l.add(b);
         let word = |id: &str, state: &str| -> Job {
-            crate::api::read::FromJson::from_json(serde_json::json!({"id": id, "state": state}))
-                .unwrap()
+            parse_job(&serde_json::json!({"id": id, "state": state}).to_string()).unwrap()
         };
         l.record_job(&word("job-a", "DELETED"), 1_700_000_001_000.0);
         l.set_verification_at("job-a", Verification::Confirmed, 1_700_000_002_000.0);

@@ -2,15 +2,16 @@
 //! succeeded, failed) and the [`JobPhase`] it gives.
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
-use crate::api::read::FromJson;
+use crate::api::lenient;
 
 /// Where a job stands for the page. Ordered by how advanced it is (merge keeps the greater).
+/// A stored word the page does not know reads as `Running`, so the job is polled again; read a
+/// stored field with `lenient::word_or_default` so that a value that is not a word does too.
 #[derive(
     Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
 )]
-#[serde(rename_all = "snake_case")]
+#[serde(into = "&'static str", from = "String")]
 pub enum JobPhase {
     /// Still running, or a state the page does not know (shown raw).
     #[default]
@@ -24,21 +25,44 @@ pub enum JobPhase {
     Failed,
 }
 
-/// Reads a stored phase; an unknown or malformed value reads as `Running` (so it is polled again).
-impl FromJson for JobPhase {
+/// Transitional, for the ledger's hand-written reader.
+impl crate::api::read::FromJson for JobPhase {
     const SHAPE: &'static str = "a phase";
-    fn from_json(v: Value) -> Option<Self> {
-        Some(match v.as_str() {
-            Some("succeeded") => JobPhase::Succeeded,
-            Some("failed") => JobPhase::Failed,
-            Some("unknown_to_manager") => JobPhase::UnknownToManager,
-            Some("no_longer_watched") => JobPhase::NoLongerWatched,
+    fn from_json(v: serde_json::Value) -> Option<Self> {
+        Some(lenient::word_or_default(v).unwrap_or_default())
+    }
+}
+
+impl From<String> for JobPhase {
+    fn from(word: String) -> JobPhase {
+        match word.as_str() {
+            "no_longer_watched" => JobPhase::NoLongerWatched,
+            "unknown_to_manager" => JobPhase::UnknownToManager,
+            "succeeded" => JobPhase::Succeeded,
+            "failed" => JobPhase::Failed,
             _ => JobPhase::Running,
-        })
+        }
+    }
+}
+
+impl From<JobPhase> for &'static str {
+    fn from(p: JobPhase) -> &'static str {
+        p.as_str()
     }
 }
 
 impl JobPhase {
+    /// The stored spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobPhase::Running => "running",
+            JobPhase::NoLongerWatched => "no_longer_watched",
+            JobPhase::UnknownToManager => "unknown_to_manager",
+            JobPhase::Succeeded => "succeeded",
+            JobPhase::Failed => "failed",
+        }
+    }
+
     /// The manager said the job ended (succeeded or failed).
     pub fn is_terminal(self) -> bool {
         matches!(self, JobPhase::Succeeded | JobPhase::Failed)
@@ -289,18 +313,47 @@ mod tests {
         assert!(JobPhase::Succeeded < JobPhase::Failed);
     }
 
+    #[derive(Debug, Deserialize)]
+    struct Stored {
+        #[serde(default, deserialize_with = "lenient::word_or_default")]
+        phase: JobPhase,
+    }
+
+    fn stored(json: &str) -> JobPhase {
+        serde_json::from_str::<Stored>(json).unwrap().phase
+    }
+
     #[test]
     fn serde_and_unknown_stored_value() {
+        for p in [
+            JobPhase::Running,
+            JobPhase::NoLongerWatched,
+            JobPhase::UnknownToManager,
+            JobPhase::Succeeded,
+            JobPhase::Failed,
+        ] {
+            let text = serde_json::to_string(&p).unwrap();
+            assert_eq!(serde_json::from_str::<JobPhase>(&text).unwrap(), p);
+            assert_eq!(stored(&format!(r#"{{"phase":{text}}}"#)), p);
+        }
         assert_eq!(
             serde_json::to_string(&JobPhase::UnknownToManager).unwrap(),
             "\"unknown_to_manager\""
         );
-        let p = JobPhase::from_json(serde_json::json!("succeeded")).unwrap();
-        assert_eq!(p, JobPhase::Succeeded);
-        let p = JobPhase::from_json(serde_json::json!("no_longer_watched")).unwrap();
-        assert_eq!(p, JobPhase::NoLongerWatched);
-        assert_eq!(serde_json::to_string(&p).unwrap(), "\"no_longer_watched\"");
-        let p = JobPhase::from_json(serde_json::json!("something_new")).unwrap();
-        assert_eq!(p, JobPhase::Running);
+        assert_eq!(stored(r#"{"phase":"succeeded"}"#), JobPhase::Succeeded);
+        assert_eq!(
+            stored(r#"{"phase":"no_longer_watched"}"#),
+            JobPhase::NoLongerWatched
+        );
+        assert_eq!(stored(r#"{"phase":"something_new"}"#), JobPhase::Running);
+        assert_eq!(stored(r#"{"phase":"SUCCEEDED"}"#), JobPhase::Running);
+        for odd in ["7", "null", "[\"failed\"]", r#"{"failed":1}"#] {
+            assert_eq!(
+                stored(&format!(r#"{{"phase":{odd}}}"#)),
+                JobPhase::Running,
+                "{odd}"
+            );
+        }
+        assert_eq!(stored("{}"), JobPhase::Running);
     }
 }

@@ -1,7 +1,7 @@
 //! What the page keeps of a key once it is chosen for a job: used by the plan, the ledger and
 //! the confirmation.
 
-use crate::api::types::SapKey;
+use crate::api::keys::SapKey;
 use crate::domain::permissions::Scope;
 
 /// What the page keeps of a key once it is chosen for a job.
@@ -46,7 +46,7 @@ impl From<&SapKey> for KeyRef {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::types::SapParam;
+    use crate::api::keys::SapParam;
 
     const U1: &str = "d109deae-5ca7-421d-bf49-637e65c3bbcb";
 

@@ -3,28 +3,31 @@
 //! exported, and shown by the error view.
 use std::cmp::Ordering;
 
-use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::api::error::ApiError;
 use crate::api::lenient;
-use crate::api::read::{FromJson, Obj};
 
 /// One error. Stored as `{"name":…,"message":…,"request_id":…,"at_ms":…}`.
+/// Read leniently: fields of the wrong type read as absent, a blank name or request id as none.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct ManagerError {
     /// The manager's `NCERR…` name, when it sent one.
-    #[serde(default, deserialize_with = "lenient::opt")]
+    #[serde(default, deserialize_with = "non_blank")]
     pub name: Option<String>,
     /// The sentence shown to the user.
     #[serde(default, deserialize_with = "lenient::or_default")]
     pub message: String,
     /// The manager's `requestID`, when it sent one.
-    #[serde(default, deserialize_with = "lenient::opt")]
+    #[serde(default, deserialize_with = "non_blank")]
     pub request_id: Option<String>,
     /// When it was met (ms since the epoch; 0 when not recorded).
     #[serde(default, deserialize_with = "lenient::or_default")]
     pub at_ms: f64,
+}
+
+fn non_blank<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(lenient::opt::<_, String>(d)?.filter(|s| !s.trim().is_empty()))
 }
 
 impl ManagerError {
@@ -104,19 +107,20 @@ impl From<&ApiError> for ManagerError {
     }
 }
 
-/// Lenient: fields of the wrong type read as absent; an object with nothing to show is `None`.
-impl FromJson for ManagerError {
+/// Transitional, for the ledger's hand-written reader: [`ManagerError::stored`] does the work.
+impl crate::api::read::FromJson for ManagerError {
     const SHAPE: &'static str = "a manager error";
-    fn from_json(v: Value) -> Option<Self> {
-        let mut o = Obj::new(v)?;
-        let blank = |s: Option<String>| s.filter(|s| !s.trim().is_empty());
-        let e = ManagerError {
-            name: blank(o.opt_string("name")),
-            message: o.string("message"),
-            request_id: blank(o.opt_string("request_id")),
-            at_ms: o.f64_or_zero("at_ms"),
-        };
-        (e.has_reference() || !e.message.trim().is_empty()).then_some(e)
+    fn from_json(v: serde_json::Value) -> Option<Self> {
+        ManagerError::stored(v).ok()?
+    }
+}
+
+impl ManagerError {
+    /// A stored error, for `#[serde(default, deserialize_with = "ManagerError::stored")]`: not an
+    /// object, or one with nothing to show, is none.
+    pub fn stored<'de, D: Deserializer<'de>>(d: D) -> Result<Option<ManagerError>, D::Error> {
+        Ok(lenient::object::<_, ManagerError>(d)?
+            .filter(|e| e.has_reference() || !e.message.trim().is_empty()))
     }
 }
 
@@ -186,16 +190,28 @@ mod tests {
         assert_eq!(abc, c);
     }
 
+    #[derive(Debug, Deserialize)]
+    struct Holder {
+        #[serde(default, deserialize_with = "ManagerError::stored")]
+        e: Option<ManagerError>,
+    }
+
+    fn stored(e: serde_json::Value) -> Option<ManagerError> {
+        serde_json::from_value::<Holder>(serde_json::json!({ "e": e }))
+            .unwrap()
+            .e
+    }
+
     #[test]
     fn stored_form_round_trips_and_reads_leniently() {
         let e = err(3.5, "The manager failed: unexpected error (HTTP 500).");
         let v = serde_json::to_value(&e).unwrap();
         assert_eq!(v["name"], "NCERRX");
         assert_eq!(v["request_id"], "r");
-        assert_eq!(ManagerError::from_json(v), Some(e));
+        assert_eq!(stored(v), Some(e));
         let odd =
             serde_json::json!({"name": 7, "message": ["x"], "request_id": "  ", "at_ms": "nope"});
-        let read = ManagerError::from_json(odd).unwrap();
+        let read = stored(odd).unwrap();
         assert_eq!(
             (
                 read.name.as_deref(),
@@ -205,8 +221,15 @@ mod tests {
             ),
             (Some("7"), "", None, 0.0)
         );
-        assert_eq!(ManagerError::from_json(serde_json::json!({})), None);
-        assert_eq!(ManagerError::from_json(serde_json::json!("x")), None);
-        assert_eq!(ManagerError::from_json(Value::Null), None);
+        assert_eq!(stored(serde_json::json!({})), None);
+        assert_eq!(
+            stored(serde_json::json!({"message": " ", "name": ""})),
+            None
+        );
+        assert_eq!(stored(serde_json::json!("x")), None);
+        assert_eq!(stored(serde_json::json!([1, 2])), None);
+        assert_eq!(stored(serde_json::Value::Null), None);
+        let h: Holder = serde_json::from_str("{}").unwrap();
+        assert_eq!(h.e, None);
     }
 }

@@ -1,6 +1,7 @@
 //! Which of the selected keys a job operation applies to, and why the others are skipped.
 
-use crate::api::types::{Operation, SapKey};
+use crate::api::jobs::Operation;
+use crate::api::keys::SapKey;
 use crate::domain::job_state::JobPhase;
 pub use crate::domain::key_ref::KeyRef;
 use crate::domain::ledger::Ledger;
@@ -113,7 +114,8 @@ pub(crate) fn known_gone(k: &SapKey, ledger: &Ledger) -> Option<bool> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::types::{Job, SapParam};
+    use crate::api::jobs::Job;
+    use crate::api::keys::SapParam;
     use crate::domain::ledger::LedgerEntry;
 
     const U1: &str = "d109deae-5ca7-421d-bf49-637e65c3bbcb";

@@ -18,9 +18,10 @@ use web_sys::{BroadcastChannel, MessageEvent, StorageEvent};
 use yew::prelude::*;
 
 use super::storage;
-use crate::api::error::excerpt;
+use crate::api::decode::DecodeError;
+use crate::api::jobs::Job;
 use crate::api::lenient::Object;
-use crate::api::types::{DecodeError, Job};
+use crate::api::text::excerpt;
 use crate::domain::ledger::{Ledger, LedgerEntry, StoredLedger, Verification};
 use crate::domain::manager_error::ManagerError;
 

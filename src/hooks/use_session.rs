@@ -4,9 +4,11 @@ use yew::platform::spawn_local;
 use yew::prelude::*;
 
 use super::storage;
-use crate::api::client::{now_ms, Api, AuthEvent, Tokens};
+use crate::api::client::{now_ms, Api, AuthEvent};
+use crate::api::decode::{parse_json, to_json};
+use crate::api::sign_in::SignIn;
+use crate::api::tokens::Tokens;
 use crate::domain::session::refresh_delay_ms;
-use crate::domain::sign_in::SignIn;
 use crate::hooks::{fx::use_fx, state::use_state};
 
 const SESSION_KEY: &str = "cckm-sap-session";
@@ -42,8 +44,8 @@ pub fn use_session(api: &Api) -> SessionHandle {
     let state = {
         let api = api.clone();
         use_state(move || {
-            let saved = storage::session_get(SESSION_KEY)
-                .and_then(|s| crate::api::types::parse_json::<Tokens>(&s).ok());
+            let saved =
+                storage::session_get(SESSION_KEY).and_then(|s| parse_json::<Tokens>(&s).ok());
             match saved {
                 Some(t) => {
                     api.set_tokens(Some(t.clone()));
@@ -66,7 +68,7 @@ pub fn use_session(api: &Api) -> SessionHandle {
         use_fx(api.clone(), move |api| {
             api.set_on_auth(Callback::from(move |ev: AuthEvent| match ev {
                 AuthEvent::Refreshed(t) => {
-                    if let Ok(s) = serde_json::to_string(&t) {
+                    if let Some(s) = to_json(&t) {
                         storage::session_set(SESSION_KEY, &s);
                     }
                     state.set(SessionState::Active(t));
@@ -119,7 +121,7 @@ pub fn use_session(api: &Api) -> SessionHandle {
         let api = api.clone();
         Callback::from(move |t: Tokens| {
             api.set_tokens(Some(t.clone()));
-            if let Ok(s) = serde_json::to_string(&t) {
+            if let Some(s) = to_json(&t) {
                 storage::session_set(SESSION_KEY, &s);
             }
             state.set(SessionState::Active(t));

@@ -1,5 +1,7 @@
 //! Tests of [`ApiError`]: every shape of the manager's error body, and what the user reads.
 use super::*;
+use crate::api::decode::DecodeError;
+use crate::api::text::redact_tokens;
 
 const NOT_FOUND: &str = r#"{"code":404,"codeDesc":"NCERRResourceNotFound: Resource not found","message":"key 'x' not found"}"#;
 
@@ -188,16 +190,6 @@ fn tokens_never_leak() {
     assert!(!e.user_message().contains("eyJ"));
     // Short "eyJ" words are not tokens.
     assert_eq!(redact_tokens("heyJo eyJ"), "heyJo eyJ");
-}
-
-#[test]
-fn excerpt_limits() {
-    assert_eq!(excerpt("  a \n\n b  ", 200), "a b");
-    let x = excerpt(&"é".repeat(300), 200);
-    assert_eq!(x.chars().count(), 200);
-    assert!(x.ends_with('…'));
-    assert_eq!(excerpt("abc", 3), "abc");
-    assert_eq!(excerpt("", 10), "");
 }
 
 #[test]

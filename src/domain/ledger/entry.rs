@@ -8,8 +8,8 @@ use serde_json::Value;
 use serde_with::{As, DefaultOnError};
 
 use super::{stored, Ledger};
+use crate::api::jobs::{Job, Operation};
 use crate::api::lenient;
-use crate::api::types::{Job, Operation};
 use crate::domain::job_state::{read_word, JobPhase, Word};
 use crate::domain::key_ref::KeyRef;
 use crate::domain::manager_error::ManagerError;
@@ -108,7 +108,7 @@ pub struct LedgerEntry {
     #[serde(default, deserialize_with = "lenient::opt")]
     pub failure_text: Option<String>,
     /// An unknown phase reads as `Running` (so the job is polled again).
-    #[serde(default, deserialize_with = "As::<DefaultOnError>::deserialize")]
+    #[serde(default, deserialize_with = "lenient::word_or_default")]
     pub phase: JobPhase,
     /// Succeeded because the key changed as the operation should, not because the manager
     /// said so (its word was unrecognised). Only meaningful with `Succeeded`.
@@ -133,7 +133,7 @@ pub struct LedgerEntry {
     /// The last error the manager answered while this job was polled or its key re-read.
     #[serde(
         default,
-        deserialize_with = "stored::last_error",
+        deserialize_with = "ManagerError::stored",
         skip_serializing_if = "Option::is_none"
     )]
     pub last_error: Option<ManagerError>,
@@ -352,7 +352,7 @@ fn cmp_opt_key(a: &OptKey, b: &OptKey) -> Ordering {
 
 fn json_text(v: &Option<Rc<Value>>) -> String {
     v.as_ref()
-        .map(|v| crate::api::read::json_text(v))
+        .and_then(|v| serde_json::to_string(v).ok())
         .unwrap_or_default()
 }
 

@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::api::error::ApiError;
-use crate::api::types::{Job, Operation};
+use crate::api::jobs::{Job, Operation};
 use crate::domain::job_state::JobPhase;
 use crate::domain::key_ref::KeyRef;
 use crate::domain::manager_error::ManagerError;

@@ -157,7 +157,7 @@ impl Ledger {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::types::Operation;
+    use crate::api::jobs::Operation;
     use crate::domain::job_state::JobPhase;
     use crate::domain::key_ref::KeyRef;
     use crate::domain::ledger::fixtures::*;

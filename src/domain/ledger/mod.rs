@@ -10,7 +10,7 @@ mod stored;
 use std::cmp::Ordering;
 use std::rc::Rc;
 
-use crate::api::types::{Job, Operation};
+use crate::api::jobs::{Job, Operation};
 use crate::domain::job_state::JobPhase;
 use crate::domain::manager_error::ManagerError;
 use crate::domain::order::sort_dyn;
@@ -242,7 +242,7 @@ impl Ledger {
 mod tests {
     use super::fixtures::*;
     use super::*;
-    use crate::api::types::parse_job;
+    use crate::api::jobs::parse_job;
     use serde_json::Value;
 
     fn awaiting(l: &Ledger) -> usize {

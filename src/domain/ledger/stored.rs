@@ -9,10 +9,9 @@ use serde::{Deserialize, Deserializer, Serialize};
 use serde_with::{As, DefaultOnError};
 
 use super::{Ledger, LedgerEntry, Tombstone};
-use crate::api::lenient::{self, Counted, Object};
-use crate::api::types::{parse_value, DecodeError};
+use crate::api::decode::{parse_value, DecodeError};
+use crate::api::lenient::{Counted, Object};
 use crate::domain::job_state::JobPhase;
-use crate::domain::manager_error::ManagerError;
 
 /// Version of the stored form written by [`Ledger::to_json`].
 pub(crate) const LEDGER_VERSION: u32 = 1;
@@ -80,19 +79,6 @@ pub(super) fn all_or_nothing<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
     Ok(items
         .and_then(|items| items.into_iter().map(|o| o.0).collect())
         .unwrap_or_default())
-}
-
-/// An entry's last manager error: an object with a name, a request id or a message; a blank
-/// name or request id reads as absent.
-pub(super) fn last_error<'de, D: Deserializer<'de>>(
-    d: D,
-) -> Result<Option<ManagerError>, D::Error> {
-    let blank = |s: Option<String>| s.filter(|s| !s.trim().is_empty());
-    Ok(lenient::object::<D, ManagerError>(d)?.and_then(|mut e| {
-        e.name = blank(e.name);
-        e.request_id = blank(e.request_id);
-        (e.has_reference() || !e.message.trim().is_empty()).then_some(e)
-    }))
 }
 
 impl Ledger {
