@@ -2,11 +2,11 @@
 //! key per manager and user, and merged with what other tabs write (BroadcastChannel messages,
 //! and the `storage` event as a fallback).
 //!
-//! The stored form crosses into Rust with serde-wasm-bindgen: the browser's `JSON.parse` makes
-//! the value and the domain's derived readers ([`StoredLedger`], [`Ledger::from_stored`]) read
-//! it; writing is `Serialize` into a value, then `JSON.stringify`. Tabs post the value itself
-//! (a structured message: no `JSON.stringify` to send nor `JSON.parse` to receive, and the same
-//! reader either way); a message in JSON text, as older pages post it, is read too.
+//! Stored text is read and written by the domain ([`Ledger::from_json`], [`Ledger::to_json`]),
+//! which in the browser cross with `JSON.parse` / `JSON.stringify` and serde-wasm-bindgen. Tabs
+//! post the stored form as a structured value (no `JSON.stringify` to send nor `JSON.parse` to
+//! receive, and the same derived reader, [`Ledger::from_stored`]); a message in JSON text, as
+//! older pages post it, is read too.
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -18,10 +18,8 @@ use web_sys::{BroadcastChannel, MessageEvent, StorageEvent};
 use yew::prelude::*;
 
 use super::storage;
-use crate::api::decode::DecodeError;
 use crate::api::jobs::Job;
 use crate::api::lenient::Object;
-use crate::api::text::excerpt;
 use crate::domain::ledger::{Ledger, LedgerEntry, StoredLedger, Verification};
 use crate::domain::manager_error::ManagerError;
 
@@ -149,38 +147,27 @@ fn channel_name(key: &str) -> String {
     format!("{key}:bc")
 }
 
-/// A stored ledger as the browser parsed it; entries that do not read are skipped.
-fn read_value(value: JsValue) -> Result<Ledger, DecodeError> {
-    let stored: Object<StoredLedger> = serde_wasm_bindgen::from_value(value)
-        .map_err(|_| DecodeError::WrongShape("a stored ledger".into()))?;
-    Ledger::from_stored(stored).map(|(ledger, _)| ledger)
+/// A message another tab posted: the stored form as a value, or as JSON text (older pages).
+fn read_message(data: JsValue) -> Option<Ledger> {
+    if let Some(text) = data.as_string() {
+        return Ledger::from_json(&text).ok();
+    }
+    let stored: Object<StoredLedger> = serde_wasm_bindgen::from_value(data).ok()?;
+    Some(Ledger::from_stored(stored.0?).0)
 }
 
-/// A stored ledger from its JSON text, parsed by the browser.
-fn read_text(text: &str) -> Result<Ledger, DecodeError> {
-    let value = js_sys::JSON::parse(text).map_err(|_| DecodeError::NotJson(excerpt(text, 40)))?;
-    read_value(value)
-}
-
-/// The stored form as a JavaScript value (objects, arrays and `null`, as JSON has them).
-fn write_value(ledger: &Ledger) -> Option<JsValue> {
+/// The stored form as a message: a structured value (objects, arrays and `null`, as JSON has them).
+fn message(ledger: &Ledger) -> Option<JsValue> {
     ledger
         .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
         .ok()
-}
-
-/// The stored form as JSON text.
-fn write_text(ledger: &Ledger) -> Option<String> {
-    js_sys::JSON::stringify(&write_value(ledger)?)
-        .ok()?
-        .as_string()
 }
 
 /// Loads a stored ledger; a corrupt one is kept aside under another key, never lost.
 fn load(key: &str) -> (Ledger, Option<String>) {
     match storage::local_get(key) {
         None => (Ledger::default(), None),
-        Some(text) => match read_text(&text) {
+        Some(text) => match Ledger::from_json(&text) {
             Ok(l) => (l, None),
             Err(e) => {
                 let aside = format!("{key}:unreadable:{}", js_sys::Date::now() as u64);
@@ -194,10 +181,10 @@ fn load(key: &str) -> (Ledger, Option<String>) {
 /// Saves ours merged with whatever is stored now, so a write never drops another tab's jobs.
 fn save(key: &str, ours: &Ledger) -> bool {
     let mut merged = ours.clone();
-    if let Some(stored) = storage::local_get(key).and_then(|t| read_text(&t).ok()) {
+    if let Some(stored) = storage::local_get(key).and_then(|t| Ledger::from_json(&t).ok()) {
         merged.merge(&stored);
     }
-    write_text(&merged).is_some_and(|text| storage::local_set(key, &text))
+    storage::local_set(key, &merged.to_json())
 }
 
 /// Batches saves to localStorage and messages to the other tabs.
@@ -269,7 +256,7 @@ impl Saver {
                 entries: changed,
                 cleared: ledger.cleared.clone(),
             };
-            if let Some(message) = write_value(&delta) {
+            if let Some(message) = message(&delta) {
                 let _ = ch.post_message(&message);
             }
         }
@@ -347,11 +334,7 @@ pub fn use_ledger(key: String) -> LedgerHandle {
                     let Some(data) = ev.dyn_ref::<MessageEvent>().map(|ev| ev.data()) else {
                         return;
                     };
-                    let other = match data.as_string() {
-                        Some(text) => read_text(&text),
-                        None => read_value(data),
-                    };
-                    if let Ok(other) = other {
+                    if let Some(other) = read_message(data) {
                         d.dispatch(LedgerAction::Merge(other));
                     }
                 })
@@ -365,7 +348,7 @@ pub fn use_ledger(key: String) -> LedgerHandle {
                     if ev.key().as_deref() != Some(key.as_str()) {
                         return;
                     }
-                    if let Some(other) = ev.new_value().and_then(|v| read_text(&v).ok()) {
+                    if let Some(other) = ev.new_value().and_then(|v| Ledger::from_json(&v).ok()) {
                         dispatcher.dispatch(LedgerAction::Merge(other));
                     }
                 })
@@ -384,4 +367,137 @@ pub fn use_ledger(key: String) -> LedgerHandle {
         (None, false) => None,
     };
     LedgerHandle { state, warning }
+}
+
+/// The stored form through the browser's own JSON and serde-wasm-bindgen, as the page reads and
+/// writes it (the native tests cover the same derived readers through serde_json).
+#[cfg(all(test, target_arch = "wasm32"))]
+mod tests {
+    use super::*;
+    use crate::api::jobs::{parse_job, Operation};
+    use crate::domain::job_state::JobPhase;
+    use crate::domain::key_ref::KeyRef;
+    use wasm_bindgen_test::*;
+
+    wasm_bindgen_test_configure!(run_in_browser);
+
+    fn ledger(n: usize) -> Ledger {
+        let mut l = Ledger::new();
+        for i in 0..n {
+            let body = format!(
+                r#"{{"id":"j{i:04}","state":"PENDING","cckm_key_id":"k{i}","operation":"delete","error":{{"code":{i}}}}}"#
+            );
+            let job = parse_job(&body).expect("a job");
+            let key = KeyRef {
+                id: format!("k{i}"),
+                name: format!("key \"{i}\" ✓"),
+                group: (i % 2 == 0).then(|| "payroll".to_string()),
+                sap_key_id: None,
+            };
+            let op = if i % 3 == 0 {
+                Operation::Restore
+            } else {
+                Operation::Delete
+            };
+            l.add(LedgerEntry::started(
+                &job,
+                &key,
+                op,
+                i % 5 == 0,
+                "admin",
+                "o",
+                i as f64 + 0.5,
+            ));
+        }
+        for i in (0..n).step_by(4) {
+            let done =
+                parse_job(&format!(r#"{{"id":"j{i:04}","state":"COMPLETED"}}"#)).expect("a job");
+            l.record_job(&done, 1e12 + i as f64);
+            l.set_verification(&format!("j{i:04}"), Verification::Unavailable("503".into()));
+        }
+        l.clear_finished();
+        l.add(LedgerEntry::started(
+            &parse_job(r#"{"id":"last","state":"PENDING"}"#).expect("a job"),
+            &KeyRef {
+                id: "k".into(),
+                name: String::new(),
+                group: None,
+                sap_key_id: None,
+            },
+            Operation::Delete,
+            false,
+            "admin",
+            "o",
+            2e12,
+        ));
+        l
+    }
+
+    #[wasm_bindgen_test]
+    fn the_stored_form_round_trips_through_the_browser() {
+        let l = ledger(40);
+        assert!(!l.cleared.is_empty());
+        assert_eq!(Ledger::from_json(&l.to_json()), Ok(l.clone()));
+        assert_eq!(message(&l).and_then(read_message), Some(l.clone()));
+        // A message in JSON text, as older pages post it.
+        assert_eq!(read_message(JsValue::from_str(&l.to_json())), Some(l));
+        assert_eq!(read_message(JsValue::from_f64(7.0)), None);
+        assert_eq!(read_message(js_sys::Array::new().into()), None);
+    }
+
+    #[wasm_bindgen_test]
+    fn the_browser_reads_as_leniently_as_the_native_readers() {
+        let old = r#"{"version":1,"entries":[
+            {"job_id":"a","id":"k","operation":"delete","phase":"succeeded","states":[{"state":"COMPLETED","at_ms":5}]},
+            {"job_id":"b","id":"k","operation":"delete","phase":"running","inferred":true,"last_error":"boom"},
+            {"job_id":"c","id":"k","operation":"restore","phase":"who_knows","verification":42,
+             "states":[{"state":7,"at_ms":"12"},3],"created_ms":"nan","delete_if_backup_fails":"TRUE",
+             "last_error":{"name":["x"],"request_id":7,"at_ms":"?"}},
+            {"id":"no job id","operation":"delete"},
+            {"job_id":"d","id":"k","operation":"shred"},
+            17],"cleared":[{"job_id":"x","created_ms":1},"bad"],"future":true}"#;
+        let (l, skipped) = Ledger::from_json_lossy(old).expect("read");
+        assert_eq!((l.entries.len(), skipped, l.cleared.len()), (3, 3, 1));
+        assert_eq!(l.get("a").map(|e| e.phase), Some(JobPhase::Succeeded));
+        let b = l.get("b").expect("b");
+        assert!(!b.inferred && b.last_error.is_none());
+        let c = l.get("c").expect("c");
+        assert!(c.states.is_empty() && c.delete_if_backup_fails && c.created_ms == 0.0);
+        assert_eq!(
+            (c.phase, &c.verification),
+            (JobPhase::Running, &Verification::NotYet)
+        );
+        assert_eq!(
+            c.last_error.as_ref().and_then(|e| e.request_id.as_deref()),
+            Some("7")
+        );
+        for garbage in ["[1,2]", "not json", "", "7", r#"{"entries":[{"job_id":"#] {
+            assert!(Ledger::from_json(garbage).is_err(), "{garbage}");
+        }
+        assert_eq!(Ledger::from_json("{}"), Ok(Ledger::new()));
+    }
+
+    /// What a tab's 100-entry message costs to write and read: as a structured value (what the
+    /// page posts) or as JSON text. Printed, not asserted: the browser's timer is coarse.
+    #[wasm_bindgen_test]
+    fn a_message_as_a_value_or_as_text() {
+        let delta = ledger(100);
+        let n = delta.entries.len();
+        let rounds = 20;
+        let t = js_sys::Date::now();
+        for _ in 0..rounds {
+            let read = message(&delta).and_then(read_message);
+            assert_eq!(read.map(|l| l.entries.len()), Some(n));
+        }
+        let value_ms = (js_sys::Date::now() - t) / rounds as f64;
+        let t = js_sys::Date::now();
+        for _ in 0..rounds {
+            let read = Ledger::from_json(&delta.to_json());
+            assert_eq!(read.map(|l| l.entries.len()), Ok(n));
+        }
+        let text_ms = (js_sys::Date::now() - t) / rounds as f64;
+        web_sys::console::log_1(
+            &format!("{n}-entry message: value {value_ms:.2} ms, JSON text {text_ms:.2} ms").into(),
+        );
+    }
 }

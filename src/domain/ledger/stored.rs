@@ -9,7 +9,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use serde_with::{As, DefaultOnError};
 
 use super::{Ledger, LedgerEntry, Tombstone};
-use crate::api::decode::{parse_value, DecodeError};
+use crate::api::decode::{parse_json, to_json, DecodeError};
 use crate::api::lenient::{Counted, Object};
 use crate::domain::job_state::JobPhase;
 
@@ -46,7 +46,7 @@ struct StoredRef<'a> {
 }
 
 /// The stored form as read (`version` is not needed to read it). Read it as an
-/// `Object<StoredLedger>`: anything but a JSON object is not a ledger.
+/// `Object<StoredLedger>` (what `parse_json` does): anything but a JSON object is not a ledger.
 #[derive(Debug, Default, Deserialize)]
 pub struct StoredLedger {
     #[serde(default, deserialize_with = "any_list")]
@@ -84,12 +84,7 @@ pub(super) fn all_or_nothing<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
 impl Ledger {
     /// The ledger a stored form holds, and how many of its entries could not be read. Copies of
     /// one job are merged; `inferred` only counts on a succeeded job.
-    pub fn from_stored(stored: Object<StoredLedger>) -> Result<(Ledger, usize), DecodeError> {
-        let Some(stored) = stored.0 else {
-            return Err(DecodeError::WrongShape(
-                "a stored ledger must be a JSON object".into(),
-            ));
-        };
+    pub fn from_stored(stored: StoredLedger) -> (Ledger, usize) {
         let mut ledger = Ledger {
             entries: stored
                 .entries
@@ -103,12 +98,12 @@ impl Ledger {
             cleared: stored.cleared.items,
         };
         ledger.normalize();
-        Ok((ledger, stored.entries.skipped))
+        (ledger, stored.entries.skipped)
     }
 
-    /// The stored form as JSON text (natively; the page writes through serde-wasm-bindgen).
+    /// The stored form as JSON text.
     pub fn to_json(&self) -> String {
-        serde_json::to_string(self).unwrap_or_else(|_| String::from("{}"))
+        to_json(self).unwrap_or_else(|| String::from("{}"))
     }
 
     /// Reads a stored ledger from JSON text; malformed entries are skipped.
@@ -116,13 +111,10 @@ impl Ledger {
         Ledger::from_json_lossy(text).map(|(l, _)| l)
     }
 
-    /// Like [`Ledger::from_json`], also counting the entries that had to be skipped. Read from
-    /// the parsed value, as the page reads the browser's: a tree, where an item that does not
-    /// read leaves the others readable.
+    /// Like [`Ledger::from_json`], also counting the entries that had to be skipped. Anything
+    /// but a JSON object is not a ledger.
     pub fn from_json_lossy(text: &str) -> Result<(Ledger, usize), DecodeError> {
-        let stored = Object::<StoredLedger>::deserialize(parse_value(text)?)
-            .map_err(|_| DecodeError::WrongShape("a stored ledger".into()))?;
-        Ledger::from_stored(stored)
+        parse_json::<StoredLedger>(text).map(Ledger::from_stored)
     }
 }
 
