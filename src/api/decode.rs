@@ -50,6 +50,27 @@ pub fn to_json<T: Serialize + ?Sized>(value: &T) -> Option<String> {
     write(value)
 }
 
+/// A value as JSON text indented by two spaces, for people to read.
+pub fn to_json_pretty<T: Serialize + ?Sized>(value: &T) -> Option<String> {
+    write_pretty(value)
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn write_pretty<T: Serialize + ?Sized>(value: &T) -> Option<String> {
+    serde_json::to_string_pretty(value).ok()
+}
+
+#[cfg(target_arch = "wasm32")]
+fn write_pretty<T: Serialize + ?Sized>(value: &T) -> Option<String> {
+    let v = value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .ok()?;
+    let indent = wasm_bindgen::JsValue::from_f64(2.0);
+    js_sys::JSON::stringify_with_replacer_and_space(&v, &wasm_bindgen::JsValue::NULL, &indent)
+        .ok()?
+        .as_string()
+}
+
 #[cfg(not(target_arch = "wasm32"))]
 fn parse<T: DeserializeOwned>(body: &str) -> Result<T, DecodeError> {
     use serde_json::error::Category;

@@ -2,6 +2,7 @@
 use super::job_state::JobPhase;
 use super::ledger::{Ledger, LedgerEntry, Verification};
 use super::time_fmt::clock;
+use crate::api::decode;
 use crate::api::jobs::JobRequest;
 
 /// A format the job list is exported in.
@@ -111,9 +112,7 @@ fn cell(raw: &str) -> String {
 
 /// The ledger as pretty JSON, as stored.
 pub fn to_json(ledger: &Ledger) -> String {
-    serde_json::to_value(ledger)
-        .and_then(|v| serde_json::to_string_pretty(&v))
-        .unwrap_or_else(|_| ledger.to_json())
+    decode::to_json_pretty(ledger).unwrap_or_else(|| ledger.to_json())
 }
 
 fn shell_quote(s: &str) -> String {
@@ -123,14 +122,13 @@ fn shell_quote(s: &str) -> String {
 /// The request that created the job and the one that reads it, as curl commands. The token is
 /// never included: `$TOKEN` stands for it.
 pub(crate) fn curl_commands(origin: &str, e: &LedgerEntry) -> String {
-    // The very type the page posts (not `json!`, whose `unwrap` brings serde_json's error texts
-    // into the wasm).
+    // The very type the page posts.
     let req = JobRequest {
         id: e.id.clone(),
         operation: e.operation,
         delete_if_backup_fails: e.delete_if_backup_fails,
     };
-    let body = serde_json::to_string(&req).unwrap_or_default();
+    let body = decode::to_json(&req).unwrap_or_default();
     format!(
         "# created with\ncurl -X POST {} \\\n  -H 'Authorization: Bearer $TOKEN' -H 'Content-Type: application/json' \\\n  -d {}\n# status\ncurl {} \\\n  -H 'Authorization: Bearer $TOKEN'\n",
         shell_quote(&format!("{origin}/api/v1/cckm/sap/keys/jobs")),

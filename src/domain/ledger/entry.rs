@@ -26,12 +26,15 @@ pub struct StateSeen {
 }
 
 /// What re-reading the key after a job ended showed. Stored as `"not_yet"`, `"confirmed"`,
-/// `{"drift": {"expected_gone": …, "actual_gone": …}}` or `{"unavailable": "…"}`.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// `{"drift": {"expected_gone": …, "actual_gone": …}}` or `{"unavailable": "…"}`. Ordered (by
+/// variant, then content) only to break ties in a merge the same way in every tab.
+#[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Verification {
     #[default]
     NotYet,
+    /// The key could not be re-read (the reason).
+    Unavailable(String),
     /// The key's `gone` is what the operation should have made it.
     Confirmed,
     /// It is not: the job ended but the key did not change.
@@ -39,8 +42,6 @@ pub enum Verification {
         expected_gone: bool,
         actual_gone: Option<bool>,
     },
-    /// The key could not be re-read (the reason).
-    Unavailable(String),
 }
 
 impl Verification {
@@ -65,16 +66,6 @@ impl Verification {
 
     pub(crate) fn is_set(&self) -> bool {
         *self != Verification::NotYet
-    }
-
-    fn order_key(&self) -> (u8, String) {
-        let rank = match self {
-            Verification::NotYet => 0,
-            Verification::Unavailable(_) => 1,
-            Verification::Confirmed => 2,
-            Verification::Drift { .. } => 3,
-        };
-        (rank, serde_json::to_string(self).unwrap_or_default())
     }
 }
 
@@ -314,12 +305,7 @@ impl LedgerEntry {
         }
         // Ties on time are broken by content, so that the join stays commutative.
         let theirs_newer = cmp_opt_key(&opt_key(other.verified_ms), &opt_key(self.verified_ms))
-            .then_with(|| {
-                other
-                    .verification
-                    .order_key()
-                    .cmp(&self.verification.order_key())
-            });
+            .then_with(|| other.verification.cmp(&self.verification));
         if theirs_newer == Ordering::Greater {
             self.verification = other.verification.clone();
             self.verified_ms = other.verified_ms;
@@ -328,7 +314,7 @@ impl LedgerEntry {
             &opt_key(other.last_polled_ms),
             &opt_key(self.last_polled_ms),
         )
-        .then_with(|| json_text(&other.last_job).cmp(&json_text(&self.last_job)));
+        .then_with(|| cmp_job(&other.last_job, &self.last_job));
         if theirs_newer == Ordering::Greater {
             self.last_polled_ms = other.last_polled_ms;
             self.last_job = other.last_job.clone();
@@ -350,10 +336,47 @@ fn cmp_opt_key(a: &OptKey, b: &OptKey) -> Ordering {
     a.0.cmp(&b.0).then(a.1.total_cmp(&b.1))
 }
 
-fn json_text(v: &Option<Rc<Value>>) -> String {
-    v.as_ref()
-        .and_then(|v| serde_json::to_string(v).ok())
-        .unwrap_or_default()
+/// A total order on the raw jobs kept, to break ties in a merge the same way in every tab.
+fn cmp_job(a: &Option<Rc<Value>>, b: &Option<Rc<Value>>) -> Ordering {
+    match (a, b) {
+        (Some(a), Some(b)) => cmp_json(a, b),
+        (a, b) => a.is_some().cmp(&b.is_some()),
+    }
+}
+
+/// JSON values by kind (null, boolean, number, string, array, object), then content.
+fn cmp_json(a: &Value, b: &Value) -> Ordering {
+    let kind = |v: &Value| match v {
+        Value::Null => 0,
+        Value::Bool(_) => 1,
+        Value::Number(_) => 2,
+        Value::String(_) => 3,
+        Value::Array(_) => 4,
+        Value::Object(_) => 5,
+    };
+    match (a, b) {
+        (Value::Bool(x), Value::Bool(y)) => x.cmp(y),
+        (Value::Number(x), Value::Number(y)) => (x.as_u64(), x.as_i64())
+            .cmp(&(y.as_u64(), y.as_i64()))
+            .then_with(|| {
+                let f = |n: &serde_json::Number| n.as_f64().unwrap_or(0.0);
+                f(x).total_cmp(&f(y))
+            }),
+        (Value::String(x), Value::String(y)) => x.cmp(y),
+        (Value::Array(x), Value::Array(y)) => x
+            .iter()
+            .zip(y)
+            .map(|(x, y)| cmp_json(x, y))
+            .find(|o| o.is_ne())
+            .unwrap_or_else(|| x.len().cmp(&y.len())),
+        (Value::Object(x), Value::Object(y)) => x
+            .iter()
+            .zip(y)
+            .map(|((kx, vx), (ky, vy))| kx.cmp(ky).then_with(|| cmp_json(vx, vy)))
+            .find(|o| o.is_ne())
+            .unwrap_or_else(|| x.len().cmp(&y.len())),
+        (a, b) => kind(a).cmp(&kind(b)),
+    }
 }
 
 fn max_string(a: &str, b: &str) -> String {
@@ -390,6 +413,47 @@ pub(super) fn sort_states(states: &mut Vec<StateSeen>) {
 mod tests {
     use super::*;
     use crate::domain::ledger::fixtures::*;
+
+    #[test]
+    fn raw_jobs_are_ordered_totally_and_consistently_with_equality() {
+        use serde_json::json;
+        let values = [
+            json!(null),
+            json!(false),
+            json!(true),
+            json!(-1),
+            json!(1),
+            json!(1.0),
+            json!(2.5),
+            json!(u64::MAX),
+            json!("a"),
+            json!("b"),
+            json!([]),
+            json!([1]),
+            json!([1, 2]),
+            json!([2]),
+            json!({}),
+            json!({"a": 1}),
+            json!({"a": 2}),
+            json!({"a": 1, "b": 0}),
+            json!({"b": 0}),
+        ];
+        for x in &values {
+            for y in &values {
+                let o = cmp_json(x, y);
+                assert_eq!(o, cmp_json(y, x).reverse(), "{x} {y}");
+                assert_eq!(o.is_eq(), x == y, "{x} {y}");
+                for z in &values {
+                    if o.is_lt() && cmp_json(y, z).is_lt() {
+                        assert!(cmp_json(x, z).is_lt(), "{x} {y} {z}");
+                    }
+                }
+            }
+        }
+        let some = |v: Value| Some(Rc::new(v));
+        assert!(cmp_job(&None, &some(json!(null))).is_lt());
+        assert!(cmp_job(&some(json!({"state": "A"})), &some(json!({"state": "B"}))).is_lt());
+    }
 
     #[test]
     fn new_entry_records_first_state() {
