@@ -3,9 +3,13 @@
 //! leniently: an entry that does not read is skipped and counted, a field of the wrong type reads
 //! as absent, and the forms older pages wrote still read.
 
+use std::fmt;
+use std::marker::PhantomData;
 use std::rc::Rc;
 
+use serde::de::{IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
+use serde_with::de::DeserializeAsWrap;
 use serde_with::{As, DefaultOnError};
 
 use super::{Ledger, LedgerEntry, Tombstone};
@@ -55,18 +59,57 @@ pub struct StoredLedger {
     cleared: Counted<Tombstone>,
 }
 
-/// [`lenient::list`], except that a value that is not a list reads as an empty one.
+/// [`lenient::list`], except that a value that is not a list reads as an empty one (as older
+/// pages read it). Each item is buffered to be tried; the list as a whole is not.
 fn any_list<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Counted<T>, D::Error> {
-    let items: Option<Vec<Object<T>>> =
-        As::<DefaultOnError<Option<Vec<DefaultOnError>>>>::deserialize(d)?;
-    let mut out = Counted::default();
-    for item in items.unwrap_or_default() {
-        match item.0 {
-            Some(t) => out.items.push(t),
-            None => out.skipped += 1,
-        }
+    d.deserialize_any(AnyList(PhantomData))
+}
+
+struct AnyList<T>(PhantomData<T>);
+
+impl<'de, T: Deserialize<'de>> Visitor<'de> for AnyList<T> {
+    type Value = Counted<T>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a list")
     }
-    Ok(out)
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Counted<T>, A::Error> {
+        let mut out = Counted::default();
+        while let Some(item) = seq.next_element::<DeserializeAsWrap<Object<T>, DefaultOnError>>()? {
+            match item.into_inner().0 {
+                Some(t) => out.items.push(t),
+                None => out.skipped += 1,
+            }
+        }
+        Ok(out)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Counted<T>, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(Counted::default())
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Counted<T>, D::Error> {
+        d.deserialize_any(self)
+    }
+    fn visit_none<E>(self) -> Result<Counted<T>, E> {
+        Ok(Counted::default())
+    }
+    fn visit_unit<E>(self) -> Result<Counted<T>, E> {
+        Ok(Counted::default())
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Counted<T>, E> {
+        Ok(Counted::default())
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Counted<T>, E> {
+        Ok(Counted::default())
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Counted<T>, E> {
+        Ok(Counted::default())
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Counted<T>, E> {
+        Ok(Counted::default())
+    }
+    fn visit_str<E>(self, _: &str) -> Result<Counted<T>, E> {
+        Ok(Counted::default())
+    }
 }
 
 /// A list read whole or not at all: one item that is not an object (or does not read) empties
