@@ -267,10 +267,9 @@ impl LedgerEntry {
             self.failure_text = text;
             changed = true;
         }
-        self.last_job = Some(Rc::new(match &job.raw {
-            Some(v) => v.clone(),
-            None => serde_json::to_value(job).unwrap_or(Value::Null),
-        }));
+        if let Some(raw) = &job.raw {
+            self.last_job = Some(Rc::new(raw.clone()));
+        }
         self.last_polled_ms = Some(now_ms);
         if changed {
             self.last_change_ms = now_ms;

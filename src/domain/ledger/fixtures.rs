@@ -2,18 +2,15 @@
 
 use super::*;
 use crate::api::error::ApiError;
-use crate::api::jobs::{Job, Operation};
+use crate::api::jobs::{parse_job, Job, Operation};
 use crate::domain::job_state::JobPhase;
 use crate::domain::key_ref::KeyRef;
 use crate::domain::manager_error::ManagerError;
 use crate::domain::poll::UNWATCHED_AFTER_MS;
 
+/// A job as the manager answers it (its raw JSON kept).
 pub(super) fn job(id: &str, state: &str) -> Job {
-    Job {
-        id: id.into(),
-        state: state.into(),
-        ..Default::default()
-    }
+    parse_job(&serde_json::json!({"id": id, "state": state}).to_string()).expect("a job")
 }
 
 pub(super) fn key(id: &str, name: &str) -> KeyRef {

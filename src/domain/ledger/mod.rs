@@ -307,6 +307,19 @@ mod tests {
             Some(1)
         );
         assert_eq!(e.status_label(), "failed: no backup");
+        // A job not read from JSON (no raw answer) leaves the last one seen.
+        let literal = Job {
+            id: "j1".into(),
+            state: "FAILED".into(),
+            ..Default::default()
+        };
+        assert!(!l.record_job(&literal, 250.0));
+        let e = l.get("j1").unwrap();
+        assert_eq!(
+            e.last_job.as_ref().and_then(|v| v.get("extra")),
+            Some(&1.into())
+        );
+        assert_eq!(e.last_polled_ms, Some(250.0));
         assert_eq!(awaiting(&l), 1, "a failed job's key is re-read too");
         l.set_verification(
             "j1",
