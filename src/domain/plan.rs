@@ -61,7 +61,7 @@ impl SkipReason {
 
 /// The keys an operation will post a job for, and the ones it leaves out.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub(crate) struct Plan {
+pub struct Plan {
     pub eligible: Vec<KeyRef>,
     pub skipped: Vec<(KeyRef, SkipReason)>,
 }
