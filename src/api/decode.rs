@@ -7,7 +7,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::api::lenient::Object;
+use crate::api::lenient::JsonObject;
 #[cfg(not(target_arch = "wasm32"))]
 use crate::api::text::excerpt;
 
@@ -35,7 +35,7 @@ impl fmt::Display for DecodeError {
 
 /// Parses a body that must be one JSON object, read as `T`.
 pub fn parse_json<T: DeserializeOwned>(body: &str) -> Result<T, DecodeError> {
-    parse::<Object<T>>(body)?
+    parse::<JsonObject<T>>(body)?
         .0
         .ok_or_else(|| DecodeError::WrongShape("expected a JSON object".into()))
 }
@@ -47,28 +47,12 @@ pub fn parse_value(body: &str) -> Result<Value, DecodeError> {
 
 /// A value as compact JSON text (`None` only if it cannot be JSON).
 pub fn to_json<T: Serialize + ?Sized>(value: &T) -> Option<String> {
-    write(value)
+    write(value, false)
 }
 
 /// A value as JSON text indented by two spaces, for people to read.
 pub fn to_json_pretty<T: Serialize + ?Sized>(value: &T) -> Option<String> {
-    write_pretty(value)
-}
-
-#[cfg(not(target_arch = "wasm32"))]
-fn write_pretty<T: Serialize + ?Sized>(value: &T) -> Option<String> {
-    serde_json::to_string_pretty(value).ok()
-}
-
-#[cfg(target_arch = "wasm32")]
-fn write_pretty<T: Serialize + ?Sized>(value: &T) -> Option<String> {
-    let v = value
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .ok()?;
-    let indent = wasm_bindgen::JsValue::from_f64(2.0);
-    js_sys::JSON::stringify_with_replacer_and_space(&v, &wasm_bindgen::JsValue::NULL, &indent)
-        .ok()?
-        .as_string()
+    write(value, true)
 }
 
 #[cfg(not(target_arch = "wasm32"))]
@@ -82,37 +66,61 @@ fn parse<T: DeserializeOwned>(body: &str) -> Result<T, DecodeError> {
 }
 
 #[cfg(not(target_arch = "wasm32"))]
-fn write<T: Serialize + ?Sized>(value: &T) -> Option<String> {
-    serde_json::to_string(value).ok()
+fn write<T: Serialize + ?Sized>(value: &T, pretty: bool) -> Option<String> {
+    if pretty {
+        serde_json::to_string_pretty(value).ok()
+    } else {
+        serde_json::to_string(value).ok()
+    }
 }
 
 #[cfg(target_arch = "wasm32")]
 fn parse<T: DeserializeOwned>(body: &str) -> Result<T, DecodeError> {
-    let value = js_sys::JSON::parse(body).map_err(|_| {
+    serde_wasm_bindgen::from_value(js_parse(body)?).map_err(wrong_shape)
+}
+
+/// The part of [`parse`] that does not depend on `T`, kept out of its copies.
+#[cfg(target_arch = "wasm32")]
+#[inline(never)]
+fn js_parse(body: &str) -> Result<wasm_bindgen::JsValue, DecodeError> {
+    js_sys::JSON::parse(body).map_err(|_| {
         if cut_short(body) {
             DecodeError::Truncated
         } else {
             DecodeError::NotJson(crate::api::text::excerpt(body, 200))
         }
-    })?;
-    serde_wasm_bindgen::from_value(value).map_err(|e| {
-        let m = e.to_string();
-        DecodeError::WrongShape(m.strip_prefix("Error: ").unwrap_or(&m).to_string())
     })
 }
 
 #[cfg(target_arch = "wasm32")]
-fn write<T: Serialize + ?Sized>(value: &T) -> Option<String> {
+#[inline(never)]
+fn wrong_shape(e: serde_wasm_bindgen::Error) -> DecodeError {
+    let m = e.to_string();
+    DecodeError::WrongShape(m.strip_prefix("Error: ").unwrap_or(&m).to_string())
+}
+
+#[cfg(target_arch = "wasm32")]
+fn write<T: Serialize + ?Sized>(value: &T, pretty: bool) -> Option<String> {
     let v = value
         .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
         .ok()?;
-    js_sys::JSON::stringify(&v).ok()?.as_string()
+    let text = if pretty {
+        js_sys::JSON::stringify_with_replacer_and_space(
+            &v,
+            &wasm_bindgen::JsValue::NULL,
+            &wasm_bindgen::JsValue::from(2),
+        )
+    } else {
+        js_sys::JSON::stringify(&v)
+    };
+    text.ok()?.as_string()
 }
 
 /// Whether text that `JSON.parse` refused looks like the start of a JSON object or array (or is
 /// empty): a string or a bracket still open at the end. The browser's error messages differ from
 /// one engine to the next, so the text is looked at instead.
-pub fn cut_short(body: &str) -> bool {
+#[cfg(any(target_arch = "wasm32", test))]
+fn cut_short(body: &str) -> bool {
     let t = body.trim_start();
     if t.is_empty() {
         return true;

@@ -7,6 +7,7 @@ use crate::api::lenient;
 /// An SAP group. Only `id` is required.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
 pub struct SapGroup {
+    #[serde(deserialize_with = "lenient::string")]
     pub id: String,
     #[serde(default, deserialize_with = "lenient::opt")]
     pub uri: Option<String>,

@@ -88,6 +88,7 @@ pub struct JobRequest {
 /// A job as the manager returns it. `state` stays the manager's raw string.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Job {
+    #[serde(deserialize_with = "lenient::string")]
     pub id: String,
     #[serde(default, deserialize_with = "lenient::or_default")]
     pub state: String,
@@ -191,6 +192,24 @@ mod tests {
         assert_eq!(Operation::Restore.as_str(), "restore");
         assert_eq!(" DELETE ".parse(), Ok(Operation::Delete));
         assert_eq!("purge".parse::<Operation>(), Err(UnknownOperation));
+    }
+
+    #[test]
+    fn what_is_written_reads_back() {
+        for op in [Operation::Delete, Operation::Restore] {
+            let text = serde_json::to_string(&op).unwrap();
+            assert_eq!(serde_json::from_str::<Operation>(&text).unwrap(), op);
+        }
+        assert_eq!(
+            serde_json::from_str::<Operation>(r#"" Restore ""#).unwrap(),
+            Operation::Restore
+        );
+        assert!(serde_json::from_str::<Operation>(r#""purge""#).is_err());
+        assert!(serde_json::from_str::<Operation>("1").is_err());
+        let job = parse_job(JOB).unwrap();
+        let text = crate::api::decode::to_json(&job).unwrap();
+        let again = parse_job(&text).unwrap();
+        assert_eq!(Job { raw: None, ..again }, Job { raw: None, ..job });
     }
 
     #[test]

@@ -86,6 +86,7 @@ pub struct SapParam {
 /// An SAP key as the manager lists it. `id` is its CCKM id; `sap_param.sap_key_id` its SAP id.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
 pub struct SapKey {
+    #[serde(deserialize_with = "lenient::string")]
     pub id: String,
     #[serde(default, deserialize_with = "lenient::opt")]
     pub uri: Option<String>,

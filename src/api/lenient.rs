@@ -3,12 +3,17 @@
 //! absent instead of failing the whole value. Generic over the `Deserializer`, so the same types
 //! read through serde_json natively and serde-wasm-bindgen in the browser.
 //!
-//! The scalar readers are small visitors: no library reads "a string, or a number as its text"
-//! or "a boolean, or the word `true`" (serde_with's `DefaultOnError` only turns an error into the
-//! default). They stream: nothing is buffered, a value of the wrong shape is skipped with
-//! `IgnoredAny`. A list item that may fail must be buffered before it is tried, so [`list`] uses
-//! serde_with's `DefaultOnError` (its own copy of serde's private `Content`) rather than a
-//! hand-written buffer.
+//! No library reads "a string, or a number as its text" or "a boolean, or the word `true`"
+//! (serde_with's `DefaultOnError` only turns an error into the default), so these are small
+//! visitors. They stream and always read a value to its end, even one they refuse (skipped with
+//! `IgnoredAny`): an object whose fields all use them (required strings through [`string`],
+//! required words through [`word`]) is left whole when it is refused, so [`Object`] and [`list`]
+//! skip it without buffering. serde_with's `VecSkipError`/`DefaultOnError` do the same by
+//! buffering each item in a copy of serde's `Content`; measured in the release page, that cost
+//! 27 KB of serde_with code and 13 KB of `Content` before wasm-opt (≈ +9 KB brotli) for nothing
+//! the visitors do not do. The one thing a refused object can leave half-read is a duplicate
+//! field, which serde's derive refuses at its key: serde_json then fails the whole body; in the
+//! browser `JSON.parse` has already kept the last of the two.
 use std::fmt::{self, Write};
 use std::marker::PhantomData;
 
@@ -17,7 +22,30 @@ use serde::de::{
     DeserializeOwned, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor,
 };
 use serde::Deserialize;
-use serde_with::{As, DefaultOnError};
+
+/// The `visit_*` methods of the scalars but strings (and of `null`), each reading as `$value`.
+macro_rules! scalars_read_as {
+    ($t:ty, $value:expr) => {
+        fn visit_bool<E>(self, _: bool) -> Result<$t, E> {
+            Ok($value)
+        }
+        fn visit_i64<E>(self, _: i64) -> Result<$t, E> {
+            Ok($value)
+        }
+        fn visit_u64<E>(self, _: u64) -> Result<$t, E> {
+            Ok($value)
+        }
+        fn visit_f64<E>(self, _: f64) -> Result<$t, E> {
+            Ok($value)
+        }
+        fn visit_unit<E>(self) -> Result<$t, E> {
+            Ok($value)
+        }
+        fn visit_none<E>(self) -> Result<$t, E> {
+            Ok($value)
+        }
+    };
+}
 
 /// One JSON value as a scalar reader sees it: arrays and objects are skipped, not kept.
 pub enum Scalar {
@@ -86,11 +114,27 @@ impl Lenient for String {
             Scalar::Str(s) => Some(s),
             Scalar::Int(n) => Some(n.to_string()),
             Scalar::Uint(n) => Some(n.to_string()),
-            Scalar::Float(f) => Some(f.to_string()),
+            Scalar::Float(f) => Some(float_text(f)),
             Scalar::Bool(b) => Some(b.to_string()),
             Scalar::Other => None,
         }
     }
+}
+
+/// A finite number's shortest text. In the wasm the browser writes it (core's float formatting
+/// weighs ~11 KB), natively serde_json does; they differ only in exponents (`1e21` / `1e+21`) and
+/// in a whole float (`5.0` natively, `5` in the browser, which never knew the `.0`).
+#[cfg(target_arch = "wasm32")]
+fn float_text(f: f64) -> String {
+    js_sys::Number::from(f)
+        .to_string_with_radix(10)
+        .map(String::from)
+        .unwrap_or_default()
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn float_text(f: f64) -> String {
+    serde_json::Number::from_f64(f).map_or_else(String::new, |n| n.to_string())
 }
 
 /// A count: a non-negative number (a float is truncated) or a string of digits.
@@ -172,6 +216,23 @@ pub fn or_default<'de, D: Deserializer<'de>, T: Lenient + Default>(d: D) -> Resu
     Ok(opt(d)?.unwrap_or_default())
 }
 
+/// A required string: any other value (read to its end) fails the whole value.
+pub fn string<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    match d.deserialize_any(ScalarVisitor)? {
+        Scalar::Str(s) => Ok(s),
+        _ => Err(serde::de::Error::custom("a string was expected")),
+    }
+}
+
+/// A required word read by `T`'s own reader (a derived enum, a `FromStr`): any other value, or
+/// a word `T` refuses, fails the whole value.
+pub fn word<'de, D: Deserializer<'de>, T: DeserializeOwned>(d: D) -> Result<T, D::Error> {
+    match d.deserialize_any(ScalarVisitor)? {
+        Scalar::Str(s) => T::deserialize(StringDeserializer::<D::Error>::new(s)),
+        _ => Err(serde::de::Error::custom("a word was expected")),
+    }
+}
+
 /// A required field of a [`Lenient`] type: a value of the wrong type fails the whole value.
 pub fn required<'de, D: Deserializer<'de>, T: Lenient>(d: D) -> Result<T, D::Error> {
     opt(d)?.ok_or_else(|| serde::de::Error::custom("a field of the wrong type"))
@@ -250,7 +311,7 @@ impl<'de> Visitor<'de> for JsonText<'_> {
     }
     fn visit_f64<E>(self, v: f64) -> Result<bool, E> {
         if v.is_finite() {
-            let _ = write!(self.out, "{v}");
+            self.out.push_str(&float_text(v));
         } else {
             self.out.push_str("null");
         }
@@ -316,8 +377,8 @@ impl<'de> Visitor<'de> for JsonText<'_> {
     }
 }
 
-/// A value that must be a JSON object: anything else reads as `None` (a derived struct alone
-/// would also accept an array, field by field).
+/// A value that must be a JSON object readable as `T`: anything else, or an object `T` refuses,
+/// reads as `None` (a derived struct alone would also accept an array, field by field).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Object<T>(pub Option<T>);
 
@@ -329,49 +390,64 @@ impl<T> Default for Object<T> {
 
 impl<'de, T: Deserialize<'de>> Deserialize<'de> for Object<T> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct ObjectVisitor<T>(PhantomData<T>);
-        impl<'de, T: Deserialize<'de>> Visitor<'de> for ObjectVisitor<T> {
-            type Value = Object<T>;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("an object")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Object<T>, A::Error> {
-                T::deserialize(MapAccessDeserializer::new(map)).map(|t| Object(Some(t)))
-            }
-            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Object<T>, D::Error> {
-                d.deserialize_any(self)
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Object<T>, A::Error> {
-                while seq.next_element::<IgnoredAny>()?.is_some() {}
-                Ok(Object(None))
-            }
-            fn visit_bool<E>(self, _: bool) -> Result<Object<T>, E> {
-                Ok(Object(None))
-            }
-            fn visit_i64<E>(self, _: i64) -> Result<Object<T>, E> {
-                Ok(Object(None))
-            }
-            fn visit_u64<E>(self, _: u64) -> Result<Object<T>, E> {
-                Ok(Object(None))
-            }
-            fn visit_f64<E>(self, _: f64) -> Result<Object<T>, E> {
-                Ok(Object(None))
-            }
-            fn visit_str<E>(self, _: &str) -> Result<Object<T>, E> {
-                Ok(Object(None))
-            }
-            fn visit_unit<E>(self) -> Result<Object<T>, E> {
-                Ok(Object(None))
-            }
-            fn visit_none<E>(self) -> Result<Object<T>, E> {
-                Ok(Object(None))
-            }
-        }
-        d.deserialize_any(ObjectVisitor(PhantomData))
+        d.deserialize_any(ObjectVisitor {
+            lenient: true,
+            t: PhantomData,
+        })
+        .map(Object)
     }
 }
 
-/// A nested object field: anything but an object reads as `None`.
+/// A value that must be a JSON object: anything else reads as `None`; an object that `T` refuses
+/// is an error (with serde's reason). What a whole body is read as.
+#[derive(Clone, Debug, PartialEq)]
+pub struct JsonObject<T>(pub Option<T>);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for JsonObject<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(ObjectVisitor {
+            lenient: false,
+            t: PhantomData,
+        })
+        .map(JsonObject)
+    }
+}
+
+struct ObjectVisitor<T> {
+    /// Whether an object `T` refuses reads as `None` rather than failing.
+    lenient: bool,
+    t: PhantomData<T>,
+}
+
+impl<'de, T: Deserialize<'de>> Visitor<'de> for ObjectVisitor<T> {
+    type Value = Option<T>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Option<T>, A::Error> {
+        match T::deserialize(MapAccessDeserializer::new(&mut map)) {
+            Ok(t) => Ok(Some(t)),
+            Err(e) if !self.lenient => Err(e),
+            Err(_) => {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(None)
+            }
+        }
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Option<T>, D::Error> {
+        d.deserialize_any(self)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Option<T>, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(None)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<Option<T>, E> {
+        Ok(None)
+    }
+    scalars_read_as!(Option<T>, None);
+}
+
+/// A nested object field: anything but an object readable as `T` reads as `None`.
 pub fn object<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<T>, D::Error> {
     Object::deserialize(d).map(|o| o.0)
 }
@@ -395,7 +471,7 @@ impl<T> Default for Counted<T> {
 /// A list of objects: an item that is not an object or fails to read as `T` is skipped and
 /// counted; `null` is the empty list; anything else but an array is an error.
 pub fn list<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Counted<T>, D::Error> {
-    let raw: Option<Vec<Object<T>>> = As::<Option<Vec<DefaultOnError>>>::deserialize(d)?;
+    let raw: Option<Vec<Object<T>>> = Option::deserialize(d)?;
     let mut out = Counted::default();
     for item in raw.unwrap_or_default() {
         match item.0 {
@@ -439,181 +515,10 @@ pub fn texts<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
             while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
             Ok(Vec::new())
         }
-        fn visit_bool<E>(self, _: bool) -> Result<Vec<String>, E> {
-            Ok(Vec::new())
-        }
-        fn visit_i64<E>(self, _: i64) -> Result<Vec<String>, E> {
-            Ok(Vec::new())
-        }
-        fn visit_u64<E>(self, _: u64) -> Result<Vec<String>, E> {
-            Ok(Vec::new())
-        }
-        fn visit_f64<E>(self, _: f64) -> Result<Vec<String>, E> {
-            Ok(Vec::new())
-        }
-        fn visit_unit<E>(self) -> Result<Vec<String>, E> {
-            Ok(Vec::new())
-        }
-        fn visit_none<E>(self) -> Result<Vec<String>, E> {
-            Ok(Vec::new())
-        }
+        scalars_read_as!(Vec<String>, Vec::new());
     }
     d.deserialize_any(TextsVisitor)
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::from_str;
-
-    #[derive(Debug, Default, PartialEq, Deserialize)]
-    struct Inner {
-        #[serde(default, deserialize_with = "opt")]
-        n: Option<u64>,
-    }
-
-    #[derive(Debug, Default, PartialEq, Deserialize)]
-    struct Probe {
-        #[serde(default, deserialize_with = "opt")]
-        s: Option<String>,
-        #[serde(default, deserialize_with = "or_default")]
-        d: String,
-        #[serde(default, deserialize_with = "opt")]
-        u: Option<u64>,
-        #[serde(default, deserialize_with = "opt")]
-        u32: Option<u32>,
-        #[serde(default, deserialize_with = "opt")]
-        i: Option<i64>,
-        #[serde(default, deserialize_with = "opt")]
-        f: Option<f64>,
-        #[serde(default, deserialize_with = "or_default")]
-        z: f64,
-        #[serde(default, deserialize_with = "opt")]
-        b: Option<bool>,
-        #[serde(default, deserialize_with = "text")]
-        t: Option<String>,
-        #[serde(default, deserialize_with = "object")]
-        o: Option<Inner>,
-        #[serde(default, deserialize_with = "texts")]
-        m: Vec<String>,
-    }
-
-    fn probe(json: &str) -> Probe {
-        from_str(json).unwrap()
-    }
-
-    #[test]
-    fn strings_take_numbers_and_booleans_as_text() {
-        assert_eq!(probe(r#"{"s":"x"}"#).s.as_deref(), Some("x"));
-        assert_eq!(probe(r#"{"s":42}"#).s.as_deref(), Some("42"));
-        assert_eq!(probe(r#"{"s":-3}"#).s.as_deref(), Some("-3"));
-        assert_eq!(probe(r#"{"s":1.5}"#).s.as_deref(), Some("1.5"));
-        assert_eq!(probe(r#"{"s":true}"#).s.as_deref(), Some("true"));
-        for odd in ["null", "[1]", r#"{"a":{"b":[]}}"#] {
-            let p = probe(&format!(r#"{{"s":{odd},"d":{odd},"u":7}}"#));
-            assert_eq!((p.s, p.d.as_str(), p.u), (None, "", Some(7)), "{odd}");
-        }
-    }
-
-    #[test]
-    fn numbers_from_numbers_and_numeric_strings() {
-        let p = probe(r#"{"u":" 12 ","u32":4294967296,"i":"-5","f":" 1.5e3 ","z":"x"}"#);
-        assert_eq!(
-            (p.u, p.u32, p.i, p.f, p.z),
-            (Some(12), None, Some(-5), Some(1500.0), 0.0)
-        );
-        let p = probe(r#"{"u":300.9,"u32":-1,"i":2.5,"f":"1e999","z":7}"#);
-        assert_eq!(
-            (p.u, p.u32, p.i, p.f, p.z),
-            (Some(300), None, None, None, 7.0)
-        );
-        let p = probe(r#"{"u":"300.0x","f":"+1","i":true}"#);
-        assert_eq!((p.u, p.f, p.i), (None, None, None));
-        assert_eq!(probe(r#"{"u":-4}"#).u, None);
-    }
-
-    #[test]
-    fn booleans_from_words() {
-        assert_eq!(probe(r#"{"b":"FALSE"}"#).b, Some(false));
-        assert_eq!(probe(r#"{"b":"True"}"#).b, Some(true));
-        assert_eq!(probe(r#"{"b":true}"#).b, Some(true));
-        assert_eq!(probe(r#"{"b":"yes"}"#).b, None);
-        assert_eq!(probe(r#"{"b":1}"#).b, None);
-    }
-
-    #[test]
-    fn text_keeps_strings_and_writes_the_rest_as_json() {
-        assert_eq!(
-            probe(r#"{"t":"no backup"}"#).t.as_deref(),
-            Some("no backup")
-        );
-        assert_eq!(probe(r#"{"t":null}"#).t, None);
-        assert_eq!(probe(r#"{"t":"null"}"#).t.as_deref(), Some("null"));
-        assert_eq!(
-            probe(r#"{"t":{"code":5,"why":["a\"b",null,true,-1.5]}}"#)
-                .t
-                .as_deref(),
-            Some(r#"{"code":5,"why":["a\"b",null,true,-1.5]}"#)
-        );
-        assert_eq!(probe(r#"{"t":[]}"#).t.as_deref(), Some("[]"));
-        assert_eq!(probe(r#"{"t":{}}"#).t.as_deref(), Some("{}"));
-        assert_eq!(probe(r#"{"t":"\n"}"#).t.as_deref(), Some("\n"));
-        assert_eq!(
-            probe(r#"{"t":["\n\u0001"]}"#).t.as_deref(),
-            Some(r#"["\n\u0001"]"#)
-        );
-        assert_eq!(
-            probe(r#"{"m":["a",3,null,{"x":1}]}"#).m,
-            ["a", "3", "null", r#"{"x":1}"#]
-        );
-        assert_eq!(probe(r#"{"m":"one"}"#).m, ["one"]);
-        assert!(probe(r#"{"m":{"a":1}}"#).m.is_empty());
-    }
-
-    #[test]
-    fn nested_objects_only() {
-        assert_eq!(
-            probe(r#"{"o":{"n":"3","x":1}}"#).o,
-            Some(Inner { n: Some(3) })
-        );
-        for odd in ["\"oops\"", "[1]", "null", "5", "true"] {
-            let p = probe(&format!(r#"{{"o":{odd},"u":1}}"#));
-            assert_eq!((p.o, p.u), (None, Some(1)), "{odd}");
-        }
-    }
-
-    #[derive(Debug, PartialEq, Deserialize)]
-    struct Item {
-        id: String,
-    }
-
-    #[derive(Debug, Deserialize)]
-    struct Page {
-        #[serde(default, deserialize_with = "list")]
-        items: Counted<Item>,
-    }
-
-    #[test]
-    fn lists_skip_and_count_what_they_cannot_read() {
-        let p: Page =
-            from_str(r#"{"items":[{"id":"a"},{"name":"no id"},7,null,["b"],{"id":5},{"id":"c"}]}"#)
-                .unwrap();
-        let ids: Vec<&str> = p.items.items.iter().map(|i| i.id.as_str()).collect();
-        assert_eq!((ids, p.items.skipped), (vec!["a", "c"], 5));
-        let p: Page = from_str(r#"{"items":null}"#).unwrap();
-        assert_eq!(p.items, Counted::default());
-        let p: Page = from_str("{}").unwrap();
-        assert_eq!(p.items, Counted::default());
-        assert!(from_str::<Page>(r#"{"items":{}}"#).is_err());
-        assert!(from_str::<Page>(r#"{"items":"x"}"#).is_err());
-    }
-
-    #[test]
-    fn an_object_at_the_top() {
-        assert_eq!(from_str::<Object<Inner>>("[1, 2]").unwrap(), Object(None));
-        assert_eq!(
-            from_str::<Object<Inner>>("{}").unwrap(),
-            Object(Some(Inner::default()))
-        );
-    }
-}
+mod tests;

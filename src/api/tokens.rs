@@ -61,6 +61,7 @@ impl fmt::Debug for TokenRequest {
 /// The manager's answer to a token request. Its `Debug` never shows a token.
 #[derive(Clone, PartialEq, Eq, Deserialize)]
 pub struct TokenResponse {
+    #[serde(deserialize_with = "lenient::string")]
     pub jwt: String,
     #[serde(default, deserialize_with = "lenient::opt")]
     pub duration: Option<u64>,
@@ -93,10 +94,12 @@ impl fmt::Debug for TokenResponse {
 /// What the page holds after logging in: in memory and in sessionStorage, never localStorage.
 #[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
 pub struct Tokens {
+    #[serde(deserialize_with = "lenient::string")]
     pub jwt: String,
     #[serde(default, deserialize_with = "lenient::opt")]
     pub refresh_token: Option<String>,
     /// The JWT's `preferred_username`, else the name typed at log-in.
+    #[serde(deserialize_with = "lenient::string")]
     pub user: String,
     /// The domain logged into ("" is the root domain) and the authentication source.
     #[serde(default, deserialize_with = "lenient::or_default")]

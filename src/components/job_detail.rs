@@ -4,7 +4,8 @@ use yew::platform::spawn_local;
 use yew::prelude::*;
 
 use crate::api::client::Api;
-use crate::api::types::SapKey;
+use crate::api::decode::to_json_pretty;
+use crate::api::keys::SapKey;
 use crate::components::error_detail::ErrorDetail;
 use crate::domain::export::curl_commands;
 use crate::domain::manager_error::ManagerError;
@@ -41,7 +42,7 @@ pub fn job_detail(p: &JobDetailProps) -> Html {
     let raw = e
         .last_job
         .as_ref()
-        .and_then(|v| serde_json::to_string_pretty(&**v).ok())
+        .and_then(|v| to_json_pretty(&**v))
         .unwrap_or_else(|| "The manager's answer has not been read yet.".into());
     let on_copy = {
         let (curl, copied) = (curl.clone(), copied.clone());

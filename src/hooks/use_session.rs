@@ -9,7 +9,6 @@ use crate::api::decode::{parse_json, to_json};
 use crate::api::sign_in::SignIn;
 use crate::api::tokens::Tokens;
 use crate::domain::session::refresh_delay_ms;
-use crate::hooks::{fx::use_fx, state::use_state};
 
 const SESSION_KEY: &str = "cckm-sap-session";
 
@@ -65,7 +64,7 @@ pub fn use_session(api: &Api) -> SessionHandle {
     {
         let state = state.clone();
         let last_user = last_user.clone();
-        use_fx(api.clone(), move |api| {
+        use_effect_with(api.clone(), move |api| {
             api.set_on_auth(Callback::from(move |ev: AuthEvent| match ev {
                 AuthEvent::Refreshed(t) => {
                     if let Some(s) = to_json(&t) {
@@ -91,7 +90,7 @@ pub fn use_session(api: &Api) -> SessionHandle {
             SessionState::Active(t) => Some((t.clone(), *retry)),
             _ => None,
         };
-        use_fx(jwt, move |jwt| {
+        use_effect_with(jwt, move |jwt| {
             let timer = jwt.as_ref().map(|(t, attempt)| {
                 let delay = if *attempt > 0 {
                     10_000

@@ -5,7 +5,6 @@ use std::rc::Rc;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use serde_with::{As, DefaultOnError};
 
 use super::{stored, Ledger};
 use crate::api::jobs::{Job, Operation};
@@ -34,12 +33,14 @@ pub enum Verification {
     #[default]
     NotYet,
     /// The key could not be re-read (the reason).
-    Unavailable(String),
+    Unavailable(#[serde(deserialize_with = "lenient::string")] String),
     /// The key's `gone` is what the operation should have made it.
     Confirmed,
     /// It is not: the job ended but the key did not change.
     Drift {
+        #[serde(deserialize_with = "lenient::required")]
         expected_gone: bool,
+        #[serde(default, deserialize_with = "lenient::opt")]
         actual_gone: Option<bool>,
     },
 }
@@ -74,8 +75,10 @@ impl Verification {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LedgerEntry {
     /// The job's resource id (poll `GET /keys/jobs/{job_id}`).
+    #[serde(deserialize_with = "lenient::string")]
     pub job_id: String,
     /// The key's CCKM id.
+    #[serde(deserialize_with = "lenient::string")]
     pub id: String,
     #[serde(default, deserialize_with = "lenient::or_default")]
     pub key_name: String,
@@ -83,6 +86,7 @@ pub struct LedgerEntry {
     pub group: Option<String>,
     #[serde(default, deserialize_with = "lenient::opt")]
     pub sap_key_id: Option<String>,
+    #[serde(deserialize_with = "lenient::word")]
     pub operation: Operation,
     #[serde(default, deserialize_with = "lenient::or_default")]
     pub delete_if_backup_fails: bool,
@@ -109,7 +113,7 @@ pub struct LedgerEntry {
         skip_serializing_if = "std::ops::Not::not"
     )]
     pub inferred: bool,
-    #[serde(default, deserialize_with = "As::<DefaultOnError>::deserialize")]
+    #[serde(default, deserialize_with = "stored::enum_or_default")]
     pub verification: Verification,
     /// When `verification` was set.
     #[serde(default, deserialize_with = "lenient::opt")]

@@ -18,6 +18,7 @@ pub(crate) const MAX_TOMBSTONES: usize = 5000;
 /// A cleared job, remembered so that merging an older copy does not bring it back.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Tombstone {
+    #[serde(deserialize_with = "lenient::string")]
     pub job_id: String,
     #[serde(default, deserialize_with = "lenient::or_default")]
     pub created_ms: f64,

@@ -7,10 +7,10 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::rc::Rc;
 
-use serde::de::{IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::value::{MapAccessDeserializer, StrDeserializer};
+use serde::de::{self, DeserializeOwned, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
-use serde_with::de::DeserializeAsWrap;
-use serde_with::{As, DefaultOnError};
+use serde_json::Value;
 
 use super::{Ledger, LedgerEntry, Tombstone};
 use crate::api::decode::{parse_json, to_json, DecodeError};
@@ -60,7 +60,7 @@ pub struct StoredLedger {
 }
 
 /// [`lenient::list`], except that a value that is not a list reads as an empty one (as older
-/// pages read it). Each item is buffered to be tried; the list as a whole is not.
+/// pages read it).
 fn any_list<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Counted<T>, D::Error> {
     d.deserialize_any(AnyList(PhantomData))
 }
@@ -74,8 +74,8 @@ impl<'de, T: Deserialize<'de>> Visitor<'de> for AnyList<T> {
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Counted<T>, A::Error> {
         let mut out = Counted::default();
-        while let Some(item) = seq.next_element::<DeserializeAsWrap<Object<T>, DefaultOnError>>()? {
-            match item.into_inner().0 {
+        while let Some(item) = seq.next_element::<Object<T>>()? {
+            match item.0 {
                 Some(t) => out.items.push(t),
                 None => out.skipped += 1,
             }
@@ -118,10 +118,63 @@ impl<'de, T: Deserialize<'de>> Visitor<'de> for AnyList<T> {
 pub(super) fn all_or_nothing<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
     d: D,
 ) -> Result<Vec<T>, D::Error> {
-    let items: Option<Vec<Object<T>>> = As::<DefaultOnError>::deserialize(d)?;
-    Ok(items
-        .and_then(|items| items.into_iter().map(|o| o.0).collect())
-        .unwrap_or_default())
+    let list = any_list(d)?;
+    Ok(if list.skipped == 0 {
+        list.items
+    } else {
+        Vec::new()
+    })
+}
+
+/// An enum as stored, a word (`"confirmed"`) or an object of one key (`{"drift": …}`):
+/// anything else, or what does not read as `T`, reads as `T`'s default.
+pub(super) fn enum_or_default<'de, D: Deserializer<'de>, T: DeserializeOwned + Default>(
+    d: D,
+) -> Result<T, D::Error> {
+    d.deserialize_any(EnumOrDefault(PhantomData))
+}
+
+struct EnumOrDefault<T>(PhantomData<T>);
+
+impl<'de, T: DeserializeOwned + Default> Visitor<'de> for EnumOrDefault<T> {
+    type Value = T;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a word or an object of one key")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<T, E> {
+        Ok(T::deserialize(StrDeserializer::<E>::new(v)).unwrap_or_default())
+    }
+    /// Read whole first (a small object), so that a variant that does not read leaves the
+    /// reader at its end even when it streams.
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+        let value = Value::deserialize(MapAccessDeserializer::new(map))?;
+        Ok(T::deserialize(value).unwrap_or_default())
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<T, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(T::default())
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<T, D::Error> {
+        d.deserialize_any(self)
+    }
+    fn visit_none<E>(self) -> Result<T, E> {
+        Ok(T::default())
+    }
+    fn visit_unit<E>(self) -> Result<T, E> {
+        Ok(T::default())
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<T, E> {
+        Ok(T::default())
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<T, E> {
+        Ok(T::default())
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<T, E> {
+        Ok(T::default())
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<T, E> {
+        Ok(T::default())
+    }
 }
 
 impl Ledger {
@@ -259,6 +312,56 @@ mod tests {
         ] {
             assert!(read(odd).is_empty(), "{odd}");
         }
+    }
+
+    #[test]
+    fn a_value_of_the_wrong_shape_anywhere_costs_one_entry_at_most() {
+        let text = r#"{"entries":[
+            {"job_id":["j"],"id":"k","operation":"delete"},
+            {"job_id":"a","id":{"x":[1,{"y":2}]},"operation":"delete"},
+            {"job_id":"b","id":"k","operation":{"delete":true}},
+            {"job_id":"c","id":"k","operation":"delete","verification":{"drift":{"expected_gone":[1]},"x":2},
+             "states":[{"state":{"a":[]},"at_ms":[1]}],"last_error":{"name":{"n":1},"message":"m"},
+             "group":[1,[2]],"phase":{"failed":1}},
+            {"job_id":"d","id":"k","operation":"delete","verification":{"unavailable":"503","extra":[1]}},
+            {"job_id":"e","id":"k","operation":"delete","verification":["confirmed"]},
+            {"job_id":"f","id":"k","operation":"delete","verification":{"drift":[1,[2]]}},
+            {"job_id":"g","id":"k","operation":"delete","verification":{"nope":{"a":[1]}}},
+            {"job_id":"h","id":"k","operation":"delete","verification":{"unavailable":{"a":[2]},"b":1}},
+            {"job_id":"i","id":"k","operation":"delete",
+             "verification":{"drift":{"expected_gone":true,"actual_gone":[{}]}}}
+        ],"cleared":[{"job_id":["x"]},{"job_id":"y","created_ms":{"a":1}}]}"#;
+        let (l, skipped) = Ledger::from_json_lossy(text).unwrap();
+        assert_eq!(skipped, 3);
+        let ids: Vec<&str> = l.entries.iter().map(|e| e.job_id.as_str()).collect();
+        assert_eq!(ids, ["c", "d", "e", "f", "g", "h", "i"]);
+        let c = l.get("c").unwrap();
+        assert_eq!(c.verification, Verification::NotYet);
+        assert_eq!(c.phase, JobPhase::Running);
+        assert_eq!(c.group, None);
+        assert_eq!(
+            c.states.len(),
+            1,
+            "a state of odd fields reads as blank, not as none"
+        );
+        assert_eq!(c.last_error.as_ref().map(|e| e.name.clone()), Some(None));
+        // An object of more than one key is no stored verification (none was ever written).
+        for id in ["d", "e", "f", "g", "h"] {
+            assert_eq!(
+                l.get(id).unwrap().verification,
+                Verification::NotYet,
+                "{id}"
+            );
+        }
+        assert_eq!(
+            l.get("i").unwrap().verification,
+            Verification::Drift {
+                expected_gone: true,
+                actual_gone: None
+            }
+        );
+        assert_eq!(l.cleared.len(), 1);
+        assert_eq!(l.cleared[0].created_ms, 0.0);
     }
 
     #[test]
