@@ -368,6 +368,7 @@ mod tests {
     use crate::api::jobs::{parse_job, Operation};
     use crate::domain::job_state::JobPhase;
     use crate::domain::key_ref::KeyRef;
+    use crate::domain::ledger::fixtures::{hostile_ledger_read, summary_of, HOSTILE_LEDGER};
     use wasm_bindgen_test::*;
 
     wasm_bindgen_test_configure!(run_in_browser);
@@ -463,6 +464,8 @@ mod tests {
             c.last_error.as_ref().and_then(|e| e.request_id.as_deref()),
             Some("7")
         );
+        let (hostile, skipped) = Ledger::from_json_lossy(HOSTILE_LEDGER).expect("read");
+        assert_eq!((summary_of(&hostile), skipped), (hostile_ledger_read(), 3));
         for garbage in ["[1,2]", "not json", "", "7", r#"{"entries":[{"job_id":"#] {
             assert!(Ledger::from_json(garbage).is_err(), "{garbage}");
         }

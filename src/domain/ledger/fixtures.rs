@@ -177,3 +177,47 @@ pub(super) fn error(at: f64, rid: &str) -> ManagerError {
     );
     ManagerError::from_api(&ApiError::from_response(500, "", &body, None), at)
 }
+
+/// A stored ledger with a value of the wrong shape in every place (the native tests and the
+/// browser's read it alike).
+pub(crate) const HOSTILE_LEDGER: &str = r#"{"entries":[
+            {"job_id":["j"],"id":"k","operation":"delete"},
+            {"job_id":"a","id":{"x":[1,{"y":2}]},"operation":"delete"},
+            {"job_id":"b","id":"k","operation":{"delete":true}},
+            {"job_id":"c","id":"k","operation":"delete","verification":{"drift":{"expected_gone":[1]},"x":2},
+             "states":[{"state":{"a":[]},"at_ms":[1]}],"last_error":{"name":{"n":1},"message":"m"},
+             "group":[1,[2]],"phase":{"failed":1}},
+            {"job_id":"d","id":"k","operation":"delete","verification":{"unavailable":"503","extra":[1]}},
+            {"job_id":"e","id":"k","operation":"delete","verification":["confirmed"]},
+            {"job_id":"f","id":"k","operation":"delete","verification":{"drift":[1,[2]]}},
+            {"job_id":"g","id":"k","operation":"delete","verification":{"nope":{"a":[1]}}},
+            {"job_id":"h","id":"k","operation":"delete","verification":{"unavailable":{"a":[2]},"b":1}},
+            {"job_id":"i","id":"k","operation":"delete",
+             "verification":{"drift":{"expected_gone":true,"actual_gone":[{}]}}}
+        ],"cleared":[{"job_id":["x"]},{"job_id":"y","created_ms":{"a":1}}]}"#;
+
+/// What a ledger holds, to compare with [`hostile_ledger_read`]: its job ids, their
+/// verifications, and how many tombstones.
+pub(crate) fn summary_of(l: &Ledger) -> (Vec<String>, Vec<Verification>, usize) {
+    (
+        l.entries.iter().map(|e| e.job_id.clone()).collect(),
+        l.entries.iter().map(|e| e.verification.clone()).collect(),
+        l.cleared.len(),
+    )
+}
+
+/// What [`HOSTILE_LEDGER`] reads as (see [`summary_of`]).
+pub(crate) fn hostile_ledger_read() -> (Vec<String>, Vec<Verification>, usize) {
+    let mut verifications = vec![Verification::NotYet; 6];
+    verifications.push(Verification::Drift {
+        expected_gone: true,
+        actual_gone: None,
+    });
+    (
+        ["c", "d", "e", "f", "g", "h", "i"]
+            .map(String::from)
+            .to_vec(),
+        verifications,
+        1,
+    )
+}

@@ -3,7 +3,7 @@
 
 mod entry;
 #[cfg(test)]
-mod fixtures;
+pub(crate) mod fixtures;
 mod merge;
 mod stored;
 
