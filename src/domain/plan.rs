@@ -7,24 +7,6 @@ pub use crate::domain::key_ref::KeyRef;
 use crate::domain::ledger::Ledger;
 use crate::domain::permissions::{refusal_sentence, Refusals};
 
-/// What the job form asks for: an operation and, for a delete, whether to delete the key from
-/// SAP even when its backup fails.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct JobChoice {
-    pub operation: Operation,
-    pub delete_if_backup_fails: bool,
-}
-
-impl JobChoice {
-    /// The flag only means something for a delete: a restore never carries it.
-    pub fn new(operation: Operation, delete_if_backup_fails: bool) -> JobChoice {
-        JobChoice {
-            operation,
-            delete_if_backup_fails: operation == Operation::Delete && delete_if_backup_fails,
-        }
-    }
-}
-
 /// Why a selected key is left out of a job operation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum SkipReason {
@@ -135,21 +117,6 @@ mod tests {
             }),
             ..Default::default()
         }
-    }
-
-    #[test]
-    fn only_a_delete_carries_the_backup_flag() {
-        let d = JobChoice::new(Operation::Delete, true);
-        assert_eq!(
-            (d.operation, d.delete_if_backup_fails),
-            (Operation::Delete, true)
-        );
-        assert!(!JobChoice::new(Operation::Delete, false).delete_if_backup_fails);
-        let r = JobChoice::new(Operation::Restore, true);
-        assert_eq!(
-            (r.operation, r.delete_if_backup_fails),
-            (Operation::Restore, false)
-        );
     }
 
     #[test]
