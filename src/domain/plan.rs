@@ -21,7 +21,7 @@ pub enum SkipReason {
 }
 
 impl SkipReason {
-    pub(crate) fn sentence(self) -> &'static str {
+    pub fn sentence(self) -> &'static str {
         match self {
             SkipReason::AlreadyGone => "already deleted from SAP",
             SkipReason::NotGone => "not deleted, nothing to restore",
@@ -33,7 +33,7 @@ impl SkipReason {
     }
 
     /// The sentence for this key and operation; a refusal names the group.
-    pub(crate) fn describe(self, op: Operation, key: &KeyRef) -> String {
+    pub fn describe(self, op: Operation, key: &KeyRef) -> String {
         match self {
             SkipReason::NotPermitted => refusal_sentence(op, &key.scope()),
             other => other.sentence().to_string(),
@@ -51,7 +51,7 @@ pub struct Plan {
 /// Splits `keys` for `op`: delete applies to keys not gone, restore to gone keys; a key with a
 /// running job in the ledger, an id that is not a UUID, or a group where the manager refused `op`
 /// this session is skipped. Selection order is kept.
-pub(crate) fn plan(op: Operation, keys: &[SapKey], ledger: &Ledger, refusals: &Refusals) -> Plan {
+pub fn plan(op: Operation, keys: &[SapKey], ledger: &Ledger, refusals: &Refusals) -> Plan {
     let mut out = Plan::default();
     let mut seen = std::collections::HashSet::new();
     for k in keys {

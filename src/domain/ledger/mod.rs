@@ -18,7 +18,7 @@ use entry::sort_states;
 
 pub use entry::{LedgerEntry, StateSeen, Verification};
 pub use merge::Tombstone;
-pub(crate) use stored::storage_key;
+pub use stored::storage_key;
 pub use stored::StoredLedger;
 
 /// The jobs this browser started, newest first.
@@ -56,11 +56,11 @@ impl Ledger {
     }
 
     /// What `gone` should be once `op` succeeded.
-    pub(crate) fn expected_gone(op: Operation) -> bool {
+    pub fn expected_gone(op: Operation) -> bool {
         op == Operation::Delete
     }
 
-    pub(crate) fn get(&self, job_id: &str) -> Option<&LedgerEntry> {
+    pub fn get(&self, job_id: &str) -> Option<&LedgerEntry> {
         self.entries
             .iter()
             .find(|e| e.job_id == job_id)
@@ -112,7 +112,7 @@ impl Ledger {
     }
 
     /// The manager answered 404 for a running job. The entry stays.
-    pub(crate) fn mark_unknown_to_manager(&mut self, job_id: &str, now_ms: f64) -> bool {
+    pub fn mark_unknown_to_manager(&mut self, job_id: &str, now_ms: f64) -> bool {
         match self.get_mut(job_id) {
             Some(e) if e.phase == JobPhase::Running => {
                 e.phase = JobPhase::UnknownToManager;
@@ -126,7 +126,7 @@ impl Ledger {
 
     /// Keeps `error` as the job's last manager error, unless a later one is already kept.
     /// Not a change of the job: `last_change_ms` stays. Returns whether the entry changed.
-    pub(crate) fn record_error(&mut self, job_id: &str, error: ManagerError) -> bool {
+    pub fn record_error(&mut self, job_id: &str, error: ManagerError) -> bool {
         let Some(e) = self.get(job_id) else {
             return false;
         };
@@ -144,7 +144,7 @@ impl Ledger {
     }
 
     /// Records what re-reading the key showed (timed after the entry's last poll or change).
-    pub(crate) fn set_verification(&mut self, job_id: &str, v: Verification) -> bool {
+    pub fn set_verification(&mut self, job_id: &str, v: Verification) -> bool {
         let at = match self.get(job_id) {
             Some(e) => e
                 .last_polled_ms
@@ -160,12 +160,7 @@ impl Ledger {
     /// For a job whose word is unrecognised ([`LedgerEntry::awaits_key`]), only `Confirmed`
     /// counts: the key changed as the operation should, so the job succeeded, inferred from
     /// the key.
-    pub(crate) fn set_verification_at(
-        &mut self,
-        job_id: &str,
-        v: Verification,
-        now_ms: f64,
-    ) -> bool {
+    pub fn set_verification_at(&mut self, job_id: &str, v: Verification, now_ms: f64) -> bool {
         match self.get_mut(job_id) {
             Some(e) if e.awaits_key() => {
                 if v != Verification::Confirmed {
@@ -189,7 +184,7 @@ impl Ledger {
     }
 
     /// Jobs still to poll.
-    pub(crate) fn unfinished(&self) -> impl Iterator<Item = &LedgerEntry> + '_ {
+    pub fn unfinished(&self) -> impl Iterator<Item = &LedgerEntry> + '_ {
         self.entries
             .iter()
             .map(|e| &**e)
@@ -197,12 +192,12 @@ impl Ledger {
     }
 
     /// Whether a job is running for the key with this CCKM id.
-    pub(crate) fn running_for_key(&self, id: &str) -> bool {
+    pub fn running_for_key(&self, id: &str) -> bool {
         self.unfinished().any(|e| e.id == id)
     }
 
     /// Removes succeeded and failed jobs (the only removal); returns how many.
-    pub(crate) fn clear_finished(&mut self) -> usize {
+    pub fn clear_finished(&mut self) -> usize {
         let mut removed = Vec::new();
         self.entries.retain(|e| {
             if e.phase.is_terminal() {
@@ -224,7 +219,7 @@ impl Ledger {
     }
 
     /// (running, succeeded, failed, unknown to manager or no longer watched).
-    pub(crate) fn summary(&self) -> (usize, usize, usize, usize) {
+    pub fn summary(&self) -> (usize, usize, usize, usize) {
         let mut s = (0, 0, 0, 0);
         for e in &self.entries {
             match e.phase {

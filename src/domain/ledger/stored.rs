@@ -22,7 +22,7 @@ pub(crate) const LEDGER_VERSION: u32 = 1;
 
 /// The storage key of a user's ledger on one manager: origin + domain + user. A root-domain
 /// user keeps the key of the page before domains existed, so nothing stored is left behind.
-pub(crate) fn storage_key(origin: &str, domain: &str, user: &str) -> String {
+pub fn storage_key(origin: &str, domain: &str, user: &str) -> String {
     if domain.is_empty() {
         format!("cckm-sap-ledger:v1:{origin}:{user}")
     } else {
