@@ -6,7 +6,7 @@ use std::rc::Rc;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{stored, Ledger};
+use super::readers;
 use crate::api::jobs::{Job, Operation};
 use crate::api::lenient;
 use crate::domain::job_state::{read_word, JobPhase, Word};
@@ -14,6 +14,11 @@ use crate::domain::key_ref::KeyRef;
 use crate::domain::manager_error::ManagerError;
 use crate::domain::order::sort_dyn;
 use crate::domain::poll::past_watching;
+
+/// What `gone` should be once `op` succeeded.
+pub(super) fn expected_gone(op: Operation) -> bool {
+    op == Operation::Delete
+}
 
 /// One raw state seen, and when.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -52,8 +57,8 @@ impl Verification {
     pub fn for_key(op: Operation, phase: JobPhase, gone: Option<bool>) -> Verification {
         let expected = match phase {
             JobPhase::Running | JobPhase::NoLongerWatched => return Verification::NotYet,
-            JobPhase::Failed => !Ledger::expected_gone(op),
-            JobPhase::Succeeded | JobPhase::UnknownToManager => Ledger::expected_gone(op),
+            JobPhase::Failed => !expected_gone(op),
+            JobPhase::Succeeded | JobPhase::UnknownToManager => expected_gone(op),
         };
         match gone {
             Some(g) if g == expected => Verification::Confirmed,
@@ -97,8 +102,8 @@ pub struct LedgerEntry {
     pub manager: String,
     #[serde(default, deserialize_with = "lenient::or_default")]
     pub created_ms: f64,
-    /// Read whole or not at all (see [`stored::all_or_nothing`]).
-    #[serde(default, deserialize_with = "stored::all_or_nothing")]
+    /// Read whole or not at all (see [`readers::all_or_nothing`]).
+    #[serde(default, deserialize_with = "readers::all_or_nothing")]
     pub states: Vec<StateSeen>,
     #[serde(default, deserialize_with = "lenient::opt")]
     pub failure_text: Option<String>,
@@ -113,7 +118,7 @@ pub struct LedgerEntry {
         skip_serializing_if = "std::ops::Not::not"
     )]
     pub inferred: bool,
-    #[serde(default, deserialize_with = "stored::enum_or_default")]
+    #[serde(default, deserialize_with = "readers::enum_or_default")]
     pub verification: Verification,
     /// When `verification` was set.
     #[serde(default, deserialize_with = "lenient::opt")]
@@ -477,8 +482,8 @@ mod tests {
 
     #[test]
     fn verification_rules() {
-        assert!(Ledger::expected_gone(Operation::Delete));
-        assert!(!Ledger::expected_gone(Operation::Restore));
+        assert!(expected_gone(Operation::Delete));
+        assert!(!expected_gone(Operation::Restore));
         use JobPhase::*;
         use Operation::*;
         let v = Verification::for_key;

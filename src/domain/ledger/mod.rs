@@ -5,6 +5,7 @@ mod entry;
 #[cfg(test)]
 pub(crate) mod fixtures;
 mod merge;
+mod readers;
 mod stored;
 
 use std::cmp::Ordering;
@@ -57,7 +58,7 @@ impl Ledger {
 
     /// What `gone` should be once `op` succeeded.
     pub fn expected_gone(op: Operation) -> bool {
-        op == Operation::Delete
+        entry::expected_gone(op)
     }
 
     pub fn get(&self, job_id: &str) -> Option<&LedgerEntry> {
