@@ -7,6 +7,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
 
+#[cfg(not(target_arch = "wasm32"))]
 use crate::api::lenient::JsonObject;
 #[cfg(not(target_arch = "wasm32"))]
 use crate::api::text::excerpt;
@@ -34,10 +35,31 @@ impl fmt::Display for DecodeError {
 }
 
 /// Parses a body that must be one JSON object, read as `T`.
+#[cfg(not(target_arch = "wasm32"))]
 pub fn parse_json<T: DeserializeOwned>(body: &str) -> Result<T, DecodeError> {
     parse::<JsonObject<T>>(body)?
         .0
         .ok_or_else(|| DecodeError::WrongShape("expected a JSON object".into()))
+}
+
+/// Parses a body that must be one JSON object, read as `T`. The browser says whether it is an
+/// object, so serde-wasm-bindgen reads it by `T`'s field names (3 KB less on the wire than a
+/// visitor per type that asks the value what it is).
+#[cfg(target_arch = "wasm32")]
+pub fn parse_json<T: DeserializeOwned>(body: &str) -> Result<T, DecodeError> {
+    let v = js_object(body)?;
+    serde_wasm_bindgen::from_value(v).map_err(wrong_shape)
+}
+
+#[cfg(target_arch = "wasm32")]
+#[inline(never)]
+fn js_object(body: &str) -> Result<wasm_bindgen::JsValue, DecodeError> {
+    let v = js_parse(body)?;
+    if v.is_object() && !js_sys::Array::is_array(&v) {
+        Ok(v)
+    } else {
+        Err(DecodeError::WrongShape("expected a JSON object".into()))
+    }
 }
 
 /// Parses a body as any JSON value.
