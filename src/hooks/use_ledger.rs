@@ -177,7 +177,10 @@ fn save(key: &str, ours: &Ledger) -> bool {
     if let Some(stored) = storage::local_get(key).and_then(|t| Ledger::from_json(&t).ok()) {
         merged.merge(&stored);
     }
-    storage::local_set(key, &merged.to_json())
+    // A ledger that cannot be written leaves the stored one as it is.
+    merged
+        .write_json()
+        .is_some_and(|text| storage::local_set(key, &text))
 }
 
 /// Batches saves to localStorage and messages to the other tabs.
@@ -249,7 +252,9 @@ impl Saver {
                 entries: changed,
                 cleared: ledger.cleared.clone(),
             };
-            let _ = ch.post_message(&delta.to_json().into());
+            if let Some(text) = delta.write_json() {
+                let _ = ch.post_message(&text.into());
+            }
         }
     }
 }

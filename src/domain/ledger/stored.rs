@@ -75,9 +75,15 @@ impl Ledger {
         (ledger, stored.entries.skipped)
     }
 
-    /// The stored form as JSON text.
+    /// The stored form as JSON text; `None` only if it cannot be written (then nothing should
+    /// be stored in its place).
+    pub fn write_json(&self) -> Option<String> {
+        to_json(self)
+    }
+
+    /// The stored form as JSON text (`{}` if it cannot be written).
     pub fn to_json(&self) -> String {
-        to_json(self).unwrap_or_else(|| String::from("{}"))
+        self.write_json().unwrap_or_else(|| String::from("{}"))
     }
 
     /// Reads a stored ledger from JSON text; malformed entries are skipped.
@@ -118,6 +124,7 @@ mod tests {
     fn json_round_trip() {
         for l in sample_ledgers() {
             let text = l.to_json();
+            assert_eq!(l.write_json().as_ref(), Some(&text));
             assert!(text.contains("\"version\":1"));
             let back = Ledger::from_json(&text).unwrap();
             assert_eq!(back, l);
