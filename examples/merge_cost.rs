@@ -3,8 +3,8 @@
 use std::time::Instant;
 
 use cckm_sap_admin::api::jobs::{parse_job, Job, Operation};
+use cckm_sap_admin::domain::key_ref::KeyRef;
 use cckm_sap_admin::domain::ledger::{Ledger, LedgerEntry};
-use cckm_sap_admin::domain::plan::KeyRef;
 
 fn job(id: &str, state: &str) -> Job {
     let body = serde_json::json!({"id": id, "state": state, "cckm_key_id": "x", "operation": "delete", "createdAt": "2021-11-24T09:54:45.962862797Z"});

@@ -60,7 +60,10 @@ async fn facts_timeline_raw_answer_and_curl() {
     );
     assert!(!has(&root, "img"), "the name is text");
     assert_eq!(fact(&root, ".facts:first-of-type", "Job id"), uuid(1));
-    assert_eq!(fact(&root, ".facts:first-of-type", "CCKM key id"), "not-a-uuid");
+    assert_eq!(
+        fact(&root, ".facts:first-of-type", "CCKM key id"),
+        "not-a-uuid"
+    );
     assert_eq!(
         fact(&root, ".facts:first-of-type", "Status"),
         "failed: HSM offline"

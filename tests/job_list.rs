@@ -4,6 +4,7 @@
 mod common;
 
 use cckm_sap_admin::components::job_list::{JobList, JobListProps, JOBS_SHOWN};
+use cckm_sap_admin::domain::export::ExportFormat;
 use common::*;
 use wasm_bindgen_test::*;
 use yew::Callback;
@@ -164,7 +165,7 @@ async fn a_key_name_opens_its_job_and_the_buttons_report() {
     assert_eq!(opened.calls(), [uuid(2)]);
     click(&root, "#export-csv").await;
     click(&root, "#export-json").await;
-    assert_eq!(exported.calls(), ["csv", "json"]);
+    assert_eq!(exported.calls(), [ExportFormat::Csv, ExportFormat::Json]);
     assert!(!button(&root, "#clear-finished").disabled());
     click(&root, "#clear-finished").await;
     assert_eq!(cleared.count(), 1);

@@ -8,7 +8,6 @@ pub mod jobs;
 pub mod keys;
 pub mod lenient;
 pub mod list;
-pub mod read;
 pub mod sign_in;
 pub mod text;
 pub mod tokens;

@@ -15,7 +15,7 @@ use super::login::Login;
 use crate::api::client::{now_ms, Api};
 use crate::api::sign_in::{SignIn, LOCAL_ACCOUNT};
 use crate::browser::{dom, storage};
-use crate::domain::export::{to_csv, to_json};
+use crate::domain::export::ExportFormat;
 use crate::domain::job_state::JobPhase;
 use crate::domain::key_fetch::KeyPage;
 use crate::domain::ledger::{storage_key, Ledger};
@@ -147,7 +147,14 @@ fn console(p: &ConsoleProps) -> Html {
     };
     let on_export = {
         let state = ledger.state.clone();
-        Callback::from(move |kind: &'static str| export(&state.ledger, kind))
+        Callback::from(move |format: ExportFormat| {
+            let stamp = dom::local_time(now_ms()).replace([' ', '/', ':', ','], "-");
+            dom::download(
+                &format.file_name(&stamp),
+                format.mime_type(),
+                &format.render(&state.ledger),
+            );
+        })
     };
     let detail = view.job.as_ref().and_then(|id| {
         let rows = &ledger.state.rows;
@@ -216,16 +223,4 @@ fn running_on_page(ledger: &Ledger, page: Option<&KeyPage>) -> Rc<HashSet<String
         .iter()
         .filter(|e| e.phase == JobPhase::Running && on_page.contains(e.id.as_str()));
     Rc::new(running.map(|e| e.id.clone()).collect())
-}
-
-/// Offers the job list as a file: "csv", else JSON.
-fn export(ledger: &Ledger, kind: &str) {
-    let stamp = dom::local_time(now_ms()).replace([' ', '/', ':', ','], "-");
-    if kind == "csv" {
-        let name = format!("cckm-sap-jobs-{stamp}.csv");
-        dom::download(&name, "text/csv", &to_csv(ledger));
-    } else {
-        let name = format!("cckm-sap-jobs-{stamp}.json");
-        dom::download(&name, "application/json", &to_json(ledger));
-    }
 }

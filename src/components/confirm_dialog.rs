@@ -6,8 +6,9 @@ use yew::prelude::*;
 use crate::api::jobs::Operation;
 use crate::components::error_detail::ErrorDetail;
 use crate::domain::confirm::{required_for, Confirmation};
+use crate::domain::key_ref::KeyRef;
 use crate::domain::manager_error::ManagerError;
-use crate::domain::plan::{KeyRef, SkipReason};
+use crate::domain::plan::SkipReason;
 use crate::domain::review::KeyOutcome;
 
 #[derive(Properties, PartialEq)]

@@ -2,6 +2,7 @@
 use yew::prelude::*;
 
 use crate::api::jobs::Operation;
+use crate::domain::export::ExportFormat;
 use crate::domain::job_state::JobPhase;
 use crate::domain::ledger::{LedgerEntry, Verification};
 use crate::domain::time_fmt::ago;
@@ -16,7 +17,7 @@ pub struct JobListProps {
     pub now_ms: f64,
     pub on_clear_finished: Callback<()>,
     pub on_open: Callback<String>,
-    pub on_export: Callback<&'static str>,
+    pub on_export: Callback<ExportFormat>,
 }
 
 #[function_component(JobList)]
@@ -35,8 +36,8 @@ pub fn job_list(p: &JobListProps) -> Html {
             <div class="jobs-head">
                 <span class="muted">{ match p.entries.len() { 1 => format!("1 job, {finished} finished"), n => format!("{n} jobs, {finished} finished") } }</span>
                 <span class="actions">
-                    <button type="button" id="export-json" onclick={p.on_export.reform(|_| "json")}>{"Export JSON"}</button>
-                    <button type="button" id="export-csv" onclick={p.on_export.reform(|_| "csv")}>{"Export CSV"}</button>
+                    <button type="button" id="export-json" onclick={p.on_export.reform(|_| ExportFormat::Json)}>{"Export JSON"}</button>
+                    <button type="button" id="export-csv" onclick={p.on_export.reform(|_| ExportFormat::Csv)}>{"Export CSV"}</button>
                     <button type="button" id="clear-finished" disabled={finished == 0} onclick={p.on_clear_finished.reform(|_| ())}>{"Clear finished"}</button>
                 </span>
             </div>

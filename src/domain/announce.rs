@@ -118,8 +118,8 @@ pub(crate) fn title(base: &str, succeeded_unseen: usize, failed_unseen: usize) -
 mod tests {
     use super::*;
     use crate::api::jobs::{Job, Operation};
+    use crate::domain::key_ref::KeyRef;
     use crate::domain::ledger::LedgerEntry;
-    use crate::domain::plan::KeyRef;
 
     fn job(state: &str) -> Job {
         serde_json::from_value(serde_json::json!({"id": "5db60499-9f4f-4143-b963-370459d3cef1", "state": state, "error_details": "no backup"})).unwrap()

@@ -1,7 +1,7 @@
 //! What the user must type before a job operation is sent.
 
 use crate::api::jobs::Operation;
-use crate::domain::plan::KeyRef;
+use crate::domain::key_ref::KeyRef;
 
 /// The confirmation a job operation needs.
 #[derive(Clone, Debug, PartialEq, Eq)]

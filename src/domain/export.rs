@@ -2,11 +2,48 @@
 use super::job_state::JobPhase;
 use super::ledger::{Ledger, LedgerEntry, Verification};
 use super::time_fmt::clock;
+use crate::api::decode;
 use crate::api::jobs::JobRequest;
+
+/// A format the job list is exported in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExportFormat {
+    Json,
+    Csv,
+}
+
+impl ExportFormat {
+    /// The file's name for an export made at `stamp` (a time already safe in a file name).
+    pub(crate) fn file_name(self, stamp: &str) -> String {
+        format!("cckm-sap-jobs-{stamp}.{}", self.extension())
+    }
+
+    fn extension(self) -> &'static str {
+        match self {
+            ExportFormat::Json => "json",
+            ExportFormat::Csv => "csv",
+        }
+    }
+
+    pub(crate) fn mime_type(self) -> &'static str {
+        match self {
+            ExportFormat::Json => "application/json",
+            ExportFormat::Csv => "text/csv",
+        }
+    }
+
+    /// The ledger in this format.
+    pub(crate) fn render(self, ledger: &Ledger) -> String {
+        match self {
+            ExportFormat::Json => to_json(ledger),
+            ExportFormat::Csv => to_csv(ledger),
+        }
+    }
+}
 
 /// One line per job; every field quoted, quotes doubled, and cells that a spreadsheet would run
 /// as a formula (`=`, `+`, `-`, `@`, tab, CR) prefixed with `'`.
-pub fn to_csv(ledger: &Ledger) -> String {
+pub(crate) fn to_csv(ledger: &Ledger) -> String {
     let mut out = String::from(
         "job_id,key_id,key_name,group,sap_key_id,operation,delete_if_backup_fails,user,manager,created_utc,phase,last_state,states_seen,failure,key_check,error_name,request_id\r\n",
     );
@@ -75,9 +112,7 @@ fn cell(raw: &str) -> String {
 
 /// The ledger as pretty JSON, as stored.
 pub fn to_json(ledger: &Ledger) -> String {
-    serde_json::to_value(ledger)
-        .and_then(|v| serde_json::to_string_pretty(&v))
-        .unwrap_or_else(|_| ledger.to_json())
+    decode::to_json_pretty(ledger).unwrap_or_else(|| ledger.to_json())
 }
 
 fn shell_quote(s: &str) -> String {
@@ -86,15 +121,14 @@ fn shell_quote(s: &str) -> String {
 
 /// The request that created the job and the one that reads it, as curl commands. The token is
 /// never included: `$TOKEN` stands for it.
-pub fn curl_commands(origin: &str, e: &LedgerEntry) -> String {
-    // The very type the page posts (not `json!`, whose `unwrap` brings serde_json's error texts
-    // into the wasm).
+pub(crate) fn curl_commands(origin: &str, e: &LedgerEntry) -> String {
+    // The very type the page posts.
     let req = JobRequest {
         id: e.id.clone(),
         operation: e.operation,
         delete_if_backup_fails: e.delete_if_backup_fails,
     };
-    let body = serde_json::to_string(&req).unwrap_or_default();
+    let body = decode::to_json(&req).unwrap_or_default();
     format!(
         "# created with\ncurl -X POST {} \\\n  -H 'Authorization: Bearer $TOKEN' -H 'Content-Type: application/json' \\\n  -d {}\n# status\ncurl {} \\\n  -H 'Authorization: Bearer $TOKEN'\n",
         shell_quote(&format!("{origin}/api/v1/cckm/sap/keys/jobs")),
@@ -106,14 +140,12 @@ pub fn curl_commands(origin: &str, e: &LedgerEntry) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::jobs::{Job, Operation};
-    use crate::domain::plan::KeyRef;
+    use crate::api::jobs::{parse_job, Job, Operation};
+    use crate::domain::key_ref::KeyRef;
 
     fn entry(name: &str) -> LedgerEntry {
-        let job: Job = serde_json::from_value(
-            serde_json::json!({"id": "5db60499-9f4f-4143-b963-370459d3cef1", "state": "PENDING"}),
-        )
-        .unwrap();
+        let job = parse_job(r#"{"id":"5db60499-9f4f-4143-b963-370459d3cef1","state":"PENDING"}"#)
+            .unwrap();
         let key = KeyRef {
             id: "b707ea86-37bb-4212-ad09-2635698dbe4a".into(),
             name: name.into(),
@@ -158,7 +190,7 @@ mod tests {
         b.job_id = "job-b".into();
         l.add(b);
         let word = |id: &str, state: &str| -> Job {
-            serde_json::from_value(serde_json::json!({"id": id, "state": state})).unwrap()
+            parse_job(&serde_json::json!({"id": id, "state": state}).to_string()).unwrap()
         };
         l.record_job(&word("job-a", "DELETED"), 1_700_000_001_000.0);
         l.set_verification_at("job-a", Verification::Confirmed, 1_700_000_002_000.0);
@@ -200,6 +232,21 @@ mod tests {
             )),
             "{phases:?}"
         );
+    }
+
+    #[test]
+    fn each_format_names_its_file_and_renders_its_text() {
+        let mut l = Ledger::new();
+        l.add(entry("a"));
+        let csv = ExportFormat::Csv;
+        assert_eq!(csv.file_name("2026-11-30"), "cckm-sap-jobs-2026-11-30.csv");
+        assert_eq!(csv.mime_type(), "text/csv");
+        assert_eq!(csv.render(&l), to_csv(&l));
+        let json = ExportFormat::Json;
+        assert_eq!(json.file_name("x"), "cckm-sap-jobs-x.json");
+        assert_eq!(json.mime_type(), "application/json");
+        assert_eq!(json.render(&l), to_json(&l));
+        assert_ne!(csv.render(&l), json.render(&l));
     }
 
     #[test]

@@ -3,8 +3,6 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::api::lenient;
-
 /// Where a job stands for the page. Ordered by how advanced it is (merge keeps the greater).
 /// A stored word the page does not know reads as `Running`, so the job is polled again; read a
 /// stored field with `lenient::word_or_default` so that a value that is not a word does too.
@@ -23,14 +21,6 @@ pub enum JobPhase {
     UnknownToManager,
     Succeeded,
     Failed,
-}
-
-/// Transitional, for the ledger's hand-written reader.
-impl crate::api::read::FromJson for JobPhase {
-    const SHAPE: &'static str = "a phase";
-    fn from_json(v: serde_json::Value) -> Option<Self> {
-        Some(lenient::word_or_default(v).unwrap_or_default())
-    }
 }
 
 impl From<String> for JobPhase {
@@ -312,6 +302,8 @@ mod tests {
         assert!(JobPhase::UnknownToManager < JobPhase::Succeeded);
         assert!(JobPhase::Succeeded < JobPhase::Failed);
     }
+
+    use crate::api::lenient;
 
     #[derive(Debug, Deserialize)]
     struct Stored {

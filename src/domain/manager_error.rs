@@ -107,14 +107,6 @@ impl From<&ApiError> for ManagerError {
     }
 }
 
-/// Transitional, for the ledger's hand-written reader: [`ManagerError::stored`] does the work.
-impl crate::api::read::FromJson for ManagerError {
-    const SHAPE: &'static str = "a manager error";
-    fn from_json(v: serde_json::Value) -> Option<Self> {
-        ManagerError::stored(v).ok()?
-    }
-}
-
 impl ManagerError {
     /// A stored error, for `#[serde(default, deserialize_with = "ManagerError::stored")]`: not an
     /// object, or one with nothing to show, is none.

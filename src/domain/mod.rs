@@ -5,6 +5,7 @@ pub mod export;
 pub mod job_state;
 pub mod key_fetch;
 pub mod key_query;
+pub mod key_ref;
 pub mod ledger;
 pub mod login_form;
 pub mod manager_error;

@@ -3,7 +3,7 @@
 use std::cmp::Ordering;
 
 /// `v.sort_unstable_by(cmp)`, through the shared index sort.
-pub fn sort_dyn<T>(v: &mut Vec<T>, cmp: &dyn Fn(&T, &T) -> Ordering) {
+pub(crate) fn sort_dyn<T>(v: &mut Vec<T>, cmp: &dyn Fn(&T, &T) -> Ordering) {
     let order = sorted_order(v.len(), &|a, b| cmp(&v[a], &v[b]));
     let mut old: Vec<Option<T>> = std::mem::take(v).into_iter().map(Some).collect();
     v.extend(order.into_iter().filter_map(|i| old[i].take()));

@@ -1,50 +1,11 @@
 //! Which of the selected keys a job operation applies to, and why the others are skipped.
 
 use crate::api::jobs::Operation;
-
 use crate::api::keys::SapKey;
 use crate::domain::job_state::JobPhase;
+use crate::domain::key_ref::KeyRef;
 use crate::domain::ledger::Ledger;
-use crate::domain::permissions::{refusal_sentence, Refusals, Scope};
-
-/// What the page keeps of a key once it is chosen for a job.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct KeyRef {
-    /// The key's CCKM id.
-    pub id: String,
-    /// The key's name, "" when it has none (or a blank one).
-    pub name: String,
-    pub group: Option<String>,
-    pub sap_key_id: Option<String>,
-}
-
-impl KeyRef {
-    /// What a permission of the manager covers for this key: its group, or the key alone.
-    pub fn scope(&self) -> Scope {
-        Scope::of(&self.id, self.group.as_deref())
-    }
-
-    /// The name, or "(unnamed key <id>)".
-    pub fn display_name(&self) -> String {
-        if self.name.trim().is_empty() {
-            format!("(unnamed key {})", self.id)
-        } else {
-            self.name.clone()
-        }
-    }
-}
-
-impl From<&SapKey> for KeyRef {
-    fn from(k: &SapKey) -> KeyRef {
-        let group = k.group_label();
-        KeyRef {
-            id: k.id.clone(),
-            name: k.real_name().unwrap_or("").to_string(),
-            group: if group.is_empty() { None } else { Some(group) },
-            sap_key_id: k.sap_key_id().map(str::to_string),
-        }
-    }
-}
+use crate::domain::permissions::{refusal_sentence, Refusals};
 
 /// Why a selected key is left out of a job operation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -87,12 +48,6 @@ pub struct Plan {
     pub skipped: Vec<(KeyRef, SkipReason)>,
 }
 
-impl Plan {
-    pub fn is_empty(&self) -> bool {
-        self.eligible.is_empty()
-    }
-}
-
 /// Splits `keys` for `op`: delete applies to keys not gone, restore to gone keys; a key with a
 /// running job in the ledger, an id that is not a UUID, or a group where the manager refused `op`
 /// this session is skipped. Selection order is kept.
@@ -127,7 +82,7 @@ pub fn plan(op: Operation, keys: &[SapKey], ledger: &Ledger, refusals: &Refusals
 /// Whether the key is deleted from SAP: its `gone` when the manager says, else what the newest
 /// succeeded job of this browser on it left, else unknown (then both operations are offered and
 /// the manager decides).
-pub fn known_gone(k: &SapKey, ledger: &Ledger) -> Option<bool> {
+pub(crate) fn known_gone(k: &SapKey, ledger: &Ledger) -> Option<bool> {
     k.gone.or_else(|| {
         ledger
             .entries
@@ -136,13 +91,6 @@ pub fn known_gone(k: &SapKey, ledger: &Ledger) -> Option<bool> {
             .max_by(|a, b| a.last_change_ms.total_cmp(&b.last_change_ms))
             .map(|e| Ledger::expected_gone(e.operation))
     })
-}
-
-/// (how many keys a delete could apply to, how many a restore could), ignoring running jobs.
-pub fn offered_operations(keys: &[SapKey]) -> (usize, usize) {
-    let gone = keys.iter().filter(|k| k.gone == Some(true)).count();
-    let unknown = keys.iter().filter(|k| k.gone.is_none()).count();
-    (keys.len() - gone, gone + unknown)
 }
 
 #[cfg(test)]
@@ -169,17 +117,6 @@ mod tests {
             }),
             ..Default::default()
         }
-    }
-
-    #[test]
-    fn key_ref_from_key() {
-        let r = KeyRef::from(&key(U1, Some("payroll-master"), Some(false), Some(true)));
-        assert_eq!(r.name, "payroll-master");
-        assert_eq!(r.group.as_deref(), Some("payroll"));
-        assert_eq!(r.sap_key_id.as_deref(), Some("sap-1"));
-        let unnamed = KeyRef::from(&key(U1, Some(" "), None, None));
-        assert_eq!(unnamed.name, "");
-        assert_eq!(unnamed.display_name(), format!("(unnamed key {U1})"));
     }
 
     #[test]
@@ -347,7 +284,9 @@ mod tests {
             .eligible
             .iter()
             .any(|_| true));
-        assert!(plan(Operation::Delete, &[], &ledger, &Refusals::default()).is_empty());
+        assert!(plan(Operation::Delete, &[], &ledger, &Refusals::default())
+            .eligible
+            .is_empty());
     }
 
     #[test]
@@ -368,16 +307,5 @@ mod tests {
             SkipReason::InvalidId.sentence(),
             "its id is not a valid UUID"
         );
-    }
-
-    #[test]
-    fn offered() {
-        let keys = [
-            key(U1, None, Some(false), Some(true)),
-            key(U2, None, Some(true), None),
-            key(U3, None, None, None),
-        ];
-        assert_eq!(offered_operations(&keys), (2, 2));
-        assert_eq!(offered_operations(&[]), (0, 0));
     }
 }

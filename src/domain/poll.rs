@@ -5,23 +5,23 @@ use std::collections::HashMap;
 
 use super::order::sort_dyn;
 
-pub const FIRST_DELAY_MS: u64 = 1000;
-pub const MAX_INTERVAL_MS: u64 = 10_000;
-pub const MAX_IN_FLIGHT: usize = 4;
+pub(crate) const FIRST_DELAY_MS: u64 = 1000;
+pub(crate) const MAX_INTERVAL_MS: u64 = 10_000;
+pub(crate) const MAX_IN_FLIGHT: usize = 4;
 /// Connection backoff: 2 s, 4 s, 8 s, 16 s, then 30 s.
-pub const BACKOFF_BASE_MS: u64 = 2000;
-pub const BACKOFF_MAX_MS: u64 = 30_000;
+pub(crate) const BACKOFF_BASE_MS: u64 = 2000;
+pub(crate) const BACKOFF_MAX_MS: u64 = 30_000;
 /// Retry-After is honoured up to this.
-pub const RETRY_AFTER_MAX_MS: u64 = 600_000;
+pub(crate) const RETRY_AFTER_MAX_MS: u64 = 600_000;
 /// A job whose word is unrecognised and whose key has not changed is polled once a minute from
 /// this long after it was created…
-pub const SLOW_AFTER_MS: u64 = 15 * 60_000;
-pub const SLOW_INTERVAL_MS: u64 = 60_000;
+pub(crate) const SLOW_AFTER_MS: u64 = 15 * 60_000;
+pub(crate) const SLOW_INTERVAL_MS: u64 = 60_000;
 /// …and no longer watched from this long after it was created.
-pub const UNWATCHED_AFTER_MS: f64 = 24.0 * 3_600_000.0;
+pub(crate) const UNWATCHED_AFTER_MS: f64 = 24.0 * 3_600_000.0;
 
 /// Whether a job created at `created_ms`, still unrecognised at `now_ms`, is past watching.
-pub fn past_watching(created_ms: f64, now_ms: f64) -> bool {
+pub(crate) fn past_watching(created_ms: f64, now_ms: f64) -> bool {
     now_ms - created_ms >= UNWATCHED_AFTER_MS
 }
 
@@ -75,7 +75,7 @@ impl PollScheduler {
     }
 
     /// Starts polling a job, first at `now + 1 s`. No-op if already tracked.
-    pub fn track(&mut self, job_id: &str, now_ms: u64) {
+    pub(crate) fn track(&mut self, job_id: &str, now_ms: u64) {
         if !self.jobs.contains_key(job_id) {
             self.jobs.insert(
                 job_id.to_string(),
@@ -88,19 +88,21 @@ impl PollScheduler {
     }
 
     /// Stops polling a job. A request already in flight still counts until it completes.
-    pub fn untrack(&mut self, job_id: &str) {
+    pub(crate) fn untrack(&mut self, job_id: &str) {
         self.jobs.remove(job_id);
     }
 
-    pub fn is_tracked(&self, job_id: &str) -> bool {
+    #[cfg(test)]
+    fn is_tracked(&self, job_id: &str) -> bool {
         self.jobs.contains_key(job_id)
     }
 
-    pub fn tracked_count(&self) -> usize {
+    #[cfg(test)]
+    fn tracked_count(&self) -> usize {
         self.jobs.len()
     }
 
-    pub fn in_flight_count(&self) -> usize {
+    pub(crate) fn in_flight_count(&self) -> usize {
         self.in_flight.len()
     }
 
@@ -115,7 +117,7 @@ impl PollScheduler {
 
     /// The jobs to poll now, earliest due first, marked in flight. `in_flight` is the caller's
     /// own count of requests under way; the larger of it and this scheduler's count is used.
-    pub fn due(&mut self, now_ms: u64, in_flight: usize) -> Vec<String> {
+    pub(crate) fn due(&mut self, now_ms: u64, in_flight: usize) -> Vec<String> {
         if now_ms < self.backoff_until_ms {
             return Vec::new();
         }
@@ -143,7 +145,7 @@ impl PollScheduler {
     }
 
     /// Reports the answer to a poll sent by [`PollScheduler::due`].
-    pub fn complete(&mut self, job_id: &str, now_ms: u64, outcome: PollOutcome) {
+    pub(crate) fn complete(&mut self, job_id: &str, now_ms: u64, outcome: PollOutcome) {
         let sent_at_failures = self.in_flight.remove(job_id);
         match outcome {
             PollOutcome::Failed { retry_after_ms } => {
@@ -189,12 +191,12 @@ impl PollScheduler {
     }
 
     /// While the manager cannot be reached: ms until the next try (0 = trying now).
-    pub fn connection_lost(&self, now_ms: u64) -> Option<u64> {
+    pub(crate) fn connection_lost(&self, now_ms: u64) -> Option<u64> {
         (self.failures > 0).then(|| self.backoff_until_ms.saturating_sub(now_ms))
     }
 
     /// How long until something is due (0 = now); `None` when nothing is waiting.
-    pub fn next_wake_ms(&self, now_ms: u64) -> Option<u64> {
+    pub(crate) fn next_wake_ms(&self, now_ms: u64) -> Option<u64> {
         let next = self
             .jobs
             .iter()
@@ -205,7 +207,7 @@ impl PollScheduler {
     }
 
     /// Everything due now (the tab became visible again); still capped by [`PollScheduler::due`].
-    pub fn reset_due_now(&mut self, now_ms: u64) {
+    pub(crate) fn reset_due_now(&mut self, now_ms: u64) {
         for t in self.jobs.values_mut() {
             t.next_due_ms = t.next_due_ms.min(now_ms);
         }

@@ -2,8 +2,9 @@
 use std::rc::Rc;
 
 use crate::api::error::ApiError;
+use crate::domain::key_ref::KeyRef;
 use crate::domain::manager_error::ManagerError;
-use crate::domain::plan::{KeyRef, Plan, SkipReason};
+use crate::domain::plan::{Plan, SkipReason};
 use crate::domain::submit::{Submission, SubmitOutcome};
 
 /// One key's result, as the dialog shows it.

@@ -4,8 +4,8 @@ use std::collections::{HashSet, VecDeque};
 
 use crate::api::error::{ApiError, ErrorKind};
 use crate::api::jobs::{Job, JobRequest, Operation};
+use crate::domain::key_ref::KeyRef;
 use crate::domain::permissions::Scope;
-use crate::domain::plan::KeyRef;
 
 /// At most this many job requests are under way at once.
 pub(crate) const MAX_IN_FLIGHT: usize = 4;

@@ -275,10 +275,7 @@ pub(crate) fn use_poller(
                         c.scheduler.track(&e.job_id, now);
                     } else {
                         c.scheduler.untrack(&e.job_id);
-                        if e.phase.is_terminal()
-                            && e.phase != JobPhase::UnknownToManager
-                            && e.verification == Verification::NotYet
-                        {
+                        if e.awaits_verification() {
                             verify.push(e.job_id.clone());
                         }
                     }

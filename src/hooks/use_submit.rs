@@ -9,9 +9,10 @@ use yew::prelude::*;
 
 use crate::api::client::{now_ms, Api};
 use crate::api::keys::SapKey;
+use crate::domain::key_ref::KeyRef;
 use crate::domain::ledger::LedgerEntry;
 use crate::domain::permissions::{Learned, Refusals};
-use crate::domain::plan::{plan, KeyRef};
+use crate::domain::plan::plan;
 use crate::domain::review::{KeyOutcome, Review, ReviewAction, ReviewDialog};
 use crate::domain::submit::{Submission, SubmitOutcome, SubmitQueue};
 use crate::hooks::use_ledger::{LedgerAction, LedgerState};

@@ -20,10 +20,11 @@ pub use cckm_sap_admin::api::keys::{SapKey, SapParam};
 pub use cckm_sap_admin::api::sign_in::SignIn;
 pub use cckm_sap_admin::domain::job_state::JobPhase;
 pub use cckm_sap_admin::domain::key_fetch::{FetchState, KeyPage};
+pub use cckm_sap_admin::domain::key_ref::KeyRef;
 pub use cckm_sap_admin::domain::ledger::{Ledger, LedgerEntry, StateSeen, Verification};
 pub use cckm_sap_admin::domain::manager_error::ManagerError;
 pub use cckm_sap_admin::domain::permissions::{Refusals, Scope};
-pub use cckm_sap_admin::domain::plan::{KeyRef, SkipReason};
+pub use cckm_sap_admin::domain::plan::SkipReason;
 pub use cckm_sap_admin::hooks::use_ledger::EntryRef;
 
 // ---------------------------------------------------------------------------------------------

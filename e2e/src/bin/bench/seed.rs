@@ -2,8 +2,8 @@
 //! (`LedgerEntry::started`, `Ledger::add`, `Ledger::record_job`, `Ledger::to_json`) rather than a
 //! hand-written copy of the stored form. Every use of those types is in this file.
 use cckm_sap_admin::api::jobs::{Job, Operation};
+use cckm_sap_admin::domain::key_ref::KeyRef;
 use cckm_sap_admin::domain::ledger::{storage_key, Ledger, LedgerEntry, Verification};
-use cckm_sap_admin::domain::plan::KeyRef;
 use e2e::Browser;
 use serde_json::{json, Value};
 
