@@ -324,7 +324,7 @@ async fn keyboard_flow_detail_panel_exports_and_live_region() -> e2e::Result {
     let exported: Value = serde_json::from_str(&std::fs::read_to_string(json_file)?)?;
     assert_eq!(exported["entries"][0]["key_name"], "payroll-master");
     let csv = std::fs::read_to_string(csv_file)?;
-    assert!(csv.starts_with("job_id,key_id,key_name"));
+    assert!(csv.starts_with("job_id,cckm_key_id,key_name"));
     assert!(csv.contains("\"payroll-master\"") && csv.contains("COMPLETED"));
 
     // "?" opens the help; shortcuts can be turned off, and then "/" does nothing.

@@ -45,7 +45,7 @@ impl ExportFormat {
 /// as a formula (`=`, `+`, `-`, `@`, tab, CR) prefixed with `'`.
 pub(crate) fn to_csv(ledger: &Ledger) -> String {
     let mut out = String::from(
-        "job_id,key_id,key_name,group,sap_key_id,operation,delete_if_backup_fails,user,manager,created_utc,phase,last_state,states_seen,failure,key_check,error_name,request_id\r\n",
+        "job_id,cckm_key_id,key_name,group,sap_key_id,operation,delete_if_backup_fails,user,manager,created_utc,phase,last_state,states_seen,failure,key_check,error_name,request_id\r\n",
     );
     for e in &ledger.entries {
         let states: Vec<String> = e
@@ -169,7 +169,7 @@ mod tests {
         l.add(entry("=HYPERLINK(\"http://x\")"));
         let csv = to_csv(&l);
         let lines: Vec<&str> = csv.split("\r\n").collect();
-        assert!(lines[0].starts_with("job_id,key_id,key_name"));
+        assert!(lines[0].starts_with("job_id,cckm_key_id,key_name"));
         assert!(
             lines[1].contains("\"'=HYPERLINK(\"\"http://x\"\")\""),
             "{}",

@@ -147,7 +147,7 @@ async fn ask_the_key(
         .get(job_id)
         .map(|e| (e.id.clone(), e.operation, e.created_ms));
     let gone = match &entry {
-        Some((key_id, ..)) => match api.key(key_id).await {
+        Some((cckm_key_id, ..)) => match api.key(cckm_key_id).await {
             Ok(k) => k.gone,
             Err(e) => {
                 keep_error(ctx, job_id, &e, now_ms());
@@ -162,7 +162,7 @@ async fn ask_the_key(
         (c.dispatch.clone(), c.on_key_changed.clone())
     };
     dispatch.dispatch(LedgerAction::Record { job, now_ms: now });
-    let Some((key_id, operation, created_ms)) = entry else {
+    let Some((cckm_key_id, operation, created_ms)) = entry else {
         return (now, PollOutcome::Unchanged);
     };
     let verification = Verification::for_key(operation, JobPhase::Succeeded, gone);
@@ -171,7 +171,7 @@ async fn ask_the_key(
             job_id: job_id.to_string(),
             verification,
         });
-        on_key_changed.emit(key_id);
+        on_key_changed.emit(cckm_key_id);
         PollOutcome::Ended
     } else if past_watching(created_ms, now) {
         PollOutcome::Ended
