@@ -173,11 +173,12 @@ impl SapKey {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::api::decode::parse_json;
 
-    const KEY: &str = r#"{
+    /// The contract's example key, with a field the contract does not list.
+    pub(crate) const KEY: &str = r#"{
       "id": "d109deae-5ca7-421d-bf49-637e65c3bbcb",
       "uri": "kylo:kylo:cckm:sap-key:d109deae-5ca7-421d-bf49-637e65c3bbcb",
       "account": "kylo:kylo:admin:accounts:kylo",

@@ -64,31 +64,8 @@ pub fn parse_list<T: DeserializeOwned>(body: &str) -> Result<(ListPage<T>, usize
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::api::keys::tests::KEY;
     use crate::api::keys::SapKey;
-
-    const KEY: &str = r#"{
-      "id": "d109deae-5ca7-421d-bf49-637e65c3bbcb",
-      "uri": "kylo:kylo:cckm:sap-key:d109deae-5ca7-421d-bf49-637e65c3bbcb",
-      "account": "kylo:kylo:admin:accounts:kylo",
-      "createdAt": "2021-10-18T04:24:18.88509Z",
-      "updatedAt": "2021-10-18T05:48:26.754073Z",
-      "cloud_name": "sap",
-      "tenant": "thales-preprod",
-      "name": "payroll-master",
-      "gone": false,
-      "sap_param": {
-        "description": "",
-        "enabled": true,
-        "exportable": false,
-        "groupId": "489ac34d-3e9c-4be3-8c1c-2c383bf31461",
-        "sap_key_id": "89ac400d-254f-4a19-a1fa-8952a2dca56f",
-        "keystoreContext": {"customerHeld": false},
-        "type": "AES", "size": 256,
-        "meta": {"created": "2021-10-22T03:27:41Z", "creatorName": "creator.name@xyz.com", "totalVersions": 1}
-      },
-      "sap_group_name": "payroll",
-      "some_future_field": {"x": [1, 2]}
-    }"#;
 
     #[test]
     fn list_skips_malformed_resources() {
