@@ -65,11 +65,11 @@ impl Api {
         &self.0.base
     }
 
-    pub fn set_on_auth(&self, cb: Callback<AuthEvent>) {
+    pub(crate) fn set_on_auth(&self, cb: Callback<AuthEvent>) {
         *self.0.on_auth.borrow_mut() = cb;
     }
 
-    pub fn set_tokens(&self, tokens: Option<Tokens>) {
+    pub(crate) fn set_tokens(&self, tokens: Option<Tokens>) {
         *self.0.tokens.borrow_mut() = tokens;
         self.0.generation.set(self.0.generation.get() + 1);
     }
@@ -301,7 +301,7 @@ pub fn valid_id(raw: &str) -> Result<String, ApiError> {
 }
 
 /// What a request says when there is no usable session.
-pub fn session_expired() -> ApiError {
+pub(crate) fn session_expired() -> ApiError {
     ApiError::from_response(401, "Unauthorized", "", None)
 }
 

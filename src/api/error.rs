@@ -72,7 +72,7 @@ fn blank_to_none(s: Option<String>) -> Option<String> {
 
 /// Splits a `codeDesc` into its `NCERR…` name (only when it really starts with one) and the
 /// text after it: "NCERRResourceNotFound: Resource not found" → (Some(name), "Resource not found").
-pub fn split_code_desc(code_desc: &str) -> (Option<&str>, &str) {
+pub(crate) fn split_code_desc(code_desc: &str) -> (Option<&str>, &str) {
     let cd = code_desc.trim();
     let end = cd
         .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
@@ -117,7 +117,7 @@ impl ApiError {
     }
 
     /// No answer within `after_ms`.
-    pub fn timeout(after_ms: u64) -> ApiError {
+    pub(crate) fn timeout(after_ms: u64) -> ApiError {
         let s = after_ms.div_ceil(1000);
         ApiError::new(ErrorKind::Timeout, None, &format!("no answer within {s} s"))
     }
@@ -193,7 +193,7 @@ impl ApiError {
     }
 
     /// The page will not send a request with this id: it is not a UUID.
-    pub fn invalid_id(raw: &str) -> ApiError {
+    pub(crate) fn invalid_id(raw: &str) -> ApiError {
         let shown = excerpt(raw, 80);
         ApiError::new(
             ErrorKind::InvalidId,
@@ -260,21 +260,17 @@ impl ApiError {
 
     /// Whether the manager itself answered (with an error status), as opposed to no answer,
     /// an unreadable one, or a request the page did not send.
-    pub fn is_manager_answer(&self) -> bool {
+    pub(crate) fn is_manager_answer(&self) -> bool {
         self.kind == ErrorKind::Http
     }
 
     /// By HTTP status only: whatever the body says (e.g. "Wrong username or password.").
-    pub fn is_unauthorized(&self) -> bool {
+    pub(crate) fn is_unauthorized(&self) -> bool {
         self.kind == ErrorKind::Http && self.status == Some(401)
     }
 
-    pub fn is_not_found(&self) -> bool {
+    pub(crate) fn is_not_found(&self) -> bool {
         self.kind == ErrorKind::Http && self.status == Some(404)
-    }
-
-    pub fn is_conflict(&self) -> bool {
-        self.kind == ErrorKind::Http && self.status == Some(409)
     }
 
     /// Worth repeating, if the request is idempotent (a GET): a network failure, a timeout,
@@ -288,7 +284,7 @@ impl ApiError {
         }
     }
 
-    pub fn retry_after_ms(&self) -> Option<u64> {
+    pub(crate) fn retry_after_ms(&self) -> Option<u64> {
         self.retry_after_s.map(|s| u64::from(s) * 1000)
     }
 }

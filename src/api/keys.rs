@@ -32,10 +32,6 @@ impl KeyState {
             KeyState::Unknown => "?",
         }
     }
-
-    pub fn is_gone(self) -> bool {
-        self == KeyState::Gone
-    }
 }
 
 /// `sap_param.keystoreContext`.
@@ -140,7 +136,7 @@ impl SapKey {
     }
 
     /// The name if it is not blank.
-    pub fn real_name(&self) -> Option<&str> {
+    pub(crate) fn real_name(&self) -> Option<&str> {
         non_blank(&self.name)
     }
 

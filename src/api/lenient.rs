@@ -234,7 +234,7 @@ pub fn word<'de, D: Deserializer<'de>, T: DeserializeOwned>(d: D) -> Result<T, D
 }
 
 /// A required field of a [`Lenient`] type: a value of the wrong type fails the whole value.
-pub fn required<'de, D: Deserializer<'de>, T: Lenient>(d: D) -> Result<T, D::Error> {
+pub(crate) fn required<'de, D: Deserializer<'de>, T: Lenient>(d: D) -> Result<T, D::Error> {
     opt(d)?.ok_or_else(|| serde::de::Error::custom("a field of the wrong type"))
 }
 

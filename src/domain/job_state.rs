@@ -54,12 +54,12 @@ impl JobPhase {
     }
 
     /// The manager said the job ended (succeeded or failed).
-    pub fn is_terminal(self) -> bool {
+    pub(crate) fn is_terminal(self) -> bool {
         matches!(self, JobPhase::Succeeded | JobPhase::Failed)
     }
 
     /// Only running jobs are polled; a job unknown to the manager or no longer watched is not.
-    pub fn needs_polling(self) -> bool {
+    pub(crate) fn needs_polling(self) -> bool {
         self == JobPhase::Running
     }
 
@@ -99,14 +99,14 @@ impl Word {
 }
 
 /// Substrings of a failure word; they win over everything ("COMPLETED_WITH_ERRORS" failed).
-pub const FAILURE_WORDS: &[&str] = &[
+pub(crate) const FAILURE_WORDS: &[&str] = &[
     "FAIL", "ERROR", "ABORT", "CANCEL", "REJECT", "DENIED", "TIMEOUT",
 ];
 /// Substrings of a success word.
-pub const SUCCESS_WORDS: &[&str] = &["COMPLETE", "SUCCE", "DONE", "FINISH"];
+pub(crate) const SUCCESS_WORDS: &[&str] = &["COMPLETE", "SUCCE", "DONE", "FINISH"];
 /// Substrings of a word that means the job is still under way (present tense or not yet
 /// begun: `EXECUTING` is running, `EXECUTED` is not listed).
-pub const RUNNING_WORDS: &[&str] = &[
+pub(crate) const RUNNING_WORDS: &[&str] = &[
     "PENDING",
     "QUEUE",
     "PROGRESS",
@@ -126,11 +126,11 @@ pub const RUNNING_WORDS: &[&str] = &[
     "ONGOING",
 ];
 /// Whole words (between `_`, `-` or spaces) that mean still running.
-pub const RUNNING_TOKENS: &[&str] = &["NEW", "ACTIVE", "BUSY", "OPEN"];
+pub(crate) const RUNNING_TOKENS: &[&str] = &["NEW", "ACTIVE", "BUSY", "OPEN"];
 
 /// Reads the manager's raw state, case-insensitively: failure words first, then success
 /// words, then running words; anything else is [`Word::Unrecognised`].
-pub fn read_word(state: &str) -> Word {
+pub(crate) fn read_word(state: &str) -> Word {
     let s = state.trim().to_ascii_uppercase();
     let has = |words: &[&str]| words.iter().any(|w| s.contains(w));
     if has(FAILURE_WORDS) {

@@ -17,7 +17,7 @@ pub struct KeyRef {
 
 impl KeyRef {
     /// What a permission of the manager covers for this key: its group, or the key alone.
-    pub fn scope(&self) -> Scope {
+    pub(crate) fn scope(&self) -> Scope {
         Scope::of(&self.id, self.group.as_deref())
     }
 

@@ -32,7 +32,7 @@ fn non_blank<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error
 
 impl ManagerError {
     /// `e` as the user reads it now (its `user_message`).
-    pub fn from_api(e: &ApiError, at_ms: f64) -> ManagerError {
+    pub(crate) fn from_api(e: &ApiError, at_ms: f64) -> ManagerError {
         ManagerError {
             name: e.ncerr().map(str::to_string),
             message: e.user_message(),
@@ -44,18 +44,18 @@ impl ManagerError {
     /// What a job's poll or key re-read met, worth keeping in its ledger entry: an error answer
     /// of the manager. A refused session (401) is the session's business, and no answer at all
     /// (network, timeout) carries neither a name nor a request id.
-    pub fn for_job(e: &ApiError, at_ms: f64) -> Option<ManagerError> {
+    pub(crate) fn for_job(e: &ApiError, at_ms: f64) -> Option<ManagerError> {
         (e.is_manager_answer() && !e.is_unauthorized()).then(|| ManagerError::from_api(e, at_ms))
     }
 
     /// The same error told with another sentence.
-    pub fn with_message(mut self, message: impl Into<String>) -> ManagerError {
+    pub(crate) fn with_message(mut self, message: impl Into<String>) -> ManagerError {
         self.message = message.into();
         self
     }
 
     /// Whether there is anything to show besides the sentence.
-    pub fn has_reference(&self) -> bool {
+    pub(crate) fn has_reference(&self) -> bool {
         self.name.is_some() || self.request_id.is_some()
     }
 

@@ -33,7 +33,7 @@ impl SkipReason {
     }
 
     /// The sentence for this key and operation; a refusal names the group.
-    pub fn describe(self, op: Operation, key: &KeyRef) -> String {
+    pub(crate) fn describe(self, op: Operation, key: &KeyRef) -> String {
         match self {
             SkipReason::NotPermitted => refusal_sentence(op, &key.scope()),
             other => other.sentence().to_string(),

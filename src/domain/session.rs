@@ -3,11 +3,11 @@
 use crate::api::tokens::Claims;
 
 /// Lifetime assumed when neither the token nor the answer gives one.
-pub const DEFAULT_LIFETIME_S: u64 = 300;
+pub(crate) const DEFAULT_LIFETIME_S: u64 = 300;
 /// Refresh at least this long before expiry...
-pub const REFRESH_MARGIN_MS: u64 = 30_000;
+pub(crate) const REFRESH_MARGIN_MS: u64 = 30_000;
 /// ...but never sooner than this.
-pub const MIN_REFRESH_DELAY_MS: u64 = 1000;
+pub(crate) const MIN_REFRESH_DELAY_MS: u64 = 1000;
 
 /// How long to wait before refreshing a token received at `now_ms`: 80% of the time left,
 /// but at least 30 s before expiry, and never less than 1 s. The time left is `exp - now` when

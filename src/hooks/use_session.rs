@@ -39,7 +39,7 @@ pub struct SessionHandle {
 }
 
 #[hook]
-pub fn use_session(api: &Api) -> SessionHandle {
+pub(crate) fn use_session(api: &Api) -> SessionHandle {
     let state = {
         let api = api.clone();
         use_state(move || {

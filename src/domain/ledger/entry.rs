@@ -54,7 +54,7 @@ impl Verification {
     /// Compares a re-read key's `gone` with what the job should have left: after a success
     /// (or a job unknown to the manager) what `op` makes it, after a failure what it was.
     /// A key that does not say whether it is gone cannot be verified; a running job is not yet.
-    pub fn for_key(op: Operation, phase: JobPhase, gone: Option<bool>) -> Verification {
+    pub(crate) fn for_key(op: Operation, phase: JobPhase, gone: Option<bool>) -> Verification {
         let expected = match phase {
             JobPhase::Running | JobPhase::NoLongerWatched => return Verification::NotYet,
             JobPhase::Failed => !expected_gone(op),
@@ -70,7 +70,7 @@ impl Verification {
         }
     }
 
-    pub fn is_set(&self) -> bool {
+    pub(crate) fn is_set(&self) -> bool {
         *self != Verification::NotYet
     }
 }
@@ -182,17 +182,17 @@ impl LedgerEntry {
     }
 
     /// An ended job whose key has not been re-read yet.
-    pub fn awaits_verification(&self) -> bool {
+    pub(crate) fn awaits_verification(&self) -> bool {
         self.phase.is_terminal() && !self.verification.is_set()
     }
 
     /// A succeeded job whose key did not change.
-    pub fn is_drift(&self) -> bool {
+    pub(crate) fn is_drift(&self) -> bool {
         matches!(self.verification, Verification::Drift { .. })
     }
 
     /// A short status for the job list.
-    pub fn status_label(&self) -> String {
+    pub(crate) fn status_label(&self) -> String {
         match self.phase {
             JobPhase::Running => match self.last_state() {
                 "" => "running".to_string(),
@@ -224,7 +224,7 @@ impl LedgerEntry {
 
     /// Whether the job's last word is one the page does not know, on a job not ended: its key
     /// decides whether it is done.
-    pub fn awaits_key(&self) -> bool {
+    pub(crate) fn awaits_key(&self) -> bool {
         matches!(self.phase, JobPhase::Running | JobPhase::NoLongerWatched)
             && read_word(self.last_state()) == Word::Unrecognised
     }

@@ -113,7 +113,7 @@ impl Ledger {
     }
 
     /// The manager answered 404 for a running job. The entry stays.
-    pub fn mark_unknown_to_manager(&mut self, job_id: &str, now_ms: f64) -> bool {
+    pub(crate) fn mark_unknown_to_manager(&mut self, job_id: &str, now_ms: f64) -> bool {
         match self.get_mut(job_id) {
             Some(e) if e.phase == JobPhase::Running => {
                 e.phase = JobPhase::UnknownToManager;
@@ -127,7 +127,7 @@ impl Ledger {
 
     /// Keeps `error` as the job's last manager error, unless a later one is already kept.
     /// Not a change of the job: `last_change_ms` stays. Returns whether the entry changed.
-    pub fn record_error(&mut self, job_id: &str, error: ManagerError) -> bool {
+    pub(crate) fn record_error(&mut self, job_id: &str, error: ManagerError) -> bool {
         let Some(e) = self.get(job_id) else {
             return false;
         };
@@ -145,7 +145,7 @@ impl Ledger {
     }
 
     /// Records what re-reading the key showed (timed after the entry's last poll or change).
-    pub fn set_verification(&mut self, job_id: &str, v: Verification) -> bool {
+    pub(crate) fn set_verification(&mut self, job_id: &str, v: Verification) -> bool {
         let at = match self.get(job_id) {
             Some(e) => e
                 .last_polled_ms
@@ -185,7 +185,7 @@ impl Ledger {
     }
 
     /// Jobs still to poll.
-    pub fn unfinished(&self) -> impl Iterator<Item = &LedgerEntry> + '_ {
+    pub(crate) fn unfinished(&self) -> impl Iterator<Item = &LedgerEntry> + '_ {
         self.entries
             .iter()
             .map(|e| &**e)
@@ -193,12 +193,12 @@ impl Ledger {
     }
 
     /// Whether a job is running for the key with this CCKM id.
-    pub fn running_for_key(&self, id: &str) -> bool {
+    pub(crate) fn running_for_key(&self, id: &str) -> bool {
         self.unfinished().any(|e| e.id == id)
     }
 
     /// Removes succeeded and failed jobs (the only removal); returns how many.
-    pub fn clear_finished(&mut self) -> usize {
+    pub(crate) fn clear_finished(&mut self) -> usize {
         let mut removed = Vec::new();
         self.entries.retain(|e| {
             if e.phase.is_terminal() {

@@ -58,7 +58,7 @@ pub struct StoredLedger {
 impl Ledger {
     /// The ledger a stored form holds, and how many of its entries could not be read. Copies of
     /// one job are merged; `inferred` only counts on a succeeded job.
-    pub fn from_stored(stored: StoredLedger) -> (Ledger, usize) {
+    pub(crate) fn from_stored(stored: StoredLedger) -> (Ledger, usize) {
         let mut ledger = Ledger {
             entries: stored
                 .entries
@@ -77,7 +77,7 @@ impl Ledger {
 
     /// The stored form as JSON text; `None` only if it cannot be written (then nothing should
     /// be stored in its place).
-    pub fn write_json(&self) -> Option<String> {
+    pub(crate) fn write_json(&self) -> Option<String> {
         to_json(self)
     }
 
