@@ -23,7 +23,7 @@ const TIMEOUT_MS: u32 = 20_000;
 
 /// What the client tells the page about the session.
 #[derive(Clone, PartialEq, Debug)]
-pub enum AuthEvent {
+pub(crate) enum AuthEvent {
     Refreshed(Tokens),
     /// The refresh token was refused too: the user must log in again.
     Expired,

@@ -76,7 +76,7 @@ impl JobPhase {
 
 /// What the manager's word for a job says, before the key is consulted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Word {
+pub(crate) enum Word {
     /// A word the page knows as "still running" (`PENDING`, `IN_PROGRESS`, `RUNNING`, …).
     Running,
     /// A word nobody listed (`DELETED`, `RESTORED`, an empty state, …): the job may have ended;

@@ -8,7 +8,7 @@ use crate::api::jobs::Operation;
 
 /// One refusal: an operation in a group (or, for a key without a group, on that key).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Refusal {
+pub(crate) struct Refusal {
     pub scope: Scope,
     pub operation: Operation,
     /// The manager's own words, when it gave some.

@@ -27,7 +27,7 @@ pub(crate) fn past_watching(created_ms: f64, now_ms: f64) -> bool {
 
 /// How a poll of one job went.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PollOutcome {
+pub(crate) enum PollOutcome {
     /// The job's state changed: poll again soon.
     Changed,
     /// No change: back off (1 s, 2 s, 4 s, 8 s, 10 s).
@@ -52,7 +52,7 @@ struct Tracked {
 /// The schedule. The caller polls what [`PollScheduler::due`] returns, reports each answer
 /// with [`PollScheduler::complete`], and sleeps [`PollScheduler::next_wake_ms`].
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct PollScheduler {
+pub(crate) struct PollScheduler {
     jobs: HashMap<String, Tracked>,
     /// Jobs in flight, with the failure count when they were sent (so that several requests
     /// failing together count as one failure).

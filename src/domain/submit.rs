@@ -31,7 +31,7 @@ impl Submission {
 /// How posting one job went.
 #[allow(clippy::large_enum_variant)] // a handful per dialog; boxing would only burden callers
 #[derive(Clone, Debug, PartialEq)]
-pub enum SubmitOutcome {
+pub(crate) enum SubmitOutcome {
     Created(Job),
     /// The manager answered with an error, or the page refused to send: no job was created.
     Refused(ApiError),
@@ -61,7 +61,7 @@ impl SubmitOutcome {
 
 /// The queue. Each key is posted at most once per queue.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct SubmitQueue {
+pub(crate) struct SubmitQueue {
     waiting: VecDeque<(KeyRef, JobRequest)>,
     in_flight: Vec<KeyRef>,
     seen: HashSet<String>,

@@ -3,7 +3,7 @@ use super::key_query::{KeyQuery, SortField, StateFilter, DEFAULT_PAGE_SIZE, PAGE
 
 /// What the URL holds. Every field is optional: a bare URL is the default view.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct ViewParams {
+pub(crate) struct ViewParams {
     pub q: Option<String>,
     pub group: Option<String>,
     pub state: Option<String>,

@@ -61,7 +61,7 @@ impl PartialEq for EntryRef {
 
 /// The ledger plus what the page needs to know about saving it.
 #[derive(Clone, PartialEq, Debug, Default)]
-pub struct LedgerState {
+pub(crate) struct LedgerState {
     pub ledger: Ledger,
     /// The entries as rows, sharing the unchanged ones with the previous state.
     pub rows: Rc<Vec<EntryRef>>,
@@ -259,7 +259,7 @@ impl Saver {
     }
 }
 
-pub struct LedgerHandle {
+pub(crate) struct LedgerHandle {
     pub state: UseReducerHandle<LedgerState>,
     pub warning: Option<String>,
 }

@@ -32,7 +32,7 @@ impl SessionState {
 }
 
 #[derive(Clone, PartialEq)]
-pub struct SessionHandle {
+pub(crate) struct SessionHandle {
     pub state: SessionState,
     pub logged_in: Callback<Tokens>,
     pub logout: Callback<()>,

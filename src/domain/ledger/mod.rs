@@ -20,7 +20,6 @@ use entry::sort_states;
 pub use entry::{LedgerEntry, StateSeen, Verification};
 pub use merge::Tombstone;
 pub use stored::storage_key;
-pub use stored::StoredLedger;
 
 /// The jobs this browser started, newest first.
 #[derive(Clone, Debug, Default)]

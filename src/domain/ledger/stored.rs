@@ -48,7 +48,7 @@ struct StoredRef<'a> {
 /// The stored form as read (`version` is not needed to read it). Read it as an
 /// `Object<StoredLedger>` (what `parse_json` does): anything but a JSON object is not a ledger.
 #[derive(Debug, Default, Deserialize)]
-pub struct StoredLedger {
+pub(crate) struct StoredLedger {
     #[serde(default, deserialize_with = "any_list")]
     entries: Counted<LedgerEntry>,
     #[serde(default, deserialize_with = "any_list")]
