@@ -21,6 +21,12 @@ fn env_path(name: &str) -> Result<PathBuf> {
     })
 }
 
+/// axe-core's script (`AXE_JS`, which `cargo xtask test` installs into `.tools/`).
+pub fn axe_source() -> Result<String> {
+    let path = env_path("AXE_JS")?;
+    Ok(std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?)
+}
+
 /// Where screenshots go: `e2e/artifacts/`.
 pub fn artifacts() -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("artifacts");
@@ -228,6 +234,19 @@ pub struct Browser {
 }
 
 impl Browser {
+    /// Lets a script run for up to 300 s (axe-core over a whole page at CPU 1× takes tens of
+    /// seconds on this machine), page loads 60 s.
+    pub async fn allow_long_scripts(&self) -> Result {
+        self.client
+            .update_timeouts(fantoccini::wd::TimeoutConfiguration::new(
+                Some(Duration::from_secs(60)),
+                Some(Duration::from_secs(300)),
+                Some(Duration::ZERO),
+            ))
+            .await?;
+        Ok(())
+    }
+
     pub async fn start() -> Result<Browser> {
         Self::start_with(|_| {}).await
     }

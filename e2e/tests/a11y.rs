@@ -5,18 +5,10 @@
 //!
 //! axe is injected with WebDriver's execute: ChromeDriver runs it through DevTools, outside the
 //! page's CSP (which forbids eval and inline scripts), so the page's real headers stay on.
-use std::path::PathBuf;
 use std::time::Duration;
 
-use e2e::{login, Browser, Sim};
+use e2e::{axe_source, login, Browser, Sim};
 use serde_json::{json, Value};
-
-fn axe_source() -> e2e::Result<String> {
-    let path = std::env::var_os("AXE_JS")
-        .map(PathBuf::from)
-        .ok_or("AXE_JS is not set: run the end-to-end tests with `cargo xtask test` (it installs axe-core into .tools/)")?;
-    Ok(std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?)
-}
 
 /// One violation, as printed.
 struct Violation {
@@ -122,13 +114,7 @@ async fn no_serious_or_critical_axe_violations() -> e2e::Result {
     let source = axe_source()?;
     let sim = Sim::start(&["--keys", "80", "--job-ms", "1500"])?;
     let b = Browser::start().await?;
-    b.client
-        .update_timeouts(fantoccini::wd::TimeoutConfiguration::new(
-            Some(Duration::from_secs(60)),
-            Some(Duration::from_secs(300)),
-            Some(Duration::ZERO),
-        ))
-        .await?;
+    b.allow_long_scripts().await?;
     let mut blocking = Vec::new();
 
     b.goto(&format!("{}/", sim.base)).await?;

@@ -7,10 +7,9 @@
 //! flow runs; at 320 the confirmation lists every key and its typed confirmation fits; a raised
 //! minimum font size breaks nothing. Screenshots at 390 and 1920, light and dark, go to
 //! `e2e/artifacts/` and, with `CCKM_UPDATE_SCREENSHOTS=1`, to `docs/screenshots/` for the README.
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use e2e::{login, Browser, Locator, Sim};
+use e2e::{axe_source, login, Browser, Locator, Sim};
 use serde_json::{json, Value};
 
 /// Width, height and what the size stands for.
@@ -118,13 +117,6 @@ for (const tr of document.querySelectorAll('.keys-table tbody tr')) {
 return { rows: document.querySelectorAll('.keys-table tbody tr').length, clamped, unreadable: out };
 "#;
 
-fn axe_source() -> e2e::Result<String> {
-    let path = std::env::var_os("AXE_JS")
-        .map(PathBuf::from)
-        .ok_or("AXE_JS is not set: run the end-to-end tests with `cargo xtask test`")?;
-    Ok(std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?)
-}
-
 /// axe-core on the whole page, `target-size` switched on; the serious and critical violations.
 async fn axe_blocking(b: &Browser, source: &str) -> e2e::Result<Vec<String>> {
     if b.eval("return typeof window.axe === 'object';").await? != json!(true) {
@@ -212,13 +204,7 @@ async fn every_width_reflows_with_readable_names_and_no_serious_axe_violation() 
     let source = axe_source()?;
     let sim = Sim::start(&["--keys", "80", "--job-ms", "1500"])?;
     let b = Browser::start().await?;
-    b.client
-        .update_timeouts(fantoccini::wd::TimeoutConfiguration::new(
-            Some(Duration::from_secs(60)),
-            Some(Duration::from_secs(300)),
-            Some(Duration::ZERO),
-        ))
-        .await?;
+    b.allow_long_scripts().await?;
     let mut problems = Vec::new();
     b.goto(&format!("{}/", sim.base)).await?;
     b.wait_for("#login-username", 20).await?;
