@@ -248,10 +248,7 @@ impl Saver {
         self.sent_cleared = ledger.cleared.len();
         if let Some(ch) = &self.channel {
             // A part of the ledger merges like the whole: merge is a union.
-            let delta = Ledger {
-                entries: changed,
-                cleared: ledger.cleared.clone(),
-            };
+            let delta = Ledger::from_parts(changed, ledger.cleared.clone());
             if let Some(text) = delta.write_json() {
                 let _ = ch.post_message(&text.into());
             }

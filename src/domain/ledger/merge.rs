@@ -1,7 +1,6 @@
 //! Merging copies of the ledger (other tabs, storage): a join, with tombstones for cleared jobs.
 
 use std::cmp::Ordering;
-use std::collections::HashMap;
 use std::rc::Rc;
 
 use serde::{Deserialize, Serialize};
@@ -61,12 +60,6 @@ impl Ledger {
         if !known_tombstones {
             return None;
         }
-        let index: HashMap<&str, usize> = self
-            .entries
-            .iter()
-            .enumerate()
-            .map(|(i, e)| (e.job_id.as_str(), i))
-            .collect();
         let mut updates: Vec<(usize, Rc<LedgerEntry>)> = Vec::new();
         for theirs in &other.entries {
             if self
@@ -76,7 +69,7 @@ impl Ledger {
             {
                 continue;
             }
-            let i = *index.get(theirs.job_id.as_str())?;
+            let i = self.position(&theirs.job_id)?;
             let ours = updates
                 .iter()
                 .rev()
@@ -99,6 +92,7 @@ impl Ledger {
         }
         if resort {
             sort_dyn(&mut self.entries, &|a, b| cmp_entries(a, b));
+            self.moved();
         }
         Some(changed)
     }
@@ -152,6 +146,7 @@ impl Ledger {
         }
         sort_dyn(&mut merged, &|a, b| cmp_entries(a, b));
         self.entries = merged;
+        self.moved();
     }
 }
 
@@ -254,10 +249,7 @@ mod tests {
                 let mut deltas: Vec<Ledger> = y
                     .entries
                     .iter()
-                    .map(|e| Ledger {
-                        entries: vec![e.clone()],
-                        cleared: y.cleared.clone(),
-                    })
+                    .map(|e| Ledger::from_parts(vec![e.clone()], y.cleared.clone()))
                     .collect();
                 let mut reversed = y.clone();
                 reversed.entries.reverse();
@@ -375,15 +367,15 @@ mod tests {
         assert_eq!(fresh, vec!["j0007"]);
 
         let mut merged = before.clone();
-        let delta = Ledger {
-            entries: vec![after
+        let delta = Ledger::from_parts(
+            vec![after
                 .entries
                 .iter()
                 .find(|e| e.job_id == "j0007")
                 .unwrap()
                 .clone()],
-            cleared: vec![],
-        };
+            vec![],
+        );
         assert!(merged.merge(&delta));
         let fresh = merged
             .entries

@@ -4,6 +4,7 @@
 mod entry;
 #[cfg(test)]
 pub(crate) mod fixtures;
+mod index;
 mod merge;
 mod readers;
 mod stored;
@@ -16,6 +17,7 @@ use crate::domain::job_state::JobPhase;
 use crate::domain::manager_error::ManagerError;
 use crate::domain::order::sort_dyn;
 use entry::sort_states;
+use index::JobIndex;
 
 pub use entry::{LedgerEntry, StateSeen, Verification};
 pub use merge::Tombstone;
@@ -29,6 +31,7 @@ pub struct Ledger {
     pub entries: Vec<Rc<LedgerEntry>>,
     /// Jobs removed by [`Ledger::clear_finished`], sorted by `job_id`.
     pub cleared: Vec<Tombstone>,
+    index: JobIndex,
 }
 
 /// Equal entries are usually the same `Rc`: compare pointers first, contents only when they differ.
@@ -55,24 +58,37 @@ impl Ledger {
         Ledger::default()
     }
 
+    /// A ledger of these entries and tombstones as they are (a delta for another tab, say).
+    pub fn from_parts(entries: Vec<Rc<LedgerEntry>>, cleared: Vec<Tombstone>) -> Ledger {
+        Ledger {
+            entries,
+            cleared,
+            index: JobIndex::default(),
+        }
+    }
+
     /// What `gone` should be once `op` succeeded.
     pub fn expected_gone(op: Operation) -> bool {
         entry::expected_gone(op)
     }
 
     pub fn get(&self, job_id: &str) -> Option<&LedgerEntry> {
-        self.entries
-            .iter()
-            .find(|e| e.job_id == job_id)
-            .map(|e| &**e)
+        self.position(job_id).map(|i| &*self.entries[i])
+    }
+
+    pub(super) fn position(&self, job_id: &str) -> Option<usize> {
+        self.index.position(&self.entries, job_id)
+    }
+
+    /// The entries were reordered, added or removed.
+    pub(super) fn moved(&mut self) {
+        self.index.reset();
     }
 
     /// The entry to change; copied first if another ledger shares it.
     fn get_mut(&mut self, job_id: &str) -> Option<&mut LedgerEntry> {
-        self.entries
-            .iter_mut()
-            .find(|e| e.job_id == job_id)
-            .map(Rc::make_mut)
+        let i = self.position(job_id)?;
+        Some(Rc::make_mut(&mut self.entries[i]))
     }
 
     /// Adds a job; if the job is already there, the two are merged. Returns whether it changed.
@@ -88,7 +104,10 @@ impl Ledger {
                 e.join(&entry);
                 if *e != before {
                     changed = true;
-                    sort_dyn(&mut self.entries, &|a, b| cmp_entries(a, b));
+                    if e.created_ms.total_cmp(&before.created_ms) != Ordering::Equal {
+                        sort_dyn(&mut self.entries, &|a, b| cmp_entries(a, b));
+                        self.moved();
+                    }
                 }
             }
             None => {
@@ -97,6 +116,7 @@ impl Ledger {
                     .entries
                     .partition_point(|x| cmp_entries(x, &entry) == Ordering::Less);
                 self.entries.insert(at, Rc::new(entry));
+                self.moved();
                 changed = true;
             }
         }
@@ -212,6 +232,7 @@ impl Ledger {
         });
         let n = removed.len();
         if n > 0 {
+            self.moved();
             self.cleared.extend(removed);
             self.normalize();
         }

@@ -59,8 +59,8 @@ impl Ledger {
     /// The ledger a stored form holds, and how many of its entries could not be read. Copies of
     /// one job are merged; `inferred` only counts on a succeeded job.
     pub(crate) fn from_stored(stored: StoredLedger) -> (Ledger, usize) {
-        let mut ledger = Ledger {
-            entries: stored
+        let mut ledger = Ledger::from_parts(
+            stored
                 .entries
                 .items
                 .into_iter()
@@ -69,8 +69,8 @@ impl Ledger {
                     Rc::new(e)
                 })
                 .collect(),
-            cleared: stored.cleared.items,
-        };
+            stored.cleared.items,
+        );
         ledger.normalize();
         (ledger, stored.entries.skipped)
     }
