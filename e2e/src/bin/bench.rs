@@ -10,7 +10,8 @@
 //! the emulated links, bench/slow_link.rs; default `CCKM_BENCH_RUNS`).
 //!
 //! For looking into a figure: `CCKM_BENCH_ONLY=page` (page timings only), `=tick` (job-list
-//! ticks only) or `=slow` (the emulated links only; `CCKM_BENCH_DEVTOOLS_PRESETS=1` for DevTools'
+//! ticks only), `=scale` (the ledger at 1,000 and 50,000 jobs, bench/scale.rs;
+//! `CCKM_BENCH_SCALE=1000,10000` for other sizes) or `=slow` (the emulated links only; `CCKM_BENCH_DEVTOOLS_PRESETS=1` for DevTools'
 //! own scaled presets), `CCKM_BENCH_DEBUG=1` (the first key page's API timings, marks and long animation
 //! frames, and the next page's marks), `CCKM_BENCH_PROFILE=1` (a CDP CPU profile and CDP script /
 //! style / layout times of the next-page action and of the last two ticks; `=first`: of the login
@@ -34,6 +35,8 @@ use e2e::Sim;
 mod cdp;
 #[path = "bench/report.rs"]
 mod report;
+#[path = "bench/scale.rs"]
+mod scale;
 #[path = "bench/scenarios.rs"]
 mod scenarios;
 #[path = "bench/seed.rs"]
@@ -58,6 +61,14 @@ fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
+}
+
+/// The ledger sizes measured: today's 1,000 and a year's 50,000 (`CCKM_BENCH_SCALE=a,b` for others).
+fn scale_sizes() -> Vec<usize> {
+    std::env::var("CCKM_BENCH_SCALE")
+        .ok()
+        .map(|v| v.split(',').filter_map(|n| n.trim().parse().ok()).collect())
+        .unwrap_or_else(|| vec![1000, 50_000])
 }
 
 #[tokio::main]
@@ -89,6 +100,15 @@ async fn run() -> Res {
     let mut rows: Vec<Row> = Vec::new();
     if std::env::var("CCKM_BENCH_ONLY").as_deref() == Ok("tick") {
         job_tick().await?;
+        return Ok(());
+    }
+    if std::env::var("CCKM_BENCH_ONLY").as_deref() == Ok("scale") {
+        let mut rows = Vec::new();
+        for n in scale_sizes() {
+            eprintln!("\n--- ledger of {n} jobs");
+            rows.extend(scale::ledger_scale(n).await?.rows());
+        }
+        print_rows(&rows);
         return Ok(());
     }
     if std::env::var("CCKM_BENCH_ONLY").as_deref() == Ok("slow") {
@@ -156,6 +176,14 @@ async fn run() -> Res {
     eprintln!("--- job list: 1,000 jobs, 100 change per tick, {TICKS} ticks");
     let (ticks, tick_info) = job_tick().await?;
     rows.extend(report::tick_rows(&ticks));
+
+    for n in scale_sizes() {
+        eprintln!(
+            "--- ledger of {n} jobs ({} running): navigation, ticks, memory, export",
+            scale::RUNNING_JOBS
+        );
+        rows.extend(scale::ledger_scale(n).await?.rows());
+    }
 
     eprintln!("--- load: 100 jobs of {job_ms} ms, hidden {hidden_s} s, idle {idle_s} s (one run)");
     let l = load(job_ms, hidden_s, idle_s).await?;

@@ -3,6 +3,7 @@
 //! tab's ledger), and the load on the manager (jobs watched, a hidden tab, idle).
 use std::time::{Duration, Instant};
 
+use cckm_sap_admin::domain::ledger::Ledger;
 use e2e::{Browser, Sim};
 use serde_json::{json, Value};
 
@@ -217,24 +218,7 @@ pub async fn job_tick() -> Res<(Vec<TickRun>, Value)> {
         }
         // The 100 jobs end now; the other tab's message is built before the clock starts.
         let delta = jobs.complete(from..to, now_epoch_ms());
-        let posted = b
-            .client
-            .execute(
-                "const ch = new BroadcastChannel(arguments[0]);
-                 const t0 = performance.now();
-                 ch.postMessage(arguments[1]);
-                 ch.close();
-                 return t0;",
-                vec![json!(seed::channel(&sim.base)), seed::message(&delta)],
-            )
-            .await?
-            .as_f64()
-            .unwrap_or(0.0);
-        let update = mark_after(&b, "cckm:ledger-update", posted, 10).await?;
-        let merged = mark_after(&b, "cckm:ledger-merged", update, 10).await?;
-        let rendered = mark_after(&b, "cckm:jobs-rendered", update, 10).await?;
-        let painted = mark_after(&b, "cckm:jobs-painted", rendered, 10).await?;
-        let cpu1 = cpu_metrics(&b).await?;
+        let t = measure_tick(&b, &sim.base, &delta, cpu0).await?;
         if profiling {
             eprintln!("    profile of tick {}:", run + 1);
             stop_profile(&b).await?;
@@ -245,14 +229,6 @@ pub async fn job_tick() -> Res<(Vec<TickRun>, Value)> {
                 format!("after tick {run} the list shows {done} succeeded jobs, not {to}").into(),
             );
         }
-        let t = TickRun {
-            render: rendered - update,
-            merge: merged - update,
-            post_to_rendered: rendered - posted,
-            post_to_painted: painted - posted,
-            script: cpu1.0 - cpu0.0,
-            style_layout: (cpu1.1 - cpu0.1) + (cpu1.2 - cpu0.2),
-        };
         eprintln!(
             "    tick {}: render {:.1} ms (merge {:.1}) · post→rendered {:.1} ms · post→painted {:.1} ms · CDP script {:.1} ms, style+layout {:.1} ms",
             run + 1,
@@ -269,6 +245,42 @@ pub async fn job_tick() -> Res<(Vec<TickRun>, Value)> {
     let info = json!({"ledger_entries": 1000, "changed_per_tick": 100, "ticks": runs});
     b.close().await?;
     Ok((out, info))
+}
+
+/// Another tab's poll results (`delta`) arrive on the page's channel; measured from the post to
+/// the job list rendered and painted (`cpu0`: the CDP CPU metrics taken before).
+pub async fn measure_tick(
+    b: &Browser,
+    base: &str,
+    delta: &Ledger,
+    cpu0: (f64, f64, f64),
+) -> Res<TickRun> {
+    let posted = b
+        .client
+        .execute(
+            "const ch = new BroadcastChannel(arguments[0]);
+             const t0 = performance.now();
+             ch.postMessage(arguments[1]);
+             ch.close();
+             return t0;",
+            vec![json!(seed::channel(base)), seed::message(delta)],
+        )
+        .await?
+        .as_f64()
+        .unwrap_or(0.0);
+    let update = mark_after(b, "cckm:ledger-update", posted, 30).await?;
+    let merged = mark_after(b, "cckm:ledger-merged", update, 30).await?;
+    let rendered = mark_after(b, "cckm:jobs-rendered", update, 30).await?;
+    let painted = mark_after(b, "cckm:jobs-painted", rendered, 30).await?;
+    let cpu1 = cpu_metrics(b).await?;
+    Ok(TickRun {
+        render: rendered - update,
+        merge: merged - update,
+        post_to_rendered: rendered - posted,
+        post_to_painted: painted - posted,
+        script: cpu1.0 - cpu0.0,
+        style_layout: (cpu1.1 - cpu0.1) + (cpu1.2 - cpu0.2),
+    })
 }
 
 pub struct Load {

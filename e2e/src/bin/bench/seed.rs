@@ -76,6 +76,66 @@ impl Seeded {
         Seeded { ledger, jobs }
     }
 
+    /// Adds `n` jobs that ended before the scenario began (a year of work): each a delete of a
+    /// key of its own, created a minute before the next, answered like the first real job
+    /// (with its own ids), `COMPLETED` half a minute later and its key re-read as deleted.
+    pub fn add_history(&mut self, base: &str, n: usize, before_ms: f64) {
+        let Some(template) = self.jobs.first().cloned() else {
+            return;
+        };
+        let uuid = |kind: u32, i: usize| format!("{kind:08x}-0000-4000-8000-{i:012x}");
+        let mut old = Vec::with_capacity(n);
+        let entries = (0..n)
+            .map(|i| {
+                let created = before_ms - 60_000.0 * (i + 1) as f64;
+                let job = Job {
+                    id: uuid(1, i),
+                    cckm_key_id: Some(uuid(2, i)),
+                    sap_job_id: Some(uuid(3, i)),
+                    sap_key_id: Some(uuid(4, i)),
+                    ..template.clone()
+                };
+                let key = KeyRef {
+                    id: uuid(2, i),
+                    name: format!("retired-app-key-{i:05}"),
+                    group: Some(format!("group-{:02}", i % 40)),
+                    sap_key_id: Some(uuid(4, i)),
+                };
+                let e =
+                    LedgerEntry::started(&job, &key, Operation::Delete, false, USER, base, created);
+                old.push((job, created));
+                std::rc::Rc::new(e)
+            })
+            .collect();
+        self.ledger.merge(&Ledger::from_parts(entries, vec![]));
+        for (job, created) in old {
+            let done = Job {
+                state: "COMPLETED".into(),
+                ..job
+            };
+            self.ledger.record_job(&done, created + 30_000.0);
+            self.ledger
+                .set_verification_at(&done.id, Verification::Confirmed, created + 31_000.0);
+        }
+    }
+
+    /// Jobs `range` (in the order they were started) move on to `state` at `at_ms` without
+    /// ending (a poll that saw them progress). Returns a ledger of just those jobs.
+    pub fn progress(&mut self, range: std::ops::Range<usize>, state: &str, at_ms: f64) -> Ledger {
+        let mut delta = Ledger::new();
+        for job in &self.jobs[range] {
+            let seen = Job {
+                state: state.into(),
+                ..job.clone()
+            };
+            self.ledger.record_job(&seen, at_ms);
+            if let Some(e) = self.ledger.get(&job.id) {
+                delta.add(e.clone());
+            }
+        }
+        delta
+    }
+
     /// Jobs `range` (in the order they were started) end: the manager answers `COMPLETED` at
     /// `at_ms` and their keys are re-read as deleted. Returns a ledger of just those jobs, as one
     /// tab's poll results reach another.
