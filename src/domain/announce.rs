@@ -5,22 +5,21 @@ use super::ledger::Ledger;
 
 /// One sentence per job whose phase changed from `before` to `after`, e.g.
 /// "payroll-master: delete completed".
+/// An entry still shared with `before` at the same place did not change, so a year of jobs costs
+/// a pointer comparison each; only the others are looked up (through `before`'s own index).
 pub(crate) fn phase_changes(before: &Ledger, after: &Ledger) -> Vec<(JobPhase, String)> {
-    // Positions, not phases: the ledger's own index has this type, so the wasm holds one map.
-    let old: std::collections::HashMap<&str, usize> = before
-        .entries
-        .iter()
-        .enumerate()
-        .map(|(i, e)| (e.job_id.as_str(), i))
-        .collect();
     after
         .entries
         .iter()
-        .filter_map(|e| {
-            let old = old
-                .get(e.job_id.as_str())
-                .and_then(|i| before.entries.get(*i))
-                .map(|b| b.phase);
+        .enumerate()
+        .filter(|(i, e)| {
+            !before
+                .entries
+                .get(*i)
+                .is_some_and(|b| std::rc::Rc::ptr_eq(b, e))
+        })
+        .filter_map(|(_, e)| {
+            let old = before.get(&e.job_id).map(|b| b.phase);
             if old == Some(e.phase) || (old.is_none() && e.phase == JobPhase::Running) {
                 return None;
             }
