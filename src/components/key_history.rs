@@ -85,6 +85,7 @@ pub fn key_history_panel(p: &KeyHistoryProps) -> Html {
                     <h2 id="key-history-title">{"Key · "}<bdi>{ name }</bdi></h2>
                     <button type="button" id="key-history-close" onclick={p.on_close.reform(|_| ())}>{"Close"}</button>
                 </div>
+                <div class="key-history-body">
                 <section aria-labelledby="key-now-title">
                     <h3 id="key-now-title">{"The key now"}</h3>
                     { now }
@@ -101,6 +102,7 @@ pub fn key_history_panel(p: &KeyHistoryProps) -> Html {
                         <ol class="key-jobs" id="key-jobs">{ for rows.iter().map(job_row) }</ol>
                     }
                 </section>
+                </div>
             </div>
         </div>
     }
@@ -150,6 +152,7 @@ fn field_row(f: &KeyField, copied: &UseStateHandle<Copied>) -> Html {
             html! { <time datetime={s.clone()} title={s.clone()}>{ local_rfc3339(s) }</time> }
         }
         FieldValue::Flag(b) => html! { { if *b { "yes" } else { "no" } } },
+        FieldValue::Number(n) => html! { { n.clone() } },
         FieldValue::Json(j) => html! { <code>{ j.clone() }</code> },
         FieldValue::Null => html! { <span class="muted">{"null"}</span> },
     };

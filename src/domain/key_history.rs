@@ -103,7 +103,8 @@ pub enum FieldValue {
     /// An RFC 3339 time (shown in local time, the raw text kept).
     Time(String),
     Flag(bool),
-    /// An array, an object or a number, as compact JSON.
+    Number(String),
+    /// An array or an object, as compact JSON.
     Json(String),
     Null,
 }
@@ -201,6 +202,7 @@ fn value_of(v: &Value, is_time: bool) -> FieldValue {
         Value::String(s) => FieldValue::Text(s.clone()),
         Value::Bool(b) => FieldValue::Flag(*b),
         Value::Null => FieldValue::Null,
+        Value::Number(n) => FieldValue::Number(n.to_string()),
         other => FieldValue::Json(other.to_string()),
     }
 }

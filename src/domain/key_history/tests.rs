@@ -205,7 +205,7 @@ fn every_field_of_the_contracts_key_known_ones_labelled_first() {
         "an empty id has nothing to copy"
     );
     assert_eq!(by("gone").value, FieldValue::Flag(false));
-    assert_eq!(by("sap_param.size").value, FieldValue::Json("256".into()));
+    assert_eq!(by("sap_param.size").value, FieldValue::Number("256".into()));
     assert_eq!(
         by("updatedAt").value,
         FieldValue::Time("2021-10-18T05:48:26.754073Z".into())
