@@ -281,5 +281,31 @@ async fn a_keys_history_lists_its_jobs_and_starts_a_restore() -> e2e::Result {
     assert_eq!(jobs[3].0, "restore", "{jobs:?}");
     b.wait_text("#key-state", "Enabled", 15).await?;
     b.screenshot("key-history-after-restore").await?;
+
+    // A 320 px phone: the panel reflows to one column, nothing wider than it.
+    b.cdp(
+        "Emulation.setDeviceMetricsOverride",
+        json!({"width": 320, "height": 640, "deviceScaleFactor": 1, "mobile": false}),
+    )
+    .await?;
+    b.client
+        .execute_async(
+            "const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(() => done(true)));",
+            vec![],
+        )
+        .await?;
+    let fits = b
+        .eval(
+            "const m = document.querySelector('#key-history'), d = document.documentElement;
+             const wide = [...m.querySelectorAll('*')].filter(e => e.getBoundingClientRect().right > m.getBoundingClientRect().right + 1).map(e => e.tagName + '.' + e.className);
+             return { modal: m.scrollWidth <= m.clientWidth + 1, page: d.scrollWidth <= d.clientWidth + 1, wide: wide.slice(0, 5) };",
+        )
+        .await?;
+    assert_eq!(fits["modal"], json!(true), "{fits}");
+    assert_eq!(fits["page"], json!(true), "{fits}");
+    assert_eq!(fits["wide"], json!([]), "{fits}");
+    b.screenshot("key-history-320").await?;
+    b.cdp("Emulation.clearDeviceMetricsOverride", json!({}))
+        .await?;
     b.close().await
 }
