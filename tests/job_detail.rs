@@ -21,6 +21,7 @@ fn props(entry: LedgerEntry, api: Api) -> JobDetailProps {
         api,
         origin: ORIGIN.into(),
         on_close: Callback::noop(),
+        on_open_key: Callback::noop(),
     }
 }
 
@@ -174,4 +175,23 @@ async fn the_key_is_read_now_from_the_manager() {
         "{state}"
     );
     assert!(!fact(&root, "#job-key", "Group").is_empty());
+}
+
+#[wasm_bindgen_test]
+async fn the_keys_name_opens_its_history() {
+    let opened = Recorder::new();
+    let mut p = offline(ledger_entry(
+        5,
+        &key_ref("payroll-master", &uuid(50)),
+        Operation::Delete,
+        T0,
+    ));
+    p.on_open_key = opened.callback();
+    let root = render::<JobDetail>(p).await;
+    assert_eq!(
+        fact(&root, ".facts:first-of-type", "Key"),
+        "payroll-master — its history"
+    );
+    click(&root, "#detail-open-key").await;
+    assert_eq!(opened.calls(), [uuid(50)]);
 }

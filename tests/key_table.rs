@@ -26,6 +26,7 @@ fn props(fetch: FetchState<KeyPage>) -> KeyTableProps {
         on_toggle: Callback::noop(),
         on_toggle_page: Callback::noop(),
         on_retry: Callback::noop(),
+        on_open_key: Callback::noop(),
     }
 }
 
@@ -347,4 +348,23 @@ async fn the_selection_bar_leads_to_the_form_and_to_the_jobs() {
     let heading = el(&layout, "#jobs-title");
     assert_eq!(focused(), Some(heading.clone()));
     assert_eq!(heading.get_attribute("tabindex").as_deref(), Some("-1"));
+}
+
+#[wasm_bindgen_test]
+async fn a_keys_name_opens_its_history() {
+    let opened = Recorder::new();
+    let mut p = props(FetchState::Loaded(page(three_keys(), 3)));
+    p.on_open_key = opened.callback();
+    let toggled = Recorder::new();
+    p.on_toggle = toggled.callback();
+    let root = render::<KeyTable>(p).await;
+    let name = el(&root, &format!("tr[data-id='{}'] button.open-key", uuid(2)));
+    assert_eq!(text(&name), HOSTILE, "the button is the name itself");
+    click(&root, &format!("tr[data-id='{}'] button.open-key", uuid(2))).await;
+    assert_eq!(opened.calls(), [uuid(2)]);
+    assert_eq!(
+        toggled.count(),
+        0,
+        "opening the history does not select the key"
+    );
 }

@@ -13,7 +13,7 @@ use super::decode::{parse_json, to_json};
 use super::error::ApiError;
 use super::groups::SapGroup;
 use super::jobs::{parse_job, Job, JobRequest};
-use super::keys::SapKey;
+use super::keys::{parse_key, SapKey};
 use super::list::{parse_list, ListPage};
 use super::sign_in::SignIn;
 use super::tokens::{TokenRequest, TokenResponse, Tokens};
@@ -267,10 +267,13 @@ impl Api {
         parse_list(&text).map_err(|e| ApiError::decode(e, "the group list"))
     }
 
+    /// One key, with the raw JSON it came in (`SapKey::raw`).
     pub async fn key(&self, id: &str) -> Result<SapKey, ApiError> {
         let id = valid_id(id)?;
-        self.get(&format!("/api/v1/cckm/sap/keys/{id}"), "the key")
-            .await
+        let text = self
+            .send(Method::GET, &format!("/api/v1/cckm/sap/keys/{id}"), None)
+            .await?;
+        parse_key(&text).map_err(|e| ApiError::decode(e, "the key"))
     }
 
     /// The job's current status, with the raw JSON it came in (`Job::raw`).

@@ -1,7 +1,9 @@
 //! Keys: `GET /api/v1/cckm/sap/keys` and `/keys/{id}`. Only `id` is required; every other
 //! field is read leniently (`lenient`), unknown fields are ignored.
 use serde::Deserialize;
+use serde_json::Value;
 
+use crate::api::decode::{parse_json, parse_value, DecodeError};
 use crate::api::lenient;
 
 /// A key's state as the page shows it (no single enum exists on the wire).
@@ -104,6 +106,16 @@ pub struct SapKey {
     pub sap_group_name: Option<String>,
     #[serde(default, deserialize_with = "lenient::object")]
     pub sap_param: Option<SapParam>,
+    /// The raw JSON this key was read from, when read with [`parse_key`] (one key, not a list).
+    #[serde(skip)]
+    pub raw: Option<Value>,
+}
+
+/// Parses one key's body, keeping the raw JSON in `SapKey::raw` (every field, known or not).
+pub fn parse_key(body: &str) -> Result<SapKey, DecodeError> {
+    let mut key: SapKey = parse_json(body)?;
+    key.raw = parse_value(body).ok();
+    Ok(key)
 }
 
 /// The text if it is not blank.
@@ -171,7 +183,6 @@ impl SapKey {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::api::decode::parse_json;
 
     /// The contract's example key, with a field the contract does not list.
     pub(crate) const KEY: &str = r#"{
@@ -219,6 +230,18 @@ pub(crate) mod tests {
         let meta = p.meta.unwrap();
         assert_eq!(meta.creator_name.as_deref(), Some("creator.name@xyz.com"));
         assert_eq!(meta.total_versions, Some(1));
+    }
+
+    #[test]
+    fn parse_key_keeps_the_raw_json_and_a_list_entry_does_not() {
+        let k = parse_key(KEY).unwrap();
+        let raw = k.raw.as_ref().expect("the raw JSON is kept");
+        assert_eq!(raw["some_future_field"]["x"][1], 2);
+        assert_eq!(raw["sap_param"]["meta"]["totalVersions"], 1);
+        let plain: SapKey = parse_json(KEY).unwrap();
+        assert_eq!(plain.raw, None);
+        assert_eq!(SapKey { raw: None, ..k }, plain);
+        assert!(parse_key("[1]").is_err());
     }
 
     #[test]

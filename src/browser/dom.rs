@@ -84,6 +84,25 @@ pub(crate) fn copy_to_clipboard(text: &str) {
     }
 }
 
+/// Writes `text` to the clipboard and waits for the browser's answer: `Err` holds why it refused
+/// (no permission, a page not focused, no clipboard at all), in its own words.
+pub(crate) async fn copy_text(text: &str) -> Result<(), String> {
+    let w = web_sys::window().ok_or("there is no window")?;
+    let clipboard = w.navigator().clipboard();
+    if clipboard.is_undefined() {
+        return Err("this browser offers no clipboard here (it needs HTTPS)".into());
+    }
+    wasm_bindgen_futures::JsFuture::from(clipboard.write_text(text))
+        .await
+        .map(|_| ())
+        .map_err(|e| {
+            e.dyn_ref::<js_sys::Error>()
+                .map(|e| String::from(e.message()))
+                .or_else(|| e.as_string())
+                .unwrap_or_else(|| "the browser refused".into())
+        })
+}
+
 pub(crate) fn set_title(title: &str) {
     if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
         doc.set_title(title);

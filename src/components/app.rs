@@ -10,6 +10,7 @@ use super::help::Help;
 use super::job_detail::JobDetail;
 use super::job_form::JobForm;
 use super::job_list::JobList;
+use super::key_history::KeyHistory;
 use super::key_table::KeyTable;
 use super::login::Login;
 use crate::api::client::{now_ms, Api};
@@ -123,8 +124,10 @@ fn console(p: &ConsoleProps) -> Html {
     let selection = use_selection();
     let on_submitted = {
         let (clear, reload) = (selection.clear.clone(), keys.reload.clone());
-        Callback::from(move |_| {
-            clear.emit(());
+        Callback::from(move |of_selection: bool| {
+            if of_selection {
+                clear.emit(());
+            }
             reload.emit(());
         })
     };
@@ -174,14 +177,14 @@ fn console(p: &ConsoleProps) -> Html {
                 <section class="panel keys" aria-labelledby="keys-title">
                     <h2 id="keys-title">{"SAP keys"}</h2>
                     <KeyTable fetch={keys.fetch} query={view.query.clone()} groups={groups.list} selected={selection.ids}
-                        running={running} on_query={view.set_query}
+                        running={running} on_query={view.set_query} on_open_key={view.open_key.clone()}
                         on_toggle={selection.toggle} on_toggle_page={selection.toggle_page}
                         on_retry={keys.reload} />
                 </section>
                 <aside class="side">
                     <section class="panel selection" aria-labelledby="action-title">
                         <h2 id="action-title">{"Delete or restore"}</h2>
-                        <JobForm selected={selection.keys} ledger={ledger.state.ledger.clone()} refusals={submit.refusals} on_review={submit.open} on_clear={selection.clear} />
+                        <JobForm selected={selection.keys} ledger={ledger.state.ledger.clone()} refusals={submit.refusals.clone()} on_review={submit.open} on_clear={selection.clear} />
                     </section>
                     <section class="panel jobs" aria-labelledby="jobs-title">
                         <h2 id="jobs-title">{"Jobs started here"}
@@ -202,7 +205,11 @@ fn console(p: &ConsoleProps) -> Html {
                 <Help shortcuts_on={shortcuts.enabled} on_toggle={shortcuts.toggle} on_close={shortcuts.set_help.reform(|_| false)} />
             }
             if let Some(entry) = detail {
-                <JobDetail entry={entry} api={api.clone()} origin={origin.clone()} on_close={view.close_job} />
+                <JobDetail entry={entry} api={api.clone()} origin={origin.clone()} on_close={view.close_job} on_open_key={view.open_key.clone()} />
+            }
+            if let Some(id) = view.key.clone() {
+                <KeyHistory key_id={id} api={api.clone()} ledger={ledger.state.ledger.clone()} refusals={submit.refusals.clone()}
+                    on_start={submit.open_keys} on_close={view.close_key} />
             }
             if let Some(r) = submit.review {
                 <ConfirmDialog operation={r.submission.operation} delete_if_backup_fails={r.submission.delete_if_backup_fails}

@@ -19,6 +19,9 @@ pub struct JobDetailProps {
     pub api: Api,
     pub origin: String,
     pub on_close: Callback<()>,
+    /// Opens the history panel of the key with this CCKM id.
+    #[prop_or_default]
+    pub on_open_key: Callback<String>,
 }
 
 #[function_component(JobDetail)]
@@ -56,6 +59,9 @@ pub fn job_detail(p: &JobDetailProps) -> Html {
                 <h2 id="detail-title">{ format!("{} job · ", e.operation.label()) }<bdi>{ e.key_name.clone() }</bdi></h2>
                 <dl class="facts">
                     <dt>{"Job id"}</dt><dd><code>{ e.job_id.clone() }</code></dd>
+                    <dt>{"Key"}</dt><dd><button type="button" class="link" id="detail-open-key"
+                        onclick={ let (cb, id) = (p.on_open_key.clone(), e.id.clone()); Callback::from(move |_| cb.emit(id.clone())) }>
+                        <bdi>{ e.key_name.clone() }</bdi>{" — its history"}</button></dd>
                     <dt>{"CCKM key id"}</dt><dd><code>{ e.id.clone() }</code></dd>
                     <dt>{"Status"}</dt><dd>{ e.status_label() }</dd>
                     <dt>{"delete_if_backup_fails"}</dt><dd>{ e.delete_if_backup_fails.to_string() }</dd>

@@ -30,6 +30,9 @@ pub struct KeyTableProps {
     pub on_toggle: Callback<SapKey>,
     pub on_toggle_page: Callback<(Rc<Vec<SapKey>>, bool)>,
     pub on_retry: Callback<()>,
+    /// Opens the history panel of the key with this CCKM id.
+    #[prop_or_default]
+    pub on_open_key: Callback<String>,
 }
 
 #[function_component(KeyTable)]
@@ -126,7 +129,7 @@ pub fn key_table(props: &KeyTableProps) -> Html {
                     </th>
                     { for SortField::ALL.map(header) }
                 </tr></thead>
-                <KeyRows keys={keys.clone()} selected={props.selected.clone()} running={props.running.clone()} on_toggle={props.on_toggle.clone()} />
+                <KeyRows keys={keys.clone()} selected={props.selected.clone()} running={props.running.clone()} on_toggle={props.on_toggle.clone()} on_open_key={props.on_open_key.clone()} />
             </table>
         },
         _ => html! {},
@@ -192,6 +195,7 @@ struct KeyRowsProps {
     selected: Rc<HashSet<String>>,
     running: Rc<HashSet<String>>,
     on_toggle: Callback<SapKey>,
+    on_open_key: Callback<String>,
 }
 
 /// The rows, as one component: a new query (paging, sorting) re-renders the toolbar and pager at
@@ -203,17 +207,27 @@ fn key_rows(p: &KeyRowsProps) -> Html {
     crate::perf::mark_after_paint("cckm:keys-painted");
     html! {
         <tbody>
-            { for p.keys.iter().map(|k| key_row(k, p.selected.contains(&k.id), p.running.contains(&k.id), &p.on_toggle)) }
+            { for p.keys.iter().map(|k| key_row(k, p.selected.contains(&k.id), p.running.contains(&k.id), &p.on_toggle, &p.on_open_key)) }
         </tbody>
     }
 }
 
-fn key_row(k: &SapKey, selected: bool, running: bool, on_toggle: &Callback<SapKey>) -> Html {
+fn key_row(
+    k: &SapKey,
+    selected: bool,
+    running: bool,
+    on_toggle: &Callback<SapKey>,
+    on_open: &Callback<String>,
+) -> Html {
     let state = k.state();
     let name = k.display_name();
     let onchange = {
         let (cb, k) = (on_toggle.clone(), k.clone());
         Callback::from(move |_: Event| cb.emit(k.clone()))
+    };
+    let onclick = {
+        let (cb, id) = (on_open.clone(), k.id.clone());
+        Callback::from(move |_: MouseEvent| cb.emit(id.clone()))
     };
     let state_class = match state {
         KeyState::Enabled => "st-enabled",
@@ -227,7 +241,9 @@ fn key_row(k: &SapKey, selected: bool, running: bool, on_toggle: &Callback<SapKe
                 <input type="checkbox" class="row-check" checked={selected} {onchange} aria-label={format!("Select key {name}")} />
             </td>
             <td class="col-name" title={name.clone()}>
-                <bdi class="key-name">{ name.clone() }</bdi>
+                <button type="button" class="link-like open-key" title="This key now, and its jobs from this browser" {onclick}>
+                    <bdi class="key-name">{ name.clone() }</bdi>
+                </button>
                 if running { <span class="tag running-tag" title="A job started here is running for this key">{"⟳ job running"}</span> }
             </td>
             <td class="col-group" data-label="Group"><bdi>{ k.group_label() }</bdi></td>

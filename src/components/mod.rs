@@ -7,5 +7,6 @@ pub mod help;
 pub mod job_detail;
 pub mod job_form;
 pub mod job_list;
+pub mod key_history;
 pub mod key_table;
 pub mod login;

@@ -4,6 +4,7 @@ pub mod confirm;
 pub mod export;
 pub mod job_state;
 pub mod key_fetch;
+pub mod key_history;
 pub mod key_query;
 pub mod key_ref;
 pub mod ledger;

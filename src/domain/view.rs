@@ -13,11 +13,14 @@ pub(crate) struct ViewParams {
     pub size: Option<String>,
     /// The job whose detail panel is open.
     pub job: Option<String>,
+    /// The key (CCKM id) whose history panel is open.
+    pub key: Option<String>,
 }
 
 /// The query parameters, in the order they are written.
-pub(crate) const VIEW_KEYS: [&str; 8] =
-    ["q", "group", "state", "sort", "desc", "page", "size", "job"];
+pub(crate) const VIEW_KEYS: [&str; 9] = [
+    "q", "group", "state", "sort", "desc", "page", "size", "job", "key",
+];
 
 impl ViewParams {
     /// Reads the parameters through `get` (a parsed query string).
@@ -31,6 +34,7 @@ impl ViewParams {
             page: get("page"),
             size: get("size"),
             job: get("job"),
+            key: get("key"),
         }
     }
 
@@ -45,6 +49,7 @@ impl ViewParams {
             &self.page,
             &self.size,
             &self.job,
+            &self.key,
         ];
         VIEW_KEYS
             .into_iter()
@@ -95,6 +100,7 @@ impl ViewParams {
             page: (q.page > 0).then(|| (q.page + 1).to_string()),
             size: (q.page_size != DEFAULT_PAGE_SIZE).then(|| q.page_size.to_string()),
             job: job.map(str::to_string),
+            key: None,
         }
     }
 }
@@ -153,6 +159,30 @@ mod tests {
         });
         assert_eq!(back, v);
         assert!(ViewParams::default().pairs().is_empty());
+    }
+
+    #[test]
+    fn an_open_key_round_trips_beside_an_open_job() {
+        let v = ViewParams {
+            key: Some("d109deae-5ca7-421d-bf49-637e65c3bbcb".into()),
+            ..ViewParams::from_query(&KeyQuery::default(), Some("j"))
+        };
+        let pairs = v.pairs();
+        assert_eq!(
+            pairs,
+            [
+                ("job", "j"),
+                ("key", "d109deae-5ca7-421d-bf49-637e65c3bbcb")
+            ]
+        );
+        let back = ViewParams::from_pairs(|k| {
+            pairs
+                .iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| v.to_string())
+        });
+        assert_eq!(back, v);
+        assert_eq!(back.key_query(None), KeyQuery::default());
     }
 
     #[test]

@@ -2,6 +2,7 @@
 pub mod use_dialog;
 pub mod use_groups;
 pub mod use_job_news;
+pub mod use_key_detail;
 pub mod use_key_view;
 pub mod use_keys;
 pub mod use_ledger;

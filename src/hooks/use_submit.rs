@@ -25,11 +25,14 @@ pub(crate) struct SubmitHandle {
     pub refusals: Refusals,
     /// Opens the review of the selected keys for a submission (nothing when no key is eligible).
     pub open: Callback<Submission>,
+    /// Opens the review of these keys (a key's history panel), the same way.
+    pub open_keys: Callback<(Submission, Rc<Vec<SapKey>>)>,
     pub confirm: Callback<()>,
     pub close: Callback<()>,
 }
 
-/// `selected`: the keys a review covers. `on_done`: called when a dialog that posted is closed.
+/// `selected`: the keys `open` reviews. `on_done`: called when a dialog that posted is closed,
+/// with whether it reviewed the selection.
 #[hook]
 pub(crate) fn use_submit(
     api: &Api,
@@ -37,20 +40,32 @@ pub(crate) fn use_submit(
     user: &str,
     origin: &str,
     selected: Rc<Vec<SapKey>>,
-    on_done: Callback<()>,
+    on_done: Callback<bool>,
 ) -> SubmitHandle {
     let dialog = use_reducer(ReviewDialog::default);
     let refusals = use_reducer(Refusals::default);
 
-    let open = {
+    // Whether the open review is of the selection (closing it then clears the selection).
+    let of_selection = use_mut_ref(|| false);
+    let review = {
         let (dialog, ledger, refusals) = (dialog.clone(), ledger.clone(), refusals.clone());
-        Callback::from(move |submission: Submission| {
-            let p = plan(submission.operation, &selected, &ledger.ledger, &refusals);
-            if let Some(review) = Review::of(submission, p) {
-                dialog.dispatch(ReviewAction::Open(review));
-            }
-        })
+        let of_selection = of_selection.clone();
+        Rc::new(
+            move |submission: Submission, keys: &[SapKey], selection: bool| {
+                let p = plan(submission.operation, keys, &ledger.ledger, &refusals);
+                if let Some(review) = Review::of(submission, p) {
+                    *of_selection.borrow_mut() = selection;
+                    dialog.dispatch(ReviewAction::Open(review));
+                }
+            },
+        )
     };
+    let open = {
+        let review = review.clone();
+        Callback::from(move |s: Submission| review(s, &selected, true))
+    };
+    let open_keys =
+        Callback::from(move |(s, keys): (Submission, Rc<Vec<SapKey>>)| review(s, &keys, false));
     let confirm = {
         let ctx = Sender {
             queue: Rc::default(),
@@ -79,7 +94,7 @@ pub(crate) fn use_submit(
         let dialog = dialog.clone();
         Callback::from(move |_| {
             if dialog.open.as_ref().is_some_and(Review::is_confirmed) {
-                on_done.emit(());
+                on_done.emit(*of_selection.borrow());
             }
             dialog.dispatch(ReviewAction::Close);
         })
@@ -88,6 +103,7 @@ pub(crate) fn use_submit(
         review: dialog.open.clone(),
         refusals: (*refusals).clone(),
         open,
+        open_keys,
         confirm,
         close,
     }
