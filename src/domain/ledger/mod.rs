@@ -17,7 +17,7 @@ use crate::domain::manager_error::ManagerError;
 use crate::domain::order::sort_dyn;
 use entry::sort_states;
 
-pub use entry::{LedgerEntry, StateSeen, Verification};
+pub use entry::{BatchLink, LedgerEntry, LinkKind, StateSeen, Verification};
 pub use merge::Tombstone;
 pub use stored::storage_key;
 
