@@ -1,5 +1,7 @@
 //! The page's view as URL query parameters, so a pasted link opens the same view.
+use super::batch::{JobFilter, PhaseFilter};
 use super::key_query::{KeyQuery, SortField, StateFilter, DEFAULT_PAGE_SIZE, PAGE_SIZES};
+use crate::api::jobs::Operation;
 
 /// What the URL holds. Every field is optional: a bare URL is the default view.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -13,11 +15,16 @@ pub(crate) struct ViewParams {
     pub size: Option<String>,
     /// The job whose detail panel is open.
     pub job: Option<String>,
+    /// The job list's filters: phase, operation, key-name search.
+    pub jphase: Option<String>,
+    pub jop: Option<String>,
+    pub jq: Option<String>,
 }
 
 /// The query parameters, in the order they are written.
-pub(crate) const VIEW_KEYS: [&str; 8] =
-    ["q", "group", "state", "sort", "desc", "page", "size", "job"];
+pub(crate) const VIEW_KEYS: [&str; 11] = [
+    "q", "group", "state", "sort", "desc", "page", "size", "job", "jphase", "jop", "jq",
+];
 
 impl ViewParams {
     /// Reads the parameters through `get` (a parsed query string).
@@ -31,6 +38,9 @@ impl ViewParams {
             page: get("page"),
             size: get("size"),
             job: get("job"),
+            jphase: get("jphase"),
+            jop: get("jop"),
+            jq: get("jq"),
         }
     }
 
@@ -45,6 +55,9 @@ impl ViewParams {
             &self.page,
             &self.size,
             &self.job,
+            &self.jphase,
+            &self.jop,
+            &self.jq,
         ];
         VIEW_KEYS
             .into_iter()
@@ -95,6 +108,33 @@ impl ViewParams {
             page: (q.page > 0).then(|| (q.page + 1).to_string()),
             size: (q.page_size != DEFAULT_PAGE_SIZE).then(|| q.page_size.to_string()),
             job: job.map(str::to_string),
+            ..ViewParams::default()
+        }
+    }
+
+    /// The job list's filters this view shows; anything unreadable is no filter.
+    pub(crate) fn job_filter(&self) -> JobFilter {
+        JobFilter {
+            phase: self.jphase.as_deref().and_then(PhaseFilter::parse),
+            operation: self
+                .jop
+                .as_deref()
+                .and_then(|o| o.parse::<Operation>().ok()),
+            search: self
+                .jq
+                .as_deref()
+                .map(|s| s.chars().take(200).collect())
+                .unwrap_or_default(),
+        }
+    }
+
+    /// This view with the job list's filters `f` (no filter, no parameter).
+    pub(crate) fn with_job_filter(self, f: &JobFilter) -> ViewParams {
+        ViewParams {
+            jphase: f.phase.map(|p| p.word().to_string()),
+            jop: f.operation.map(|o| o.as_str().to_string()),
+            jq: (!f.search.is_empty()).then(|| f.search.clone()),
+            ..self
         }
     }
 }
@@ -173,6 +213,36 @@ mod tests {
             &typed,
             &typed.with_state(StateFilter::Gone)
         ));
+    }
+
+    #[test]
+    fn the_job_filters_round_trip_and_garbage_is_no_filter() {
+        let f = JobFilter {
+            phase: Some(PhaseFilter::Drift),
+            operation: Some(Operation::Restore),
+            search: "pay roll".into(),
+        };
+        let v = ViewParams::from_query(&KeyQuery::default(), Some("j")).with_job_filter(&f);
+        assert_eq!(
+            v.pairs(),
+            [
+                ("job", "j"),
+                ("jphase", "drift"),
+                ("jop", "restore"),
+                ("jq", "pay roll")
+            ]
+        );
+        assert_eq!(v.job_filter(), f);
+        assert_eq!(
+            v.clone().with_job_filter(&JobFilter::default()),
+            ViewParams::from_query(&KeyQuery::default(), Some("j"))
+        );
+        let garbage = ViewParams {
+            jphase: Some("<b>".into()),
+            jop: Some("explode".into()),
+            ..Default::default()
+        };
+        assert_eq!(garbage.job_filter(), JobFilter::default());
     }
 
     #[test]

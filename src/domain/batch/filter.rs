@@ -136,6 +136,10 @@ pub struct FilterCounts {
     pub operation: [usize; 2],
     /// Jobs with the phase and operation filters off, the search kept.
     pub any: usize,
+    /// Jobs of any phase, the other filters kept (the phase filter's "All").
+    pub any_phase: usize,
+    /// Jobs of either operation, the other filters kept (the operation filter's "All").
+    pub any_operation: usize,
     /// Jobs every filter lets through.
     pub shown: usize,
 }
@@ -168,6 +172,8 @@ pub fn filter_counts<E: AsRef<LedgerEntry>>(entries: &[E], filter: &JobFilter) -
         }
         let (phase_ok, op_ok) = (m.phase_ok(e), m.operation_ok(e));
         c.any += 1;
+        c.any_phase += usize::from(op_ok);
+        c.any_operation += usize::from(phase_ok);
         if op_ok {
             for p in PhaseFilter::ALL {
                 if p.matches(e) {

@@ -63,6 +63,13 @@ impl Followup {
     /// "Undo: restore 4 keys of batch 1a2b3c4d".
     pub fn title(&self, eligible: usize) -> String {
         let of = super::short_id(&self.link.of);
+        if eligible == 0 {
+            let what = match self.link.kind {
+                LinkKind::Retry => "Retry",
+                LinkKind::Undo => "Undo",
+            };
+            return format!("{what} of batch {of}: nothing to post");
+        }
         let keys = if eligible == 1 { "key" } else { "keys" };
         match self.link.kind {
             LinkKind::Retry => {

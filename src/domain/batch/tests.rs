@@ -392,6 +392,7 @@ fn keys_re_read_before_a_retry_are_split_with_the_reasons() {
     );
     assert_eq!(retry.title(1), "Retry 1 failed delete of batch B");
     assert_eq!(retry.title(2), "Retry 2 failed deletes of batch B");
+    assert_eq!(retry.title(0), "Retry of batch B: nothing to post");
 }
 
 #[test]
@@ -436,6 +437,11 @@ fn filters_and_their_counts() {
     assert!(f.is_active());
     let c = filter_counts(&l.entries, &f);
     assert_eq!(c.shown, 2);
+    assert_eq!(
+        (c.any_phase, c.any_operation),
+        (4, 2),
+        "deletes; failed jobs"
+    );
     assert_eq!(c.of_phase(PhaseFilter::Succeeded), 0, "no succeeded delete");
     assert_eq!(c.of_operation(Operation::Restore), 0, "no failed restore");
     // The search is any case, in the name or the id, and counts apply it everywhere.
