@@ -57,7 +57,7 @@ pub(crate) fn batch_row(p: &BatchRowProps) -> Html {
     html! {
         <li class="batch" data-batch-id={b.id.clone()}>
             <div class="batch-main">
-                <button type="button" class="batch-toggle" aria-expanded={open.to_string()} aria-controls={list_id.clone()} onclick={toggle}>
+                <button type="button" class="batch-toggle" aria-expanded={open.to_string()} aria-controls={open.then(|| list_id.clone())} onclick={toggle}>
                     <span aria-hidden="true" class="chevron">{ if *open { "▾" } else { "▸" } }</span>
                     <span class="job-op">{ b.operation.as_str() }</span>
                     <span class="batch-size">{ format!("{n} keys") }</span>
