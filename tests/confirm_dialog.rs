@@ -20,6 +20,8 @@ fn props(operation: Operation, keys: Vec<KeyRef>) -> ConfirmProps {
         outcomes: None,
         on_confirm: Callback::noop(),
         on_close: Callback::noop(),
+        title: None,
+        always_typed: false,
     }
 }
 
@@ -269,4 +271,36 @@ async fn a_refusal_keeps_the_managers_name_with_the_pages_sentence() {
     );
     assert_eq!(text(&el(&cell, ".error-name")), "NCERRPermissionDenied");
     assert_eq!(text(&el(&cell, ".request-id")), "req-403");
+}
+
+#[wasm_bindgen_test]
+async fn an_undo_says_what_it_is_and_types_even_a_restore() {
+    let confirmed = Recorder::new();
+    let mut p = props(Operation::Restore, two_keys());
+    p.title = Some("Undo: restore 2 keys of batch 1a2b3c4d".into());
+    p.always_typed = true;
+    p.on_confirm = confirmed.callback();
+    let root = render::<ConfirmDialog>(p).await;
+    assert_eq!(
+        text(&el(&root, "#confirm-title")),
+        "Undo: restore 2 keys of batch 1a2b3c4d"
+    );
+    assert!(button(&root, "#confirm-submit").disabled());
+    assert_eq!(text(&el(&root, ".phrase")), "RESTORE 2 KEYS");
+    type_into(&input(&root, "#confirm-input"), "RESTORE 2 KEYS").await;
+    assert!(!button(&root, "#confirm-submit").disabled());
+    click(&root, "#confirm-submit").await;
+    assert_eq!(confirmed.count(), 1);
+    // Every key skipped: the dialog says so and offers only to close.
+    let mut p = props(Operation::Delete, vec![]);
+    p.title = Some("Retry of batch 1a2b3c4d: nothing to post".into());
+    p.skipped = vec![(key_ref("gone-key", &uuid(3)), SkipReason::AlreadyGone)];
+    let root = render::<ConfirmDialog>(p).await;
+    assert_eq!(
+        text(&el(&root, "#confirm-nothing")),
+        "Nothing to post: every key was skipped, for the reason given beside it."
+    );
+    assert!(!has(&root, "#confirm-submit") && !has(&root, "#confirm-input"));
+    assert_eq!(text(&el(&root, "#confirm-cancel")), "Close");
+    assert!(text(&el(&root, ".skipped-note")).contains("gone-key — already deleted from SAP"));
 }

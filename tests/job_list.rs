@@ -1,10 +1,13 @@
 #![cfg(target_arch = "wasm32")]
 //! The job list rendered from fixed ledger entries: one row per job with its badge and notes,
-//! the counts, "Show more", and the open / export / clear callbacks.
+//! the counts, "Show more", the open / export / clear callbacks, and batches with their
+//! filters, retry and undo.
 mod common;
 
 use cckm_sap_admin::components::job_list::{JobList, JobListProps, JOBS_SHOWN};
+use cckm_sap_admin::domain::batch::{Followup, JobFilter, PhaseFilter};
 use cckm_sap_admin::domain::export::ExportFormat;
+use cckm_sap_admin::domain::ledger::LinkKind;
 use common::*;
 use wasm_bindgen_test::*;
 use yew::Callback;
@@ -18,6 +21,11 @@ fn props(entries: Vec<LedgerEntry>) -> JobListProps {
         on_clear_finished: Callback::noop(),
         on_open: Callback::noop(),
         on_export: Callback::noop(),
+        filter: JobFilter::default(),
+        on_filter: Callback::noop(),
+        on_follow_up: Callback::noop(),
+        note: None,
+        on_open_key: None,
     }
 }
 
@@ -202,4 +210,149 @@ async fn a_long_list_shows_the_newest_and_more_on_request() {
     click(&root, "#jobs-show-more").await;
     assert_eq!(count(&root, "li.job"), total);
     assert!(!has(&root, "#jobs-show-more"));
+}
+
+/// A delete batch of three that ended: one failed, two succeeded.
+fn ended_batch() -> Vec<LedgerEntry> {
+    let phase = |n: u32| {
+        if n == 11 {
+            ("FAILED", JobPhase::Failed)
+        } else {
+            ("COMPLETED", JobPhase::Succeeded)
+        }
+    };
+    (11..=13)
+        .map(|n| {
+            let (state, ph) = phase(n);
+            ended(
+                job(n, &format!("batch-key-{n}"), Operation::Delete),
+                state,
+                ph,
+                T0,
+            )
+            .in_batch("1a2b3c4d-0000-4000-8000-000000000000", None)
+        })
+        .collect()
+}
+
+#[wasm_bindgen_test]
+async fn a_batch_folds_its_jobs_and_offers_retry_and_undo() {
+    let followed = Recorder::<Followup>::new();
+    let mut p = props(
+        ended_batch()
+            .into_iter()
+            .chain([job(1, "alone", Operation::Restore)])
+            .collect(),
+    );
+    p.on_follow_up = followed.callback();
+    let root = render::<JobList>(p).await;
+    // The lone job is a job row; the batch a folded row with its counts.
+    assert!(has(&root, "#job-list > li.job"));
+    let batch = el(&root, "li.batch");
+    assert_eq!(text(&el(&batch, ".batch-toggle")), "▸delete3 keys");
+    assert_eq!(
+        attr(&batch, ".batch-toggle", "aria-expanded").as_deref(),
+        Some("false")
+    );
+    assert_eq!(
+        texts(&batch, ".batch-counts .badge"),
+        ["✓ 2 succeeded", "✗ 1 failed"]
+    );
+    assert_eq!(text(&el(&batch, ".batch-id")), "batch 1a2b3c4d");
+    assert_eq!(count(&batch, "li.job"), 0, "folded");
+    click(&batch, ".batch-toggle").await;
+    assert_eq!(
+        attr(&batch, ".batch-toggle", "aria-expanded").as_deref(),
+        Some("true")
+    );
+    assert_eq!(count(&batch, "li.job"), 3);
+    assert_eq!(text(&el(&batch, ".batch-retry")), "Retry failed (1)");
+    assert_eq!(text(&el(&batch, ".batch-undo")), "Undo (2)");
+    click(&batch, ".batch-retry").await;
+    click(&batch, ".batch-undo").await;
+    let calls = followed.calls();
+    assert_eq!(calls.len(), 2);
+    assert_eq!(
+        (calls[0].link.kind, calls[0].operation),
+        (LinkKind::Retry, Operation::Delete)
+    );
+    assert_eq!(
+        calls[0]
+            .keys
+            .iter()
+            .map(|k| k.id.clone())
+            .collect::<Vec<_>>(),
+        [uuid(11)]
+    );
+    assert_eq!(
+        (calls[1].link.kind, calls[1].operation),
+        (LinkKind::Undo, Operation::Restore)
+    );
+    assert_eq!(calls[1].keys.len(), 2);
+    // While a retry or an undo is prepared, no other starts, and the page says what it does.
+    let mut p = props(ended_batch());
+    p.note = Some("Re-reading 2 keys before the undo…".into());
+    let root = render::<JobList>(p).await;
+    assert!(button(&root, ".batch-undo").disabled());
+    assert_eq!(
+        text(&el(&root, "#jobs-followup-note")),
+        "Re-reading 2 keys before the undo…"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn filters_show_their_counts_and_report_a_change() {
+    let changed = Recorder::<JobFilter>::new();
+    let mut p = props(
+        ended_batch()
+            .into_iter()
+            .chain([job(1, "alone", Operation::Restore)])
+            .collect(),
+    );
+    p.on_filter = changed.callback();
+    p.filter = JobFilter {
+        phase: Some(PhaseFilter::Failed),
+        ..Default::default()
+    };
+    let root = render::<JobList>(p).await;
+    assert_eq!(
+        texts(&root, "#jobs-phase option"),
+        [
+            "All (4)",
+            "Running (1)",
+            "Failed (1)",
+            "Succeeded (2)",
+            "Unknown (0)",
+            "Key did not change (0)"
+        ]
+    );
+    assert_eq!(
+        texts(&root, "#jobs-op option"),
+        ["All (1)", "Delete (1)", "Restore (0)"]
+    );
+    assert_eq!(
+        text(&el(&root, "#jobs-filter-count")),
+        "1 of 4 jobs matches."
+    );
+    // Only the batch with a failed job, and opened, only that job.
+    assert!(!has(&root, "#job-list > li.job"));
+    click(&root, ".batch-toggle").await;
+    assert_eq!(count(&root, ".batch li.job"), 1);
+    assert_eq!(
+        text(&el(&root, ".batch .batch-filtered")),
+        "1 of its 3 jobs match the filters."
+    );
+    choose(&select(&root, "#jobs-op"), "restore").await;
+    click(&root, "#jobs-filter-clear").await;
+    assert_eq!(
+        changed.calls(),
+        [
+            JobFilter {
+                phase: Some(PhaseFilter::Failed),
+                operation: Some(Operation::Restore),
+                search: String::new()
+            },
+            JobFilter::default()
+        ]
+    );
 }

@@ -1,4 +1,5 @@
-//! Run-time fault injection for /api routes (latency, 500s, 429s, garbage and truncated bodies, failing jobs).
+//! Run-time fault injection for /api routes (latency, 500s, 429s, garbage and truncated bodies,
+//! failing jobs at a rate or for chosen keys).
 
 use crate::errors::ApiError;
 use crate::App;
@@ -34,6 +35,9 @@ pub struct Faults {
     pub truncate_rate: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub job_failure_rate: Option<f64>,
+    /// Key ids (UUIDs) whose new jobs all fail, so that a test knows exactly which.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fail_keys: Option<Vec<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub routes: Option<Vec<String>>,
 }
@@ -52,12 +56,22 @@ impl Faults {
                 }
             }
         }
+        for k in self.fail_keys.iter().flatten() {
+            if uuid::Uuid::parse_str(k).is_err() {
+                return Err(format!("'fail_keys' must hold key ids (UUIDs), got '{k}'"));
+            }
+        }
         if let Some(r) = self.rate_limit_per_sec {
             if !(r.is_finite() && r > 0.0) {
                 return Err(format!("'rate_limit_per_sec' must be a positive number, got {r}"));
             }
         }
         Ok(())
+    }
+
+    /// Whether `fail_keys` holds the key `id`.
+    pub fn fails_key(&self, id: &uuid::Uuid) -> bool {
+        self.fail_keys.iter().flatten().any(|k| uuid::Uuid::parse_str(k).is_ok_and(|k| k == *id))
     }
 
     /// Whether faults apply to `route` ("METHOD /pattern").

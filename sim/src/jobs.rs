@@ -58,7 +58,7 @@ pub async fn create_job(
         Some(_) => return Err(ApiError::bad_request("field 'operation' must be a string")),
     };
     let flag = parse_flag(body.get("delete_if_backup_fails"))?;
-    let simulated_failure = app.roll_job_failure();
+    let simulated_failure = app.roll_job_failure(&id);
     let view = {
         let mut store = app.write_store();
         let idx = *store.key_index.get(&id).ok_or_else(|| ApiError::not_found(format!("key '{id}' not found")))?;

@@ -120,9 +120,13 @@ impl App {
         self.faults.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Whether a new job should end in a simulated failure.
-    pub fn roll_job_failure(&self) -> bool {
+    /// Whether a new job for the key `key_id` should end in a simulated failure: always when
+    /// the key is in `fail_keys`, else by `job_failure_rate`.
+    pub fn roll_job_failure(&self, key_id: &uuid::Uuid) -> bool {
         let f = &self.lock_faults().faults;
+        if f.fails_key(key_id) && f.applies_to(faults::JOBS_ROUTE) {
+            return true;
+        }
         match f.job_failure_rate {
             Some(p) if p > 0.0 && f.applies_to(faults::JOBS_ROUTE) => {
                 use rand::Rng;

@@ -77,6 +77,8 @@ async fn faults_round_trip_and_validation() {
         json!({"latency_ms": -1}),
         json!({"nonsense": true}),
         json!({"routes": "x"}),
+        json!({"fail_keys": ["not-a-uuid"]}),
+        json!({"fail_keys": "x"}),
         json!([1]),
     ] {
         assert_error(put_faults(&sim, bad).await, 400, "NCERRInvalidParamValue").await;
@@ -149,6 +151,28 @@ async fn fault_garbage_truncate_and_job_failures() {
     assert_eq!(sim.key(&jwt, k["id"].as_str().unwrap()).await["gone"], false);
     put_faults(&sim, json!({})).await;
     let j = sim.run_job(&jwt, k["id"].as_str().unwrap(), "delete", json!(false)).await;
+    assert_eq!(j["state"], "COMPLETED");
+}
+
+#[tokio::test]
+async fn fail_keys_fails_exactly_the_jobs_of_those_keys() {
+    let sim = start(control()).await;
+    let jwt = sim.jwt().await;
+    let bad = sim.key_by_name(&jwt, "payroll-master").await;
+    let good = sim.key_by_name(&jwt, "payroll-reporting").await;
+    let (bad, good) = (bad["id"].as_str().unwrap(), good["id"].as_str().unwrap());
+    let f = json!({"fail_keys": [bad.to_uppercase()]});
+    assert_eq!(put_faults(&sim, f.clone()).await.status(), 200);
+    let back: Value = sim.http.get(sim.url("/sim/faults")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(back, f);
+    let j = sim.run_job(&jwt, bad, "delete", json!(false)).await;
+    assert_eq!((j["state"].as_str(), j["error_details"].as_str()), (Some("FAILED"), Some("simulated SAP failure")));
+    assert_eq!(sim.key(&jwt, bad).await["gone"], false);
+    let j = sim.run_job(&jwt, good, "delete", json!(false)).await;
+    assert_eq!(j["state"], "COMPLETED");
+    // Cleared, the key's next job runs as usual.
+    put_faults(&sim, json!({})).await;
+    let j = sim.run_job(&jwt, bad, "delete", json!(false)).await;
     assert_eq!(j["state"], "COMPLETED");
 }
 

@@ -194,7 +194,9 @@ fn console(p: &ConsoleProps) -> Html {
                             <button type="button" class="link" id="notify-me" onclick={news.ask.reform(|_| ())}>{"Notify me when jobs end while this tab is hidden"}</button>
                         }
                         <JobList entries={ledger.state.rows.clone()} now_ms={now} on_clear_finished={on_clear_finished}
-                            on_open={view.open_job} on_export={on_export} />
+                            on_open={view.open_job} on_export={on_export}
+                            filter={view.job_filter.clone()} on_filter={view.set_job_filter.clone()}
+                            on_follow_up={submit.follow_up.clone()} note={submit.note.clone()} on_open_key={view.open_key.clone()} />
                     </section>
                 </aside>
             </main>
@@ -213,6 +215,7 @@ fn console(p: &ConsoleProps) -> Html {
             }
             if let Some(r) = submit.review {
                 <ConfirmDialog operation={r.submission.operation} delete_if_backup_fails={r.submission.delete_if_backup_fails}
+                    always_typed={r.always_typed()} title={r.title.clone()}
                     keys={r.keys} skipped={r.skipped} outcomes={r.outcomes} on_confirm={submit.confirm} on_close={submit.close} />
             }
         </>

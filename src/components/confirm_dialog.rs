@@ -5,7 +5,7 @@ use yew::prelude::*;
 
 use crate::api::jobs::Operation;
 use crate::components::error_detail::ErrorDetail;
-use crate::domain::confirm::{required_for, Confirmation};
+use crate::domain::confirm::{required_always_typed, required_for, Confirmation};
 use crate::domain::key_ref::KeyRef;
 use crate::domain::manager_error::ManagerError;
 use crate::domain::plan::SkipReason;
@@ -21,14 +21,25 @@ pub struct ConfirmProps {
     pub outcomes: Option<Vec<KeyOutcome>>,
     pub on_confirm: Callback<()>,
     pub on_close: Callback<()>,
+    /// A retry's or an undo's own title ("Retry 2 failed deletes of batch …").
+    #[prop_or_default]
+    pub title: Option<String>,
+    /// An undo: typed confirmation whatever the operation.
+    #[prop_or_default]
+    pub always_typed: bool,
 }
 
 #[function_component(ConfirmDialog)]
 pub fn confirm_dialog(p: &ConfirmProps) -> Html {
     let typed = use_state(String::new);
-    let need = required_for(p.operation, &p.keys);
+    let need = if p.always_typed {
+        required_always_typed(p.operation, &p.keys)
+    } else {
+        required_for(p.operation, &p.keys)
+    };
     let satisfied = need.is_satisfied(&typed);
     let submitted = p.outcomes.is_some();
+    let nothing = p.keys.is_empty();
     let input_ref = use_node_ref();
     let root = use_node_ref();
     crate::hooks::use_dialog::use_dialog_focus(
@@ -46,7 +57,7 @@ pub fn confirm_dialog(p: &ConfirmProps) -> Html {
         let cb = p.on_confirm.clone();
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            if satisfied && !submitted {
+            if satisfied && !submitted && !nothing {
                 cb.emit(());
             }
         })
@@ -56,6 +67,7 @@ pub fn confirm_dialog(p: &ConfirmProps) -> Html {
         .as_ref()
         .is_some_and(|o| !o.iter().any(KeyOutcome::is_pending));
     let title = match (p.operation, p.keys.len()) {
+        _ if p.title.is_some() => p.title.clone().unwrap_or_default(),
         (Operation::Delete, 1) => "Delete 1 key from SAP?".to_string(),
         (Operation::Delete, n) => format!("Delete {n} keys from SAP?"),
         (Operation::Restore, 1) => "Restore 1 key to SAP?".to_string(),
@@ -67,6 +79,9 @@ pub fn confirm_dialog(p: &ConfirmProps) -> Html {
             <div class="modal" role="dialog" aria-modal="true" aria-labelledby="confirm-title" id="confirm-dialog" ref={root}>
                 <form onsubmit={confirm}>
                     <h2 id="confirm-title">{ title }</h2>
+                    if nothing {
+                        <p class="lead" id="confirm-nothing">{ "Nothing to post: every key was skipped, for the reason given beside it." }</p>
+                    }
                     <p class="lead">{ match p.operation {
                         Operation::Delete => if p.delete_if_backup_fails {
                             "Each key is backed up in CipherTrust Manager, then removed from SAP. delete_if_backup_fails is ON: a key whose backup fails is deleted anyway and cannot be restored."
@@ -99,7 +114,7 @@ pub fn confirm_dialog(p: &ConfirmProps) -> Html {
                             { for p.skipped.iter().take(10).map(|(k, why)| html! { <span class="skip"><bdi>{ k.name.clone() }</bdi>{ format!(" — {}; ", why.describe(p.operation, k)) }</span> }) }
                         </p>
                     }
-                    if !submitted {
+                    if !submitted && !nothing {
                         if let Confirmation::TypeToConfirm(phrase) = &need {
                             <label for="confirm-input" class="confirm-label">
                                 {"To confirm, type "}<code class="phrase"><bdi>{ phrase.clone() }</bdi></code>
@@ -109,10 +124,12 @@ pub fn confirm_dialog(p: &ConfirmProps) -> Html {
                     }
                     <div class="modal-actions">
                         if !submitted {
-                            <button type="button" id="confirm-cancel" onclick={p.on_close.reform(|_| ())}>{"Cancel"}</button>
-                            <button type="submit" id="confirm-submit" class={if p.operation == Operation::Delete { "danger" } else { "primary" }} disabled={!satisfied}>
+                            <button type="button" id="confirm-cancel" onclick={p.on_close.reform(|_| ())}>{ if nothing { "Close" } else { "Cancel" } }</button>
+                            if !nothing {
+                            <button type="submit" id="confirm-submit" class={if p.operation == Operation::Delete || p.always_typed { "danger" } else { "primary" }} disabled={!satisfied}>
                                 { format!("{} {} key{}", p.operation.label(), p.keys.len(), if p.keys.len() == 1 { "" } else { "s" }) }
                             </button>
+                            }
                         } else {
                             <span class="progress-note" aria-live="polite">{ if finished { "Done. Follow the jobs in the list." } else { "Posting jobs…" } }</span>
                             <button type="button" id="confirm-close" class="primary" disabled={!finished} onclick={p.on_close.reform(|_| ())}>{"Close"}</button>

@@ -1,23 +1,46 @@
-//! The live list of every job this browser started for this manager and user.
+//! The live list of every job this browser started for this manager and user, as batches (one
+//! per submission), newest first, with filters in the URL.
+use std::rc::Rc;
+
 use yew::prelude::*;
 
-use crate::api::jobs::Operation;
+use crate::components::batch_row::BatchRow;
+use crate::components::job_filters::JobFilters;
+use crate::domain::batch::{batches, filter_counts, Batch, Followup, JobFilter};
 use crate::domain::export::ExportFormat;
-use crate::domain::job_state::JobPhase;
-use crate::domain::ledger::{LedgerEntry, Verification};
-use crate::domain::time_fmt::ago;
+use crate::domain::ledger::LedgerEntry;
 use crate::hooks::use_ledger::EntryRef;
 
-/// Rows rendered at first and added per "Show more": the newest jobs; all of them are polled.
+/// Batches rendered at first and added per "Show more": the newest; every job is polled.
 pub const JOBS_SHOWN: usize = 50;
+
+impl AsRef<LedgerEntry> for EntryRef {
+    fn as_ref(&self) -> &LedgerEntry {
+        &self.0
+    }
+}
 
 #[derive(Properties, PartialEq)]
 pub struct JobListProps {
-    pub entries: std::rc::Rc<Vec<EntryRef>>,
+    pub entries: Rc<Vec<EntryRef>>,
     pub now_ms: f64,
     pub on_clear_finished: Callback<()>,
     pub on_open: Callback<String>,
     pub on_export: Callback<ExportFormat>,
+    /// The filters (kept in the URL by the page).
+    #[prop_or_default]
+    pub filter: JobFilter,
+    #[prop_or_default]
+    pub on_filter: Callback<JobFilter>,
+    /// Retry or undo a batch: re-read its keys, then confirm.
+    #[prop_or_default]
+    pub on_follow_up: Callback<Followup>,
+    /// What the page is doing for a retry or an undo (re-reading its keys).
+    #[prop_or_default]
+    pub note: Option<String>,
+    /// Opens a key's history (its CCKM id), when the page offers it.
+    #[prop_or_default]
+    pub on_open_key: Option<Callback<String>>,
 }
 
 #[function_component(JobList)]
@@ -27,10 +50,33 @@ pub fn job_list(p: &JobListProps) -> Html {
         crate::perf::mark_after_paint("cckm:jobs-painted");
     });
     let shown = use_state(|| JOBS_SHOWN);
+    // Read again only when the ledger changes, not on every tick of the clock.
+    let all: Rc<Vec<Rc<Batch>>> = use_memo(p.entries.clone(), |e| {
+        batches(e).into_iter().map(Rc::new).collect::<Vec<_>>()
+    });
+    let counts = *use_memo((p.entries.clone(), p.filter.clone()), |(e, f)| {
+        filter_counts(e, f)
+    });
+    // The batches with a job the filters let through, each with those jobs.
+    let visible = use_memo((all.clone(), p.filter.clone()), |(all, f)| {
+        let m = f.matcher();
+        all.iter()
+            .filter_map(|b| {
+                let jobs: Vec<usize> = b
+                    .jobs
+                    .iter()
+                    .copied()
+                    .filter(|&i| p.entries.get(i).is_some_and(|e| m.matches(&e.0)))
+                    .collect();
+                (!jobs.is_empty()).then(|| (b.clone(), jobs))
+            })
+            .collect::<Vec<_>>()
+    });
     let finished = p.entries.iter().filter(|e| e.0.phase.is_terminal()).count();
     if p.entries.is_empty() {
         return html! { <p class="empty" id="jobs-empty">{"No jobs started from this browser yet."}</p> };
     }
+    let busy = p.note.is_some();
     html! {
         <>
             <div class="jobs-head">
@@ -41,131 +87,26 @@ pub fn job_list(p: &JobListProps) -> Html {
                     <button type="button" id="clear-finished" disabled={finished == 0} onclick={p.on_clear_finished.reform(|_| ())}>{"Clear finished"}</button>
                 </span>
             </div>
+            <JobFilters filter={p.filter.clone()} {counts} total={p.entries.len()} on_filter={p.on_filter.clone()} />
+            if let Some(note) = &p.note {
+                <p class="busy-note" id="jobs-followup-note" role="status"><span class="spinner" aria-hidden="true"></span>{ note.clone() }</p>
+            }
             <ul class="job-list" id="job-list">
-                { for p.entries.iter().take(*shown).map(|e| {
-                    let updated = ago(p.now_ms, e.0.last_change_ms);
-                    html! { <JobRow key={e.0.job_id.clone()} entry={e.clone()} {updated} on_open={p.on_open.clone()} /> }
+                { for visible.iter().take(*shown).map(|(b, jobs)| {
+                    let jobs: Vec<EntryRef> = jobs.iter().filter_map(|&i| p.entries.get(i).cloned()).collect();
+                    html! {
+                        <BatchRow key={b.id.clone()} batch={b.clone()} {jobs} now_ms={p.now_ms}
+                            retry={Followup::retry(b, &p.entries)} undo={Followup::undo(b, &p.entries)} {busy}
+                            on_follow_up={p.on_follow_up.clone()} on_open={p.on_open.clone()} on_open_key={p.on_open_key.clone()} />
+                    }
                 }) }
             </ul>
-            if p.entries.len() > *shown {
+            if visible.len() > *shown {
                 <button type="button" class="show-more" id="jobs-show-more"
                     onclick={ let shown = shown.clone(); Callback::from(move |_| shown.set(*shown + JOBS_SHOWN)) }>
-                    { format!("Show {} more ({} of {} shown)", JOBS_SHOWN.min(p.entries.len() - *shown), *shown, p.entries.len()) }
+                    { format!("Show {} more ({} of {} shown)", JOBS_SHOWN.min(visible.len() - *shown), *shown, visible.len()) }
                 </button>
             }
         </>
-    }
-}
-
-#[derive(Properties, PartialEq)]
-struct JobRowProps {
-    entry: EntryRef,
-    /// Pre-formatted so a row re-renders only when its own text changes.
-    updated: String,
-    on_open: Callback<String>,
-}
-
-#[function_component(JobRow)]
-fn job_row(p: &JobRowProps) -> Html {
-    let e: &LedgerEntry = &p.entry.0;
-    let raw = e.states.last().map(|s| s.state.clone()).unwrap_or_default();
-    let drift = matches!(e.verification, Verification::Drift { .. });
-    let (badge_class, badge, icon) = match (e.phase, drift) {
-        (JobPhase::Succeeded, true) => ("badge drift", "finished, key unchanged", "⚠"),
-        (JobPhase::Running, _) => ("badge running", "running", "⟳"),
-        (JobPhase::Succeeded, false) if e.inferred => {
-            ("badge succeeded", "succeeded (inferred from the key)", "✓")
-        }
-        (JobPhase::Succeeded, false) => ("badge succeeded", "succeeded", "✓"),
-        (JobPhase::NoLongerWatched, _) => (
-            "badge unknown",
-            "no longer watched — check the manager",
-            "⏸",
-        ),
-        (JobPhase::Failed, _) => ("badge failed", "failed", "✗"),
-        (JobPhase::UnknownToManager, _) => ("badge unknown", "unknown to manager", "?"),
-    };
-    html! {
-        <li class={classes!("job", phase_class(e.phase))} data-job-id={e.job_id.clone()}>
-            <div class="job-main">
-                <span class={badge_class}><span aria-hidden="true">{icon}</span>{" "}{badge}</span>
-                <span class="job-op">{e.operation.as_str()}</span>
-                <button type="button" class="job-key link-like" title={format!("Details of this job for {}", e.key_name)}
-                    onclick={ let (cb, id) = (p.on_open.clone(), e.job_id.clone()); Callback::from(move |_| cb.emit(id.clone())) }>
-                    <bdi>{ e.key_name.clone() }</bdi>
-                </button>
-                <code class="job-state" title="State as the manager reports it">{ if raw.is_empty() { "—".to_string() } else { raw } }</code>
-            </div>
-            <div class="job-meta">
-                if let Some(g) = &e.group { <span><bdi>{ g.clone() }</bdi></span> }
-                if e.delete_if_backup_fails { <span class="flag-on" title="delete_if_backup_fails was on">{"delete_if_backup_fails"}</span> }
-                <span title="Created">{ format!("started {}", crate::browser::dom::local_time(e.created_ms)) }</span>
-                <span class="job-updated">{ format!("updated {}", p.updated) }</span>
-            </div>
-            if let Some(t) = &e.failure_text {
-                <p class="job-error">{"✗ "}<bdi>{ t.clone() }</bdi></p>
-            }
-            { watch_note(e) }
-            { verification_note(e) }
-        </li>
-    }
-}
-
-fn phase_class(phase: JobPhase) -> &'static str {
-    match phase {
-        JobPhase::Running => "phase-running",
-        JobPhase::NoLongerWatched => "phase-no-longer-watched",
-        JobPhase::UnknownToManager => "phase-unknown-to-manager",
-        JobPhase::Succeeded => "phase-succeeded",
-        JobPhase::Failed => "phase-failed",
-    }
-}
-
-/// Why a job the manager gave an unlisted word for ended, or stopped being watched.
-fn watch_note(e: &LedgerEntry) -> Html {
-    let word = e.last_state();
-    match e.phase {
-        JobPhase::Succeeded if e.inferred => html! {
-            <p class="job-note job-inferred">{ format!("The manager's last word, “{word}”, is not one this page knows; the key shows the {} happened, so the job is counted as succeeded.", e.operation.as_str()) }</p>
-        },
-        JobPhase::NoLongerWatched => html! {
-            <p class="job-note job-unwatched">{ format!("⏸ No longer watched — check the manager: its word “{word}” is not one this page knows, and the key did not change within a day of the job's start, so the page stopped asking.") }</p>
-        },
-        _ => html! {},
-    }
-}
-
-fn verification_note(e: &LedgerEntry) -> Html {
-    match &e.verification {
-        Verification::Drift {
-            expected_gone,
-            actual_gone,
-        } => {
-            let expected = if *expected_gone {
-                "deleted from SAP"
-            } else {
-                "present in SAP"
-            };
-            let actual = match actual_gone {
-                Some(true) => "deleted from SAP",
-                Some(false) => "present in SAP",
-                None => "of unknown state",
-            };
-            let lead = if e.phase == JobPhase::Failed {
-                "The job failed, but the key changed anyway"
-            } else {
-                "The job finished, but the key did not change"
-            };
-            html! { <p class="job-drift">{ format!("⚠ {lead}: it should be {expected}, yet the manager reports it {actual}.") }</p> }
-        }
-        Verification::Unavailable(m) => {
-            html! { <p class="job-note">{ format!("The key could not be re-read after the job: {m}") }</p> }
-        }
-        Verification::Confirmed => html! { <p class="job-ok">{ match (e.operation, e.phase) {
-            (Operation::Delete, JobPhase::Succeeded) => "Key re-read: deleted from SAP.",
-            (Operation::Restore, JobPhase::Succeeded) => "Key re-read: present in SAP again.",
-            _ => "Key re-read: unchanged.",
-        } }</p> },
-        Verification::NotYet => html! {},
     }
 }

@@ -18,16 +18,28 @@ pub enum Confirmation {
 pub(crate) fn required(op: Operation, key_names: &[&str]) -> Confirmation {
     match (op, key_names) {
         (Operation::Restore, _) | (Operation::Delete, []) => Confirmation::PlainConfirm,
-        (Operation::Delete, [name]) => {
-            if name.trim().is_empty() || name.chars().any(untypeable) {
-                Confirmation::TypeToConfirm("DELETE 1 KEY".to_string())
-            } else {
-                Confirmation::TypeToConfirm((*name).to_string())
-            }
+        (Operation::Delete, names) => typed("DELETE", names),
+    }
+}
+
+/// The key's name, or "VERB 1 KEY" when it cannot be typed; "VERB n KEYS" for n > 1.
+fn typed(verb: &str, key_names: &[&str]) -> Confirmation {
+    match key_names {
+        [name] if !(name.trim().is_empty() || name.chars().any(untypeable)) => {
+            Confirmation::TypeToConfirm((*name).to_string())
         }
-        (Operation::Delete, names) => {
-            Confirmation::TypeToConfirm(format!("DELETE {} KEYS", names.len()))
-        }
+        [_] => Confirmation::TypeToConfirm(format!("{verb} 1 KEY")),
+        names => Confirmation::TypeToConfirm(format!("{verb} {} KEYS", names.len())),
+    }
+}
+
+/// An undo: the typed confirmation a delete needs, whatever its operation (an undo restore
+/// types "RESTORE n KEYS"); nothing to post needs none.
+pub(crate) fn required_always_typed(op: Operation, keys: &[KeyRef]) -> Confirmation {
+    let names: Vec<&str> = keys.iter().map(|k| k.name.as_str()).collect();
+    match names.as_slice() {
+        [] => Confirmation::PlainConfirm,
+        names => typed(&op.as_str().to_ascii_uppercase(), names),
     }
 }
 
@@ -220,6 +232,38 @@ mod tests {
         assert_eq!(
             required_for(Operation::Delete, &[named, unnamed]).text(),
             Some("DELETE 2 KEYS")
+        );
+    }
+
+    #[test]
+    fn an_undo_is_always_typed() {
+        let k = |name: &str| KeyRef {
+            id: "i".into(),
+            name: name.into(),
+            group: None,
+            sap_key_id: None,
+        };
+        let one = [k("payroll-master")];
+        assert_eq!(
+            required_always_typed(Operation::Restore, &one).text(),
+            Some("payroll-master")
+        );
+        assert_eq!(
+            required_always_typed(Operation::Restore, &[k("a\u{202E}b")]).text(),
+            Some("RESTORE 1 KEY")
+        );
+        let four = [k("a"), k("b"), k("c"), k("d")];
+        assert_eq!(
+            required_always_typed(Operation::Restore, &four).text(),
+            Some("RESTORE 4 KEYS")
+        );
+        assert_eq!(
+            required_always_typed(Operation::Delete, &four),
+            required_for(Operation::Delete, &four)
+        );
+        assert_eq!(
+            required_always_typed(Operation::Delete, &[]),
+            Confirmation::PlainConfirm
         );
     }
 }

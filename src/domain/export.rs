@@ -1,6 +1,6 @@
 //! The job ledger as evidence for auditors: JSON and CSV, and a job as a curl command.
 use super::job_state::JobPhase;
-use super::ledger::{Ledger, LedgerEntry, Verification};
+use super::ledger::{Ledger, LedgerEntry, LinkKind, Verification};
 use super::time_fmt::clock;
 use crate::api::decode;
 use crate::api::jobs::JobRequest;
@@ -45,7 +45,7 @@ impl ExportFormat {
 /// as a formula (`=`, `+`, `-`, `@`, tab, CR) prefixed with `'`.
 pub(crate) fn to_csv(ledger: &Ledger) -> String {
     let mut out = String::from(
-        "job_id,cckm_key_id,key_name,group,sap_key_id,operation,delete_if_backup_fails,user,manager,created_utc,phase,last_state,states_seen,failure,key_check,error_name,request_id\r\n",
+        "job_id,cckm_key_id,key_name,group,sap_key_id,operation,delete_if_backup_fails,user,manager,created_utc,phase,last_state,states_seen,failure,key_check,error_name,request_id,batch_id,link,link_of\r\n",
     );
     for e in &ledger.entries {
         let states: Vec<String> = e
@@ -77,6 +77,9 @@ pub(crate) fn to_csv(ledger: &Ledger) -> String {
                 .as_ref()
                 .and_then(|x| x.request_id.clone())
                 .unwrap_or_default(),
+            e.batch_id().to_string(),
+            link_text(e).to_string(),
+            e.link.as_ref().map(|l| l.of.clone()).unwrap_or_default(),
         ];
         let cells: Vec<String> = row.iter().map(|c| cell(c)).collect();
         out.push_str(&cells.join(","));
@@ -90,6 +93,15 @@ fn phase_text(e: &LedgerEntry) -> &'static str {
     match e.phase {
         JobPhase::Succeeded if e.inferred => "succeeded (inferred from the key)",
         p => p.label(),
+    }
+}
+
+/// What the job's batch did to an earlier one: "retry of", "undo of", or "".
+fn link_text(e: &LedgerEntry) -> &'static str {
+    match e.link.as_ref().map(|l| l.kind) {
+        Some(LinkKind::Retry) => "retry of",
+        Some(LinkKind::Undo) => "undo of",
+        None => "",
     }
 }
 
@@ -278,12 +290,16 @@ mod tests {
         l.add(entry("a"));
         let csv = to_csv(&l);
         assert!(
-            csv.starts_with("job_id,") && csv.contains(",key_check,error_name,request_id\r\n"),
+            csv.starts_with("job_id,")
+                && csv.contains(",key_check,error_name,request_id,batch_id,link,link_of\r\n"),
             "{csv}"
         );
         assert!(
-            csv.split("\r\n").nth(1).unwrap().ends_with(r#","","""#),
-            "empty cells without an error"
+            csv.split("\r\n")
+                .nth(1)
+                .unwrap()
+                .ends_with(r#","","","5db60499-9f4f-4143-b963-370459d3cef1","","""#),
+            "empty cells without an error or a link; a batch of one is named by its job"
         );
         let body = r#"{"code":14,"codeDesc":"NCERRInternalServerError: unexpected error","requestID":"=3f0c\"1"}"#;
         let api = ApiError::from_response(500, "", body, None);
@@ -294,11 +310,11 @@ mod tests {
         let csv = to_csv(&l);
         let row = csv.split("\r\n").nth(1).unwrap();
         assert!(
-            row.ends_with(r#","NCERRInternalServerError","'=3f0c""1""#),
+            row.contains(r#","NCERRInternalServerError","'=3f0c""1","#),
             "{row}"
         );
         let header_cells = csv.split("\r\n").next().unwrap().split(',').count();
-        assert_eq!(header_cells, 17);
+        assert_eq!(header_cells, 20);
         let v: serde_json::Value = serde_json::from_str(&to_json(&l)).unwrap();
         let e = &v["entries"][0]["last_error"];
         assert_eq!(e["name"], "NCERRInternalServerError");
@@ -307,5 +323,23 @@ mod tests {
             e["message"],
             "The manager failed: unexpected error (HTTP 500)."
         );
+    }
+
+    #[test]
+    fn exports_carry_the_batch_and_its_link() {
+        use crate::domain::ledger::BatchLink;
+        let mut l = Ledger::new();
+        let link = BatchLink {
+            kind: LinkKind::Undo,
+            of: "b-0".into(),
+        };
+        l.add(entry("a").in_batch("b-1", Some(link)));
+        let csv = to_csv(&l);
+        let row = csv.split("\r\n").nth(1).unwrap();
+        assert!(row.ends_with(r#","b-1","undo of","b-0""#), "{row}");
+        let v: serde_json::Value = serde_json::from_str(&to_json(&l)).unwrap();
+        assert_eq!(v["entries"][0]["batch"], "b-1");
+        assert_eq!(v["entries"][0]["link"]["kind"], "undo");
+        assert_eq!(v["entries"][0]["link"]["of"], "b-0");
     }
 }

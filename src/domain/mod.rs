@@ -1,5 +1,6 @@
 //! Decisions that need no browser: job phases, the ledger, polling, queries, confirmation.
 pub mod announce;
+pub mod batch;
 pub mod confirm;
 pub mod export;
 pub mod job_state;

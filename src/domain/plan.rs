@@ -8,7 +8,7 @@ use crate::domain::ledger::Ledger;
 use crate::domain::permissions::{refusal_sentence, Refusals};
 
 /// Why a selected key is left out of a job operation.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum SkipReason {
     AlreadyGone,
     NotGone,
@@ -18,10 +18,12 @@ pub enum SkipReason {
     Duplicate,
     /// The manager refused this operation in the key's group earlier this session.
     NotPermitted,
+    /// Re-read before a retry or an undo, the key could not be read (the sentence why).
+    Unreadable(String),
 }
 
 impl SkipReason {
-    pub fn sentence(self) -> &'static str {
+    pub fn sentence(&self) -> &str {
         match self {
             SkipReason::AlreadyGone => "already deleted from SAP",
             SkipReason::NotGone => "not deleted, nothing to restore",
@@ -29,11 +31,12 @@ impl SkipReason {
             SkipReason::InvalidId => "its id is not a valid UUID",
             SkipReason::Duplicate => "selected twice",
             SkipReason::NotPermitted => "not permitted (the manager refused)",
+            SkipReason::Unreadable(why) => why,
         }
     }
 
     /// The sentence for this key and operation; a refusal names the group.
-    pub(crate) fn describe(self, op: Operation, key: &KeyRef) -> String {
+    pub(crate) fn describe(&self, op: Operation, key: &KeyRef) -> String {
         match self {
             SkipReason::NotPermitted => refusal_sentence(op, &key.scope()),
             other => other.sentence().to_string(),
@@ -135,7 +138,11 @@ mod tests {
         );
         let ok: Vec<_> = p.eligible.iter().map(|k| k.id.as_str()).collect();
         assert_eq!(ok, [U1, U3]);
-        let why: Vec<_> = p.skipped.iter().map(|(k, r)| (k.id.as_str(), *r)).collect();
+        let why: Vec<_> = p
+            .skipped
+            .iter()
+            .map(|(k, r)| (k.id.as_str(), r.clone()))
+            .collect();
         assert_eq!(
             why,
             [

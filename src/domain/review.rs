@@ -2,7 +2,9 @@
 use std::rc::Rc;
 
 use crate::api::error::ApiError;
+use crate::domain::batch::Followup;
 use crate::domain::key_ref::KeyRef;
+use crate::domain::ledger::{BatchLink, LinkKind};
 use crate::domain::manager_error::ManagerError;
 use crate::domain::plan::{Plan, SkipReason};
 use crate::domain::submit::{Submission, SubmitOutcome};
@@ -88,9 +90,42 @@ pub(crate) struct Review {
     pub skipped: Vec<(KeyRef, SkipReason)>,
     /// `None` until confirmed; then one outcome per key, in order.
     pub outcomes: Option<Vec<KeyOutcome>>,
+    /// For a retry or an undo: the batch it follows up.
+    pub link: Option<BatchLink>,
+    /// What the dialog calls a retry or an undo ("Retry 2 failed deletes of batch …").
+    pub title: Option<String>,
 }
 
 impl Review {
+    /// The review of a retry or an undo once its keys were re-read: opened even when every key
+    /// was skipped, so that the user reads why.
+    pub(crate) fn followup(f: &Followup, plan: Plan) -> Review {
+        Review {
+            submission: Submission::new(f.operation, f.delete_if_backup_fails),
+            title: Some(f.title(plan.eligible.len())),
+            keys: plan.eligible,
+            skipped: plan.skipped,
+            outcomes: None,
+            link: Some(f.link.clone()),
+        }
+    }
+
+    /// An undo: typed confirmation whatever its operation, as a delete always needs.
+    pub(crate) fn always_typed(&self) -> bool {
+        self.link.as_ref().is_some_and(|l| l.kind == LinkKind::Undo)
+    }
+
+    /// What the user must type (the dialog works it out the same way from `always_typed`).
+    #[cfg(test)]
+    pub(crate) fn confirmation(&self) -> crate::domain::confirm::Confirmation {
+        use crate::domain::confirm::{required_always_typed, required_for};
+        if self.always_typed() {
+            required_always_typed(self.submission.operation, &self.keys)
+        } else {
+            required_for(self.submission.operation, &self.keys)
+        }
+    }
+
     /// The review of a plan; `None` when no key is eligible (nothing to confirm).
     pub(crate) fn of(submission: Submission, plan: Plan) -> Option<Review> {
         if plan.eligible.is_empty() {
@@ -101,6 +136,8 @@ impl Review {
             keys: plan.eligible,
             skipped: plan.skipped,
             outcomes: None,
+            link: None,
+            title: None,
         })
     }
 
@@ -133,7 +170,7 @@ impl yew::Reducible for ReviewDialog {
             ReviewAction::Open(review) => next.open = Some(review),
             ReviewAction::Close => next.open = None,
             ReviewAction::Confirmed => match next.open.as_mut() {
-                Some(r) if r.outcomes.is_none() => {
+                Some(r) if r.outcomes.is_none() && !r.keys.is_empty() => {
                     r.outcomes = Some(vec![KeyOutcome::Waiting; r.keys.len()]);
                 }
                 _ => return self,
@@ -157,6 +194,7 @@ impl yew::Reducible for ReviewDialog {
 mod tests {
     use super::*;
     use crate::api::jobs::{Job, Operation};
+    use crate::domain::confirm::Confirmation;
     use yew::Reducible;
 
     fn key(id: &str, group: Option<&str>) -> KeyRef {
@@ -278,5 +316,62 @@ mod tests {
             "{}",
             m.message
         );
+    }
+
+    #[test]
+    fn a_followup_opens_even_when_every_key_was_skipped_and_an_undo_always_types() {
+        let undo = Followup {
+            link: BatchLink {
+                kind: LinkKind::Undo,
+                of: "1a2b3c4d-e".into(),
+            },
+            operation: Operation::Restore,
+            delete_if_backup_fails: false,
+            keys: vec![key("a", None), key("b", None)],
+        };
+        let plan = Plan {
+            eligible: vec![key("a", None), key("b", None)],
+            skipped: vec![],
+        };
+        let r = Review::followup(&undo, plan);
+        assert_eq!(
+            r.title.as_deref(),
+            Some("Undo: restore 2 keys of batch 1a2b3c4d")
+        );
+        assert_eq!(
+            r.confirmation(),
+            Confirmation::TypeToConfirm("RESTORE 2 KEYS".into())
+        );
+        let plain = Review::of(Submission::new(Operation::Restore, false), r_plan()).unwrap();
+        assert_eq!(plain.confirmation(), Confirmation::PlainConfirm);
+        let retry = Followup {
+            link: BatchLink {
+                kind: LinkKind::Retry,
+                of: "b".into(),
+            },
+            ..undo
+        };
+        let none = Review::followup(
+            &retry,
+            Plan {
+                eligible: vec![],
+                skipped: vec![(key("a", None), SkipReason::NotGone)],
+            },
+        );
+        assert!(none.keys.is_empty() && none.skipped.len() == 1);
+        assert_eq!(
+            none.title.as_deref(),
+            Some("Retry of batch b: nothing to post")
+        );
+        let d = Rc::new(ReviewDialog::default()).reduce(ReviewAction::Open(none));
+        let after = d.clone().reduce(ReviewAction::Confirmed);
+        assert!(Rc::ptr_eq(&d, &after), "nothing to confirm");
+    }
+
+    fn r_plan() -> Plan {
+        Plan {
+            eligible: vec![key("a", None)],
+            skipped: vec![],
+        }
     }
 }

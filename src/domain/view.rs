@@ -1,5 +1,7 @@
 //! The page's view as URL query parameters, so a pasted link opens the same view.
+use super::batch::{JobFilter, PhaseFilter};
 use super::key_query::{KeyQuery, SortField, StateFilter, DEFAULT_PAGE_SIZE, PAGE_SIZES};
+use crate::api::jobs::Operation;
 
 /// What the URL holds. Every field is optional: a bare URL is the default view.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -15,11 +17,15 @@ pub(crate) struct ViewParams {
     pub job: Option<String>,
     /// The key (CCKM id) whose history panel is open.
     pub key: Option<String>,
+    /// The job list's filters: phase, operation, key-name search.
+    pub jphase: Option<String>,
+    pub jop: Option<String>,
+    pub jq: Option<String>,
 }
 
 /// The query parameters, in the order they are written.
-pub(crate) const VIEW_KEYS: [&str; 9] = [
-    "q", "group", "state", "sort", "desc", "page", "size", "job", "key",
+pub(crate) const VIEW_KEYS: [&str; 12] = [
+    "q", "group", "state", "sort", "desc", "page", "size", "job", "key", "jphase", "jop", "jq",
 ];
 
 impl ViewParams {
@@ -35,6 +41,9 @@ impl ViewParams {
             size: get("size"),
             job: get("job"),
             key: get("key"),
+            jphase: get("jphase"),
+            jop: get("jop"),
+            jq: get("jq"),
         }
     }
 
@@ -50,6 +59,9 @@ impl ViewParams {
             &self.size,
             &self.job,
             &self.key,
+            &self.jphase,
+            &self.jop,
+            &self.jq,
         ];
         VIEW_KEYS
             .into_iter()
@@ -100,7 +112,33 @@ impl ViewParams {
             page: (q.page > 0).then(|| (q.page + 1).to_string()),
             size: (q.page_size != DEFAULT_PAGE_SIZE).then(|| q.page_size.to_string()),
             job: job.map(str::to_string),
-            key: None,
+            ..ViewParams::default()
+        }
+    }
+
+    /// The job list's filters this view shows; anything unreadable is no filter.
+    pub(crate) fn job_filter(&self) -> JobFilter {
+        JobFilter {
+            phase: self.jphase.as_deref().and_then(PhaseFilter::parse),
+            operation: self
+                .jop
+                .as_deref()
+                .and_then(|o| o.parse::<Operation>().ok()),
+            search: self
+                .jq
+                .as_deref()
+                .map(|s| s.chars().take(200).collect())
+                .unwrap_or_default(),
+        }
+    }
+
+    /// This view with the job list's filters `f` (no filter, no parameter).
+    pub(crate) fn with_job_filter(self, f: &JobFilter) -> ViewParams {
+        ViewParams {
+            jphase: f.phase.map(|p| p.word().to_string()),
+            jop: f.operation.map(|o| o.as_str().to_string()),
+            jq: (!f.search.is_empty()).then(|| f.search.clone()),
+            ..self
         }
     }
 }
@@ -203,6 +241,36 @@ mod tests {
             &typed,
             &typed.with_state(StateFilter::Gone)
         ));
+    }
+
+    #[test]
+    fn the_job_filters_round_trip_and_garbage_is_no_filter() {
+        let f = JobFilter {
+            phase: Some(PhaseFilter::Drift),
+            operation: Some(Operation::Restore),
+            search: "pay roll".into(),
+        };
+        let v = ViewParams::from_query(&KeyQuery::default(), Some("j")).with_job_filter(&f);
+        assert_eq!(
+            v.pairs(),
+            [
+                ("job", "j"),
+                ("jphase", "drift"),
+                ("jop", "restore"),
+                ("jq", "pay roll")
+            ]
+        );
+        assert_eq!(v.job_filter(), f);
+        assert_eq!(
+            v.clone().with_job_filter(&JobFilter::default()),
+            ViewParams::from_query(&KeyQuery::default(), Some("j"))
+        );
+        let garbage = ViewParams {
+            jphase: Some("<b>".into()),
+            jop: Some("explode".into()),
+            ..Default::default()
+        };
+        assert_eq!(garbage.job_filter(), JobFilter::default());
     }
 
     #[test]

@@ -1,8 +1,10 @@
-//! The key list's query, the open job and the open key, all kept in the URL (see `use_view`); the
-//! page size chosen last is remembered in this browser for links that do not name one.
+//! The key list's query, the open job, the open key and the job list's filters, all kept in the
+//! URL (see `use_view`); the page size chosen last is remembered in this browser for links that
+//! do not name one.
 use yew::prelude::*;
 
 use crate::browser::storage;
+use crate::domain::batch::JobFilter;
 use crate::domain::key_query::KeyQuery;
 use crate::domain::view::{replaces_entry, ViewParams};
 use crate::hooks::use_view::use_view;
@@ -16,11 +18,14 @@ pub(crate) struct KeyViewHandle {
     pub job: Option<String>,
     /// The key (CCKM id) whose history panel is open.
     pub key: Option<String>,
+    /// The job list's filters.
+    pub job_filter: JobFilter,
     pub set_query: Callback<KeyQuery>,
     pub open_job: Callback<String>,
     pub close_job: Callback<()>,
     pub open_key: Callback<String>,
     pub close_key: Callback<()>,
+    pub set_job_filter: Callback<JobFilter>,
 }
 
 #[hook]
@@ -28,39 +33,48 @@ pub(crate) fn use_key_view() -> KeyViewHandle {
     let (params, set_view) = use_view();
     let remembered_size = storage::local_get(PAGE_SIZE_KEY).and_then(|s| s.parse().ok());
     let query = params.key_query(remembered_size);
+    let filter = params.job_filter();
     let (job, key) = (params.job.clone(), params.key.clone());
-    // The URL for a query with this job and key open.
-    let url = |q: &KeyQuery, job: Option<&str>, key: &Option<String>| ViewParams {
-        key: key.clone(),
-        ..ViewParams::from_query(q, job)
+    // The URL for a query with this job, this key and these job filters.
+    let url = |q: &KeyQuery, job: Option<&str>, key: &Option<String>, f: &JobFilter| {
+        ViewParams {
+            key: key.clone(),
+            ..ViewParams::from_query(q, job)
+        }
+        .with_job_filter(f)
     };
     // Memoised: the table and the job rows compare their props.
     let set_query = {
         let set_view = set_view.clone();
         use_callback(
-            (query.clone(), job.clone(), key.clone()),
+            (query.clone(), job.clone(), key.clone(), filter.clone()),
             move |next: KeyQuery,
-                  (current, job, key): &(KeyQuery, Option<String>, Option<String>)| {
+                  (current, job, key, f): &(
+                KeyQuery,
+                Option<String>,
+                Option<String>,
+                JobFilter,
+            )| {
                 if next.page_size != current.page_size {
                     storage::local_set(PAGE_SIZE_KEY, &next.page_size.to_string());
                 }
                 let replace = replaces_entry(current, &next);
-                set_view.emit((url(&next, job.as_deref(), key), replace));
+                set_view.emit((url(&next, job.as_deref(), key, f), replace));
             },
         )
     };
     let open_job = {
         let set_view = set_view.clone();
         use_callback(
-            (query.clone(), key.clone()),
-            move |job_id: String, (q, key): &(KeyQuery, Option<String>)| {
-                set_view.emit((url(q, Some(&job_id), key), false))
+            (query.clone(), key.clone(), filter.clone()),
+            move |job_id: String, (q, key, f): &(KeyQuery, Option<String>, JobFilter)| {
+                set_view.emit((url(q, Some(&job_id), key, f), false))
             },
         )
     };
     let close_job = {
-        let (q, key, set_view) = (query.clone(), key.clone(), set_view.clone());
-        Callback::from(move |_| set_view.emit((url(&q, None, &key), false)))
+        let (q, key, f, set_view) = (query.clone(), key.clone(), filter.clone(), set_view.clone());
+        Callback::from(move |_| set_view.emit((url(&q, None, &key, &f), false)))
     };
     // Stable (the key rows compare it): it reads the view of the last render.
     let current = use_mut_ref(ViewParams::default);
@@ -76,17 +90,36 @@ pub(crate) fn use_key_view() -> KeyViewHandle {
         })
     };
     let close_key = {
-        let (q, job) = (query.clone(), job.clone());
-        Callback::from(move |_| set_view.emit((url(&q, job.as_deref(), &None), false)))
+        let (q, job, f, set_view) = (query.clone(), job.clone(), filter.clone(), set_view.clone());
+        Callback::from(move |_| set_view.emit((url(&q, job.as_deref(), &None, &f), false)))
     };
+    let set_job_filter =
+        use_callback(
+            (query.clone(), job.clone(), key.clone(), filter.clone()),
+            move |next: JobFilter,
+                  (q, job, key, current): &(
+                KeyQuery,
+                Option<String>,
+                Option<String>,
+                JobFilter,
+            )| {
+                // Typing a search replaces the history entry, as the key search does.
+                let replace = next.search != current.search
+                    && !current.search.is_empty()
+                    && !next.search.is_empty();
+                set_view.emit((url(q, job.as_deref(), key, &next), replace));
+            },
+        );
     KeyViewHandle {
         query,
         job,
         key,
+        job_filter: filter,
         set_query,
         open_job,
         close_job,
         open_key,
         close_key,
+        set_job_filter,
     }
 }

@@ -9,8 +9,9 @@ use yew::prelude::*;
 
 use crate::api::client::{now_ms, Api};
 use crate::api::keys::SapKey;
+use crate::domain::batch::{reread_plan, Followup};
 use crate::domain::key_ref::KeyRef;
-use crate::domain::ledger::LedgerEntry;
+use crate::domain::ledger::{BatchLink, LedgerEntry, LinkKind};
 use crate::domain::permissions::{Learned, Refusals};
 use crate::domain::plan::plan;
 use crate::domain::review::{KeyOutcome, Review, ReviewAction, ReviewDialog};
@@ -27,6 +28,10 @@ pub(crate) struct SubmitHandle {
     pub open: Callback<Submission>,
     /// Opens the review of these keys (a key's history panel), the same way.
     pub open_keys: Callback<(Submission, Rc<Vec<SapKey>>)>,
+    /// Re-reads the keys of a retry or an undo, then opens its review.
+    pub follow_up: Callback<Followup>,
+    /// While the keys of a retry or an undo are re-read: what the page is doing.
+    pub note: Option<String>,
     pub confirm: Callback<()>,
     pub close: Callback<()>,
 }
@@ -66,6 +71,49 @@ pub(crate) fn use_submit(
     };
     let open_keys =
         Callback::from(move |(s, keys): (Submission, Rc<Vec<SapKey>>)| review(s, &keys, false));
+    let note = use_state(|| None::<String>);
+    let follow_up = {
+        let (dialog, ledger, refusals, api) = (
+            dialog.clone(),
+            ledger.clone(),
+            refusals.clone(),
+            api.clone(),
+        );
+        let (note, of_selection) = (note.clone(), of_selection.clone());
+        Callback::from(move |f: Followup| {
+            if note.is_some() || dialog.open.is_some() {
+                return;
+            }
+            let n = f.keys.len();
+            note.set(Some(format!(
+                "Re-reading {n} key{} before the {}…",
+                if n == 1 { "" } else { "s" },
+                match f.link.kind {
+                    LinkKind::Retry => "retry",
+                    LinkKind::Undo => "undo",
+                }
+            )));
+            let (dialog, ledger, refusals, api, note, of_selection) = (
+                dialog.clone(),
+                ledger.clone(),
+                refusals.clone(),
+                api.clone(),
+                note.clone(),
+                of_selection.clone(),
+            );
+            spawn_local(async move {
+                let mut reread = Vec::with_capacity(f.keys.len());
+                for k in &f.keys {
+                    let r = api.key(&k.id).await.map_err(|e| e.user_message());
+                    reread.push((k.clone(), r));
+                }
+                let p = reread_plan(f.operation, &reread, &ledger.ledger, &refusals);
+                *of_selection.borrow_mut() = false;
+                dialog.dispatch(ReviewAction::Open(Review::followup(&f, p)));
+                note.set(None);
+            });
+        })
+    };
     let confirm = {
         let ctx = Sender {
             queue: Rc::default(),
@@ -75,6 +123,8 @@ pub(crate) fn use_submit(
             refusals: refusals.dispatcher(),
             user: user.to_string(),
             origin: origin.to_string(),
+            batch: String::new(),
+            link: None,
         };
         let dialog = dialog.clone();
         Callback::from(move |_| {
@@ -86,8 +136,14 @@ pub(crate) fn use_submit(
             // a held Enter); a key deleted earlier may be restored later.
             let mut q = SubmitQueue::default();
             q.enqueue(review.keys, review.submission);
+            // Every submission is a batch of its own.
+            let ctx = Sender {
+                batch: uuid::Uuid::new_v4().to_string(),
+                link: review.link.clone(),
+                ..ctx.clone()
+            };
             *ctx.queue.borrow_mut() = q;
-            pump(Rc::new(ctx.clone()), review.submission);
+            pump(Rc::new(ctx), review.submission);
         })
     };
     let close = {
@@ -104,6 +160,8 @@ pub(crate) fn use_submit(
         refusals: (*refusals).clone(),
         open,
         open_keys,
+        follow_up,
+        note: (*note).clone(),
         confirm,
         close,
     }
@@ -119,6 +177,9 @@ struct Sender {
     refusals: UseReducerDispatcher<Refusals>,
     user: String,
     origin: String,
+    /// This confirmation's batch id, stored in each entry it creates.
+    batch: String,
+    link: Option<BatchLink>,
 }
 
 /// Starts as many posts as the queue allows; each finished post starts the next.
@@ -153,7 +214,8 @@ fn answered(ctx: &Sender, s: Submission, key: &KeyRef, outcome: &SubmitOutcome) 
             &ctx.user,
             &ctx.origin,
             now_ms(),
-        );
+        )
+        .in_batch(&ctx.batch, ctx.link.clone());
         ctx.ledger.dispatch(LedgerAction::Add(entry));
     }
     say(&key.id, KeyOutcome::answered(outcome, s, key));

@@ -75,6 +75,26 @@ impl Verification {
     }
 }
 
+/// How a batch is linked to an earlier one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LinkKind {
+    /// Posted again the failed keys of the batch it links to.
+    Retry,
+    /// Posted the inverse operation for the succeeded keys of the batch it links to.
+    Undo,
+}
+
+/// A batch's link to the batch it retries or undoes. Read whole or not at all.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct BatchLink {
+    #[serde(deserialize_with = "lenient::word")]
+    pub kind: LinkKind,
+    /// The id of the batch retried or undone.
+    #[serde(deserialize_with = "lenient::string")]
+    pub of: String,
+}
+
 /// A job this browser started. Read leniently from the stored form: only `job_id`, `id` and
 /// `operation` are required; any other field of the wrong type reads as absent.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -137,6 +157,21 @@ pub struct LedgerEntry {
         skip_serializing_if = "Option::is_none"
     )]
     pub last_error: Option<ManagerError>,
+    /// The submission this job was posted with (a UUID); absent on entries stored before
+    /// batches existed, which read as batches of one (see [`LedgerEntry::batch_id`]).
+    #[serde(
+        default,
+        deserialize_with = "lenient::opt",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub batch: Option<String>,
+    /// The batch this job's submission retried or undid.
+    #[serde(
+        default,
+        deserialize_with = "lenient::object",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub link: Option<BatchLink>,
 }
 
 impl LedgerEntry {
@@ -171,9 +206,24 @@ impl LedgerEntry {
             last_change_ms: now_ms,
             last_job: None,
             last_error: None,
+            batch: None,
+            link: None,
         };
         e.record(job, now_ms);
         e
+    }
+
+    /// The entry as one of the submission `batch`, linked by `link`.
+    pub fn in_batch(mut self, batch: &str, link: Option<BatchLink>) -> LedgerEntry {
+        self.batch = Some(batch.to_string());
+        self.link = link;
+        self
+    }
+
+    /// The batch this job belongs to: its submission's id, or for an entry stored before
+    /// batches existed its own job id (a batch of one).
+    pub fn batch_id(&self) -> &str {
+        self.batch.as_deref().unwrap_or(&self.job_id)
     }
 
     /// The last raw state seen ("" if none).
@@ -331,6 +381,8 @@ impl LedgerEntry {
             self.last_change_ms = other.last_change_ms;
         }
         self.last_error = ManagerError::later(&self.last_error, &other.last_error);
+        self.batch = join_opt_string(&self.batch, &other.batch);
+        self.link = self.link.clone().max(other.link.clone());
     }
 }
 
@@ -522,5 +574,62 @@ mod tests {
             Verification::Confirmed
         );
         assert_eq!(v(Delete, Running, Some(true)), Verification::NotYet);
+    }
+
+    #[test]
+    fn batch_and_link_are_read_leniently_and_an_old_entry_is_a_batch_of_one() {
+        let read = |extra: &str| -> LedgerEntry {
+            serde_json::from_str(&format!(
+                r#"{{"job_id":"j","id":"k","operation":"delete"{extra}}}"#
+            ))
+            .expect("an entry")
+        };
+        let old = read("");
+        assert_eq!((old.batch.as_deref(), old.batch_id()), (None, "j"));
+        assert_eq!(old.link, None);
+        let e = read(r#","batch":"b-1","link":{"kind":"retry","of":"b-0"}"#);
+        assert_eq!(e.batch_id(), "b-1");
+        assert_eq!(e.link, Some(link(LinkKind::Retry, "b-0")));
+        for bad in [
+            r#","batch":7,"link":"retry""#,
+            r#","batch":[1],"link":{"kind":"redo","of":"b-0"}"#,
+            r#","batch":null,"link":{"kind":"undo"}"#,
+            r#","link":{"kind":"undo","of":{"x":1}}"#,
+        ] {
+            let e = read(bad);
+            assert_eq!(e.link, None, "{bad}");
+            assert_eq!(
+                e.batch_id(),
+                if bad.contains("\"batch\":7") {
+                    "7"
+                } else {
+                    "j"
+                },
+                "{bad}"
+            );
+        }
+        // Written only when set, and read back as written.
+        let text = serde_json::to_string(&old).unwrap();
+        assert!(!text.contains("batch") && !text.contains("link"), "{text}");
+        let text = serde_json::to_string(&e).unwrap();
+        assert!(
+            text.contains(r#""batch":"b-1","link":{"kind":"retry","of":"b-0"}"#),
+            "{text}"
+        );
+        assert_eq!(serde_json::from_str::<LedgerEntry>(&text).unwrap(), e);
+    }
+
+    #[test]
+    fn a_join_keeps_the_batch_and_the_link() {
+        let mut a = entry("j", "k", 1.0);
+        let b = entry("j", "k", 1.0).in_batch("b-1", Some(link(LinkKind::Undo, "b-0")));
+        a.join(&b);
+        assert_eq!(
+            (a.batch_id(), a.link.clone()),
+            ("b-1", Some(link(LinkKind::Undo, "b-0")))
+        );
+        let mut c = b.clone();
+        c.join(&entry("j", "k", 1.0));
+        assert_eq!(c, a);
     }
 }

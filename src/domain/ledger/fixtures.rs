@@ -77,7 +77,22 @@ pub(super) fn sample_ledgers() -> Vec<Ledger> {
     f.add(odd2);
     f.set_verification_at("j5", Verification::Unavailable("503".into()), 600.0);
 
-    vec![Ledger::new(), a, b, c, d, e, f]
+    // Batches and links: the same job seen with and without its batch, and two links.
+    let mut g = Ledger::new();
+    g.add(entry("j6", "k6", 600.0).in_batch("b-1", None));
+    g.add(entry("j7", "k7", 700.0).in_batch("b-2", Some(link(LinkKind::Retry, "b-1"))));
+    let mut h = Ledger::new();
+    h.add(entry("j6", "k6", 600.0));
+    h.add(entry("j7", "k7", 700.0).in_batch("b-3", Some(link(LinkKind::Undo, "b-0"))));
+
+    vec![Ledger::new(), a, b, c, d, e, f, g, h]
+}
+
+pub(crate) fn link(kind: LinkKind, of: &str) -> BatchLink {
+    BatchLink {
+        kind,
+        of: of.into(),
+    }
 }
 
 pub(super) fn merged(x: &Ledger, y: &Ledger) -> Ledger {

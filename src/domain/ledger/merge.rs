@@ -299,7 +299,16 @@ mod tests {
         assert_eq!(j5.group.as_deref(), Some("payroll"));
         // Newest first.
         let ids: Vec<_> = all.entries.iter().map(|e| e.job_id.as_str()).collect();
-        assert_eq!(ids, ["j5", "j3", "j2", "j1"]);
+        assert_eq!(ids, ["j7", "j6", "j5", "j3", "j2", "j1"]);
+        // Batches: one tab's id is kept when the other had none; of two links, the same in
+        // every tab.
+        assert_eq!(all.get("j6").unwrap().batch_id(), "b-1");
+        let j7 = all.get("j7").unwrap();
+        assert_eq!(j7.batch_id(), "b-3");
+        assert_eq!(
+            j7.link,
+            Some(link(crate::domain::ledger::LinkKind::Undo, "b-0"))
+        );
     }
 
     #[test]

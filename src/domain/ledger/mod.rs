@@ -19,7 +19,7 @@ use crate::domain::order::sort_dyn;
 use entry::sort_states;
 use index::JobIndex;
 
-pub use entry::{LedgerEntry, StateSeen, Verification};
+pub use entry::{BatchLink, LedgerEntry, LinkKind, StateSeen, Verification};
 pub use merge::Tombstone;
 pub use stored::storage_key;
 

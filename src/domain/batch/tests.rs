@@ -1,0 +1,482 @@
+//! Batches, filters, retry and undo over stored ledgers.
+
+use std::rc::Rc;
+
+use super::*;
+use crate::api::jobs::Job;
+use crate::api::keys::SapKey;
+use crate::domain::key_ref::KeyRef;
+use crate::domain::ledger::{Ledger, Verification};
+use crate::domain::permissions::Refusals;
+use crate::domain::plan::SkipReason;
+
+/// A UUID-shaped key id for key `n` (plan() skips ids that are not UUIDs).
+fn kid(n: usize) -> String {
+    format!("00000000-0000-4000-8000-{n:012}")
+}
+
+fn job(job_id: &str, key: usize, op: Operation, created: f64) -> LedgerEntry {
+    let k = KeyRef {
+        id: kid(key),
+        name: format!("key-{key}"),
+        group: Some("payroll".into()),
+        sap_key_id: None,
+    };
+    let j = Job {
+        id: job_id.into(),
+        state: "PENDING".into(),
+        ..Default::default()
+    };
+    LedgerEntry::started(&j, &k, op, false, "alice", "https://cm", created)
+}
+
+fn ended(mut e: LedgerEntry, phase: JobPhase) -> LedgerEntry {
+    e.phase = phase;
+    e
+}
+
+fn ledger(entries: Vec<LedgerEntry>) -> Ledger {
+    let mut l = Ledger::new();
+    for e in entries {
+        l.add(e);
+    }
+    l
+}
+
+fn ids(bs: &[Batch]) -> Vec<&str> {
+    bs.iter().map(|b| b.id.as_str()).collect()
+}
+
+#[test]
+fn entries_without_a_batch_are_batches_of_one_and_the_others_group() {
+    let l = ledger(vec![
+        job("old-1", 1, Operation::Delete, 10.0),
+        job("old-2", 2, Operation::Restore, 20.0),
+        ended(
+            job("n-1", 3, Operation::Delete, 30.0).in_batch("B", None),
+            JobPhase::Failed,
+        ),
+        ended(
+            job("n-2", 4, Operation::Delete, 31.0).in_batch("B", None),
+            JobPhase::Succeeded,
+        ),
+        job("n-3", 5, Operation::Delete, 32.0).in_batch("B", None),
+    ]);
+    let bs = batches(&l.entries);
+    assert_eq!(ids(&bs), ["B", "old-2", "old-1"], "newest first");
+    let b = &bs[0];
+    assert_eq!(b.jobs.len(), 3);
+    assert!(!b.is_single() && bs[1].is_single() && bs[2].is_single());
+    assert_eq!(
+        b.counts,
+        Counts {
+            running: 1,
+            succeeded: 1,
+            failed: 1,
+            unknown: 0,
+            drift: 0
+        }
+    );
+    assert_eq!((b.created_ms, b.user.as_str()), (30.0, "alice"));
+    assert_eq!(bs[1].operation, Operation::Restore);
+    // The positions are those of the entries given.
+    assert!(b.jobs.iter().all(|&i| l.entries[i].batch_id() == "B"));
+    assert!(batches::<Rc<LedgerEntry>>(&[]).is_empty());
+}
+
+#[test]
+fn every_phase_and_drift_is_counted() {
+    let mut drift = ended(job("d", 5, Operation::Delete, 5.0), JobPhase::Succeeded);
+    drift.verification = Verification::Drift {
+        expected_gone: true,
+        actual_gone: Some(false),
+    };
+    let l = ledger(
+        [
+            ended(job("a", 1, Operation::Delete, 1.0), JobPhase::Running),
+            ended(
+                job("b", 2, Operation::Delete, 2.0),
+                JobPhase::UnknownToManager,
+            ),
+            ended(
+                job("c", 3, Operation::Delete, 3.0),
+                JobPhase::NoLongerWatched,
+            ),
+            ended(job("e", 4, Operation::Delete, 4.0), JobPhase::Failed),
+            drift,
+        ]
+        .into_iter()
+        .map(|e| e.in_batch("X", None))
+        .collect(),
+    );
+    let c = batches(&l.entries)[0].counts;
+    assert_eq!(
+        c,
+        Counts {
+            running: 1,
+            succeeded: 1,
+            failed: 1,
+            unknown: 2,
+            drift: 1
+        }
+    );
+}
+
+#[test]
+fn links_read_both_ways_and_survive_a_merge_from_another_tab() {
+    let first = vec![
+        ended(
+            job("a", 1, Operation::Delete, 1.0).in_batch("B1", None),
+            JobPhase::Failed,
+        ),
+        ended(
+            job("b", 2, Operation::Delete, 1.0).in_batch("B1", None),
+            JobPhase::Succeeded,
+        ),
+    ];
+    let mut here = ledger(first.clone());
+    // Another tab retried B1's failure, then undid B1's success.
+    let mut there = ledger(first);
+    let retry = BatchLink {
+        kind: LinkKind::Retry,
+        of: "B1".into(),
+    };
+    let undo = BatchLink {
+        kind: LinkKind::Undo,
+        of: "B1".into(),
+    };
+    there.add(job("c", 1, Operation::Delete, 2.0).in_batch("B2", Some(retry.clone())));
+    there.add(job("d", 2, Operation::Restore, 3.0).in_batch("B3", Some(undo.clone())));
+    assert_eq!(batches(&here.entries)[0].linked_by, []);
+    let stored = Ledger::from_json(&there.to_json()).expect("a ledger");
+    here.merge(&stored);
+    let bs = batches(&here.entries);
+    assert_eq!(ids(&bs), ["B3", "B2", "B1"]);
+    assert_eq!(bs[0].link, Some(undo));
+    assert_eq!(bs[1].link, Some(retry));
+    assert_eq!(
+        bs[2].linked_by,
+        [
+            (LinkKind::Undo, "B3".to_string()),
+            (LinkKind::Retry, "B2".to_string())
+        ]
+    );
+    assert_eq!(
+        link_sentences(&bs[2]),
+        ["undone by batch B3", "retried by batch B2"]
+    );
+    assert_eq!(link_sentences(&bs[0]), ["undo of batch B1"]);
+    // A link to a batch no longer in the ledger still reads; a link to itself is no reverse link.
+    let l = ledger(vec![
+        job("x", 1, Operation::Delete, 1.0).in_batch(
+            "5e6f7a8b-0000-4000-8000-000000000000",
+            Some(BatchLink {
+                kind: LinkKind::Retry,
+                of: "1a2b3c4d-0000-4000-8000-000000000000".into(),
+            }),
+        ),
+        job("y", 2, Operation::Delete, 0.0).in_batch(
+            "S",
+            Some(BatchLink {
+                kind: LinkKind::Retry,
+                of: "S".into(),
+            }),
+        ),
+    ]);
+    let bs = batches(&l.entries);
+    assert_eq!(link_sentences(&bs[0]), ["retry of batch 1a2b3c4d"]);
+    assert_eq!(bs[1].linked_by, []);
+}
+
+/// Every mix of outcomes over a batch of three keys: a retry posts exactly the failed keys, an
+/// undo exactly the succeeded ones with the inverse operation.
+#[test]
+fn retry_and_undo_take_exactly_the_failed_and_the_succeeded_keys() {
+    let phases = [
+        JobPhase::Running,
+        JobPhase::NoLongerWatched,
+        JobPhase::UnknownToManager,
+        JobPhase::Succeeded,
+        JobPhase::Failed,
+    ];
+    for op in [Operation::Delete, Operation::Restore] {
+        for mix in 0..phases.len().pow(3) {
+            let ps: Vec<JobPhase> = (0..3)
+                .map(|i| phases[mix / phases.len().pow(i) % phases.len()])
+                .collect();
+            let mut first = job("j0", 0, op, 1.0).in_batch("B", None);
+            first.delete_if_backup_fails = true;
+            let l = ledger(
+                ps.iter()
+                    .enumerate()
+                    .map(|(i, &p)| {
+                        let e = if i == 0 {
+                            first.clone()
+                        } else {
+                            job(&format!("j{i}"), i, op, 1.0).in_batch("B", None)
+                        };
+                        ended(e, p)
+                    })
+                    .collect(),
+            );
+            let b = &batches(&l.entries)[0];
+            let want = |phase: JobPhase| -> Vec<String> {
+                let mut v: Vec<String> = (0..3).filter(|&i| ps[i] == phase).map(kid).collect();
+                v.sort();
+                v
+            };
+            let got = |f: Option<Followup>| -> Vec<String> {
+                let mut v: Vec<String> = f
+                    .map(|f| f.keys.into_iter().map(|k| k.id).collect())
+                    .unwrap_or_default();
+                v.sort();
+                v
+            };
+            let retry = Followup::retry(b, &l.entries);
+            let undo = Followup::undo(b, &l.entries);
+            assert_eq!(retry.is_some(), ps.contains(&JobPhase::Failed), "{ps:?}");
+            assert_eq!(undo.is_some(), ps.contains(&JobPhase::Succeeded), "{ps:?}");
+            if let Some(r) = &retry {
+                assert_eq!(
+                    (r.operation, r.link.kind, r.link.of.as_str()),
+                    (op, LinkKind::Retry, "B")
+                );
+                assert!(r.delete_if_backup_fails, "a retry keeps the batch's flag");
+            }
+            if let Some(u) = &undo {
+                let inverse = if op == Operation::Delete {
+                    Operation::Restore
+                } else {
+                    Operation::Delete
+                };
+                assert_eq!((u.operation, u.link.kind), (inverse, LinkKind::Undo));
+                assert!(!u.delete_if_backup_fails, "an undo never forces a delete");
+            }
+            assert_eq!(got(retry), want(JobPhase::Failed), "{op:?} {ps:?}");
+            assert_eq!(got(undo), want(JobPhase::Succeeded), "{op:?} {ps:?}");
+        }
+    }
+}
+
+fn sap(n: usize, gone: Option<bool>) -> SapKey {
+    SapKey {
+        id: kid(n),
+        name: Some(format!("key-{n}")),
+        gone,
+        sap_group_name: Some("payroll".into()),
+        ..Default::default()
+    }
+}
+
+#[test]
+fn keys_re_read_before_an_undo_are_split_with_the_reasons() {
+    // A delete batch of five: four succeeded, one failed. Since then: key 2 was restored by
+    // hand, key 3 has a restore running, key 4 cannot be read.
+    let mut entries: Vec<LedgerEntry> = (0..5)
+        .map(|i| {
+            let phase = if i == 4 {
+                JobPhase::Failed
+            } else {
+                JobPhase::Succeeded
+            };
+            ended(
+                job(&format!("j{i}"), i, Operation::Delete, 1.0).in_batch("B", None),
+                phase,
+            )
+        })
+        .collect();
+    entries.push(job("r3", 3, Operation::Restore, 2.0));
+    let l = ledger(entries);
+    let b = batches(&l.entries)
+        .into_iter()
+        .find(|b| b.id == "B")
+        .unwrap();
+    let undo = Followup::undo(&b, &l.entries).unwrap();
+    let mut keys: Vec<&str> = undo.keys.iter().map(|k| k.id.as_str()).collect();
+    keys.sort();
+    assert_eq!(keys, [kid(0), kid(1), kid(2), kid(3)]);
+    let reread: Vec<(KeyRef, Result<SapKey, String>)> = undo
+        .keys
+        .iter()
+        .map(|k| {
+            let n: usize = k.id[24..].parse().unwrap();
+            let r = match n {
+                2 => Ok(sap(n, Some(false))),
+                3 => Ok(sap(n, Some(true))),
+                4 | 1 => Err("The manager did not answer in time.".to_string()),
+                _ => Ok(sap(n, Some(true))),
+            };
+            (k.clone(), r)
+        })
+        .collect();
+    let p = reread_plan(undo.operation, &reread, &l, &Refusals::default());
+    let ok: Vec<&str> = p.eligible.iter().map(|k| k.id.as_str()).collect();
+    assert_eq!(ok, [kid(0)]);
+    let mut why: Vec<(String, String)> = p
+        .skipped
+        .iter()
+        .map(|(k, r)| (k.id.clone(), r.describe(undo.operation, k)))
+        .collect();
+    why.sort();
+    assert_eq!(
+        why,
+        [
+            (
+                kid(1),
+                "could not be re-read: The manager did not answer in time.".to_string()
+            ),
+            (kid(2), "not deleted, nothing to restore".to_string()),
+            (kid(3), "a job is already running for this key".to_string()),
+        ]
+    );
+    assert!(p
+        .skipped
+        .iter()
+        .any(|(_, r)| matches!(r, SkipReason::Unreadable(_))));
+    assert_eq!(
+        undo.title(p.eligible.len()),
+        "Undo: restore 1 key of batch B"
+    );
+}
+
+#[test]
+fn keys_re_read_before_a_retry_are_split_with_the_reasons() {
+    // A delete batch where three failed: key 0 is still there, key 1 was deleted meanwhile,
+    // key 2 is in a group the manager refused this session.
+    let l = ledger(
+        (0..3)
+            .map(|i| {
+                ended(
+                    job(&format!("j{i}"), i, Operation::Delete, 1.0).in_batch("B", None),
+                    JobPhase::Failed,
+                )
+            })
+            .collect(),
+    );
+    let b = &batches(&l.entries)[0];
+    let retry = Followup::retry(b, &l.entries).unwrap();
+    let mut refused_key = sap(2, Some(false));
+    refused_key.sap_group_name = Some("hr".into());
+    let mut refusals = Refusals::default();
+    refusals.learn(
+        KeyRef::from(&refused_key).scope(),
+        Operation::Delete,
+        Some("no"),
+    );
+    let reread: Vec<(KeyRef, Result<SapKey, String>)> = retry
+        .keys
+        .iter()
+        .map(|k| {
+            let r = match &k.id[24..] {
+                "000000000000" => sap(0, Some(false)),
+                "000000000001" => sap(1, Some(true)),
+                _ => refused_key.clone(),
+            };
+            (k.clone(), Ok(r))
+        })
+        .collect();
+    let p = reread_plan(retry.operation, &reread, &l, &refusals);
+    assert_eq!(
+        p.eligible.iter().map(|k| k.id.clone()).collect::<Vec<_>>(),
+        [kid(0)]
+    );
+    let mut why: Vec<(String, SkipReason)> =
+        p.skipped.into_iter().map(|(k, r)| (k.id, r)).collect();
+    why.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(
+        why,
+        [
+            (kid(1), SkipReason::AlreadyGone),
+            (kid(2), SkipReason::NotPermitted)
+        ]
+    );
+    assert_eq!(retry.title(1), "Retry 1 failed delete of batch B");
+    assert_eq!(retry.title(2), "Retry 2 failed deletes of batch B");
+    assert_eq!(retry.title(0), "Retry of batch B: nothing to post");
+}
+
+#[test]
+fn filters_and_their_counts() {
+    let mut drift = ended(job("e", 5, Operation::Restore, 5.0), JobPhase::Succeeded);
+    drift.verification = Verification::Drift {
+        expected_gone: false,
+        actual_gone: Some(true),
+    };
+    let mut named = ended(job("f", 6, Operation::Delete, 6.0), JobPhase::Failed);
+    named.key_name = "Clé-Paie".into();
+    let l = ledger(vec![
+        job("a", 1, Operation::Delete, 1.0),
+        ended(job("b", 2, Operation::Delete, 2.0), JobPhase::Failed),
+        ended(job("c", 3, Operation::Restore, 3.0), JobPhase::Succeeded),
+        ended(
+            job("d", 4, Operation::Delete, 4.0),
+            JobPhase::NoLongerWatched,
+        ),
+        drift,
+        named,
+    ]);
+    let all = JobFilter::default();
+    assert!(!all.is_active());
+    let c = filter_counts(&l.entries, &all);
+    assert_eq!((c.any, c.shown), (6, 6));
+    let per: Vec<usize> = PhaseFilter::ALL.iter().map(|&p| c.of_phase(p)).collect();
+    assert_eq!(per, [1, 2, 2, 1, 1]);
+    assert_eq!(
+        (
+            c.of_operation(Operation::Delete),
+            c.of_operation(Operation::Restore)
+        ),
+        (4, 2)
+    );
+    // The phase filter's counts keep the operation filter, and the other way round.
+    let f = JobFilter {
+        phase: Some(PhaseFilter::Failed),
+        operation: Some(Operation::Delete),
+        search: String::new(),
+    };
+    assert!(f.is_active());
+    let c = filter_counts(&l.entries, &f);
+    assert_eq!(c.shown, 2);
+    assert_eq!(
+        (c.any_phase, c.any_operation),
+        (4, 2),
+        "deletes; failed jobs"
+    );
+    assert_eq!(c.of_phase(PhaseFilter::Succeeded), 0, "no succeeded delete");
+    assert_eq!(c.of_operation(Operation::Restore), 0, "no failed restore");
+    // The search is any case, in the name or the id, and counts apply it everywhere.
+    let f = JobFilter {
+        search: "  clé-PAIE ".into(),
+        ..Default::default()
+    };
+    let c = filter_counts(&l.entries, &f);
+    assert_eq!((c.any, c.shown, c.of_phase(PhaseFilter::Failed)), (1, 1, 1));
+    let by_id = JobFilter {
+        search: kid(3)[20..].to_uppercase(),
+        ..Default::default()
+    };
+    let m = by_id.matcher();
+    let hits: Vec<&str> = l
+        .entries
+        .iter()
+        .filter(|e| m.matches(e))
+        .map(|e| e.job_id.as_str())
+        .collect();
+    assert_eq!(hits, ["c"]);
+    let none = JobFilter {
+        search: "zzz".into(),
+        ..Default::default()
+    };
+    assert_eq!(filter_counts(&l.entries, &none), FilterCounts::default());
+    for p in PhaseFilter::ALL {
+        assert_eq!(PhaseFilter::parse(p.word()), Some(p));
+    }
+    assert_eq!(PhaseFilter::parse("Failed"), None);
+}
+
+#[test]
+fn short_ids() {
+    assert_eq!(short_id("1a2b3c4d-0000-4000-8000-000000000000"), "1a2b3c4d");
+    assert_eq!(short_id("job-1"), "job-1");
+    assert_eq!(short_id("ééééééééé"), "éééééééé");
+}
