@@ -138,6 +138,10 @@ async fn fifty_thousand_stored_jobs_open_and_a_new_job_still_lands() -> e2e::Res
         Ok((jobs_shown(&b, "payroll-master").await? == 1).then_some(()))
     })
     .await?;
+    let marks = b
+        .eval("const t = n => performance.getEntriesByName(n).map(e => Math.round(e.startTime)); return ['cckm:ledger-read', 'cckm:ledger-decoded', 'cckm:ledger-merged', 'cckm:jobs-rendered'].map(n => [n, t(n).slice(0, 3)]);")
+        .await?;
+    println!("after reload, marks (ms since navigation): {marks}");
     assert_eq!(count_stored(&b, "true").await?, 50_001);
     assert_eq!(warning(&b).await?, "", "no warning");
     // Older than the newest 2,000, a confirmed job keeps everything but its raw JSON in storage.

@@ -149,7 +149,14 @@ pub(crate) async fn open(key: &str) -> Loaded {
     }
     let compact = to_compact(&ledger, KEEP_RAW_NEWEST);
     if !compact.is_empty() {
-        // Old confirmed jobs drop their raw JSON in storage; this tab keeps what it holds.
+        // Old confirmed jobs drop their raw JSON, here as in storage (memory at 50,000 jobs).
+        let by_id: HashMap<&str, &Rc<LedgerEntry>> =
+            compact.iter().map(|e| (e.job_id.as_str(), e)).collect();
+        for e in ledger.entries.iter_mut() {
+            if let Some(c) = by_id.get(e.job_id.as_str()) {
+                *e = Rc::clone(c);
+            }
+        }
         let db = db.clone();
         wasm_bindgen_futures::spawn_local(async move {
             let _ = db.write(entry_puts(&compact), Vec::new(), None).await;
