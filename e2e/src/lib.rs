@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 pub use fantoccini::{Client, Locator};
 use serde_json::{json, Value};
+pub mod ledger;
 pub mod nginx;
 
 pub type Result<T = ()> = std::result::Result<T, Box<dyn std::error::Error + Send + Sync>>;

@@ -183,17 +183,10 @@ pub async fn start_job(b: &Browser, name: &str, op: &str) -> Result<String> {
     .await
 }
 
-/// The ledger as stored in localStorage (every ledger key of this origin, merged as an array of
+/// The ledger as stored (every ledger of this origin, IndexedDB or localStorage, as one array of
 /// entries).
 pub async fn ledger_entries(b: &Browser) -> Result<Vec<Value>> {
-    let v = b
-        .eval(
-            "const out = []; for (let i = 0; i < localStorage.length; i++) { const k = localStorage.key(i);
-               if (k.startsWith('cckm-sap-ledger:v1:') && !k.includes(':unreadable:')) { try { out.push(...(JSON.parse(localStorage.getItem(k)).entries || [])); } catch (e) {} } }
-             return out;",
-        )
-        .await?;
-    Ok(v.as_array().cloned().unwrap_or_default())
+    crate::ledger::stored_entries(b).await
 }
 
 /// Every value in localStorage and sessionStorage, as `(area, key, value)`.

@@ -235,10 +235,14 @@ async fn keyboard_flow_detail_panel_exports_and_live_region() -> e2e::Result {
     b.wait_text("#live-region", "payroll-master: delete completed", 10)
         .await?;
     // Times are in the browser's locale and time zone.
-    let local = b
-        .eval("const e = JSON.parse(Object.entries(localStorage).find(([k]) => k.startsWith('cckm-sap-ledger'))[1]).entries[0];
-               return 'started ' + new Date(e.created_ms).toLocaleString(navigator.language);")
-        .await?;
+    let local = e2e::ledger::stored_picks(
+        &b,
+        "'started ' + new Date(e.created_ms).toLocaleString(navigator.language)",
+    )
+    .await?
+    .first()
+    .cloned()
+    .unwrap_or_default();
     let meta = b.text("#job-list .job .job-meta").await?;
     assert!(
         meta.contains(local.as_str().unwrap_or("-")),

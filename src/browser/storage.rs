@@ -18,6 +18,13 @@ pub(crate) fn local_set(key: &str, value: &str) -> bool {
     local().is_some_and(|s| s.set_item(key, value).is_ok())
 }
 
+/// Removes a localStorage item (nothing happens if storage is refused).
+pub(crate) fn local_remove(key: &str) {
+    if let Some(s) = local() {
+        let _ = s.remove_item(key);
+    }
+}
+
 pub(crate) fn session_get(key: &str) -> Option<String> {
     session().and_then(|s| s.get_item(key).ok().flatten())
 }

@@ -1,6 +1,7 @@
-//! The job ledger in the browser: a reducer over the pure `Ledger`, saved to localStorage under a
-//! key per manager and user, and merged with what other tabs write (BroadcastChannel messages,
-//! and the `storage` event as a fallback).
+//! The job ledger in the browser: a reducer over the pure `Ledger`, kept in IndexedDB (or
+//! localStorage) under a key per manager and user (see `ledger_store`), and merged with what
+//! other tabs send (BroadcastChannel messages; without it, the `storage` event or a fresh read
+//! when the tab comes back into view).
 //!
 //! The stored form is read and written only by the domain's [`Ledger::from_json`] and
 //! [`Ledger::to_json`], which in the browser cross with `JSON.parse` / `JSON.stringify` and
@@ -9,7 +10,6 @@
 //! faster, 2.5–3.8 ms against 2.8–3.7 ms to write and read a 76-job message (release wasm,
 //! headless Chrome, best of 3×20), so one form serves all three.
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::Rc;
 
 use gloo_events::EventListener;
@@ -17,6 +17,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{BroadcastChannel, MessageEvent, StorageEvent};
 use yew::prelude::*;
 
+use super::ledger_store::{self, Backend, Saver};
 use crate::api::jobs::Job;
 use crate::browser::storage;
 use crate::domain::ledger::{Ledger, LedgerEntry, Verification};
@@ -156,106 +157,6 @@ fn read_message(data: &JsValue) -> Option<Ledger> {
     Ledger::from_json(&text).ok()
 }
 
-/// Loads a stored ledger; a corrupt one is kept aside under another key, never lost.
-fn load(key: &str) -> (Ledger, Option<String>) {
-    match storage::local_get(key) {
-        None => (Ledger::default(), None),
-        Some(text) => match Ledger::from_json(&text) {
-            Ok(l) => (l, None),
-            Err(e) => {
-                let aside = format!("{key}:unreadable:{}", js_sys::Date::now() as u64);
-                storage::local_set(&aside, &text);
-                (Ledger::default(), Some(format!("The saved job list could not be read ({e}); it was kept in this browser under {aside}.")))
-            }
-        },
-    }
-}
-
-/// Saves ours merged with whatever is stored now, so a write never drops another tab's jobs.
-fn save(key: &str, ours: &Ledger) -> bool {
-    let mut merged = ours.clone();
-    if let Some(stored) = storage::local_get(key).and_then(|t| Ledger::from_json(&t).ok()) {
-        merged.merge(&stored);
-    }
-    // A ledger that cannot be written leaves the stored one as it is.
-    merged
-        .write_json()
-        .is_some_and(|text| storage::local_set(key, &text))
-}
-
-/// Batches saves to localStorage and messages to the other tabs.
-struct Saver {
-    key: String,
-    channel: Option<BroadcastChannel>,
-    pending: Option<(Ledger, Callback<bool>)>,
-    timer: Option<gloo_timers::callback::Timeout>,
-    /// The entries the other tabs were last sent, by job id: only changed ones are sent again.
-    sent: HashMap<String, Rc<LedgerEntry>>,
-    sent_cleared: usize,
-}
-
-const SAVE_BATCH_MS: u32 = 1000;
-
-impl Saver {
-    fn new(key: String, channel: Option<BroadcastChannel>, loaded: &Ledger) -> Saver {
-        let sent = loaded
-            .entries
-            .iter()
-            .map(|e| (e.job_id.clone(), e.clone()))
-            .collect();
-        Saver {
-            key,
-            channel,
-            pending: None,
-            timer: None,
-            sent,
-            sent_cleared: loaded.cleared.len(),
-        }
-    }
-
-    fn schedule(this: &Rc<RefCell<Saver>>, ledger: Ledger, now: bool, done: Callback<bool>) {
-        let mut s = this.borrow_mut();
-        s.pending = Some((ledger, done));
-        if now {
-            s.flush();
-        } else if s.timer.is_none() {
-            let again = this.clone();
-            s.timer = Some(gloo_timers::callback::Timeout::new(
-                SAVE_BATCH_MS,
-                move || again.borrow_mut().flush(),
-            ));
-        }
-    }
-
-    fn flush(&mut self) {
-        self.timer = None;
-        let Some((ledger, done)) = self.pending.take() else {
-            return;
-        };
-        done.emit(save(&self.key, &ledger));
-        let changed: Vec<Rc<LedgerEntry>> = ledger
-            .entries
-            .iter()
-            .filter(|e| !self.sent.get(&e.job_id).is_some_and(|s| Rc::ptr_eq(s, e)))
-            .cloned()
-            .collect();
-        if changed.is_empty() && ledger.cleared.len() == self.sent_cleared {
-            return;
-        }
-        for e in &changed {
-            self.sent.insert(e.job_id.clone(), e.clone());
-        }
-        self.sent_cleared = ledger.cleared.len();
-        if let Some(ch) = &self.channel {
-            // A part of the ledger merges like the whole: merge is a union.
-            let delta = Ledger::from_parts(changed, ledger.cleared.clone());
-            if let Some(text) = delta.write_json() {
-                let _ = ch.post_message(&text.into());
-            }
-        }
-    }
-}
-
 pub(crate) struct LedgerHandle {
     pub state: UseReducerHandle<LedgerState>,
     pub warning: Option<String>,
@@ -263,15 +164,9 @@ pub(crate) struct LedgerHandle {
 
 #[hook]
 pub fn use_ledger(key: String) -> LedgerHandle {
-    let loaded = {
-        let key = key.clone();
-        use_memo(key, move |k| load(k))
-    };
-    let state = {
-        let ledger = loaded.0.clone();
-        use_reducer(move || LedgerState::new(ledger))
-    };
-    let save_failed = use_state_eq(|| false);
+    let state = use_reducer(|| LedgerState::new(Ledger::default()));
+    let load_warning = use_state_eq(|| None::<String>);
+    let save_warning = use_state_eq(|| None::<String>);
     let channel = {
         let key = key.clone();
         use_memo(key, |k| BroadcastChannel::new(&channel_name(k)).ok())
@@ -279,26 +174,34 @@ pub fn use_ledger(key: String) -> LedgerHandle {
 
     // Local changes: saved and sent to the other tabs in batches (at most one save a second
     // while jobs are polled); a new job or a clearing is saved at once, and so is whatever is
-    // pending when the page goes away.
+    // pending when the page goes away. Nothing is saved before the store is open.
     let saver = {
-        let key = key.clone();
         let channel = channel.clone();
-        let loaded = loaded.0.clone();
-        use_memo(key, move |k| {
-            Rc::new(RefCell::new(Saver::new(
-                k.clone(),
-                (*channel).clone(),
-                &loaded,
-            )))
+        use_memo(key.clone(), move |k| {
+            Rc::new(RefCell::new(Saver::new(k.clone(), (*channel).clone())))
         })
     };
     {
         let saver = (*saver).clone();
+        let dispatcher = state.dispatcher();
+        let load_warning = load_warning.clone();
+        use_effect_with(key.clone(), move |key| {
+            let key = key.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                let loaded = ledger_store::open(&key).await;
+                Saver::ready(&saver, loaded.backend, &loaded.ledger);
+                load_warning.set(loaded.warning);
+                dispatcher.dispatch(LedgerAction::Merge(loaded.ledger));
+            });
+        });
+    }
+    {
+        let saver = (*saver).clone();
         let state = state.clone();
-        let save_failed = save_failed.clone();
+        let save_warning = save_warning.clone();
         use_effect_with(state.revision, move |rev| {
             if *rev > 0 {
-                let on_result = Callback::from(move |ok: bool| save_failed.set(!ok));
+                let on_result = Callback::from(move |w: Option<String>| save_warning.set(w));
                 Saver::schedule(&saver, state.ledger.clone(), state.flush, on_result);
             }
         });
@@ -308,17 +211,18 @@ pub fn use_ledger(key: String) -> LedgerHandle {
         use_effect_with((), move |_| {
             let listener = web_sys::window().map(|w| {
                 EventListener::new(&w, "pagehide", move |_| {
-                    saver.borrow_mut().flush();
+                    Saver::flush(&saver, true);
                 })
             });
             move || drop(listener)
         });
     }
 
-    // Other tabs.
+    // Other tabs: their messages; without BroadcastChannel, the `storage` event (localStorage)
+    // or a fresh read of the database when this tab comes back into view.
     {
         let state = state.clone();
-        let key2 = key.clone();
+        let saver = (*saver).clone();
         use_effect_with((key, channel), move |(key, channel)| {
             let dispatcher = state.dispatcher();
             let on_message = channel.as_ref().as_ref().map(|ch| {
@@ -333,6 +237,7 @@ pub fn use_ledger(key: String) -> LedgerHandle {
                 })
             });
             let key = key.clone();
+            let d = dispatcher.clone();
             let on_storage = channel.is_none().then(web_sys::window).flatten().map(|w| {
                 EventListener::new(&w, "storage", move |ev| {
                     let Some(ev) = ev.dyn_ref::<StorageEvent>() else {
@@ -342,23 +247,39 @@ pub fn use_ledger(key: String) -> LedgerHandle {
                         return;
                     }
                     if let Some(other) = ev.new_value().and_then(|v| Ledger::from_json(&v).ok()) {
-                        dispatcher.dispatch(LedgerAction::Merge(other));
+                        d.dispatch(LedgerAction::Merge(other));
                     }
                 })
             });
-            let _ = key2;
+            let on_visible = channel
+                .is_none()
+                .then(|| web_sys::window().and_then(|w| w.document()))
+                .flatten()
+                .map(|doc| {
+                    EventListener::new(&doc, "visibilitychange", move |_| {
+                        if storage::document_hidden() {
+                            return;
+                        }
+                        let Some(Backend::Idb(db)) = saver.borrow().backend() else {
+                            return;
+                        };
+                        let d = dispatcher.clone();
+                        wasm_bindgen_futures::spawn_local(async move {
+                            if let Some(other) = ledger_store::reread(&db).await {
+                                d.dispatch(LedgerAction::Merge(other));
+                            }
+                        });
+                    })
+                });
             move || {
                 drop(on_message);
                 drop(on_storage);
+                drop(on_visible);
             }
         });
     }
 
-    let warning = match (&loaded.1, *save_failed) {
-        (_, true) => Some("This browser refused to save the job list (storage full or disabled): keep this tab open until your jobs end.".to_string()),
-        (Some(w), false) => Some(w.clone()),
-        (None, false) => None,
-    };
+    let warning = (*save_warning).clone().or_else(|| (*load_warning).clone());
     LedgerHandle { state, warning }
 }
 

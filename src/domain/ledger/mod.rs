@@ -1,6 +1,7 @@
 //! The ledger of jobs this browser started: what the page remembers, merges across tabs and
 //! stores as JSON (the manager has no job list).
 
+mod compact;
 mod entry;
 #[cfg(test)]
 pub(crate) mod fixtures;
@@ -19,6 +20,7 @@ use crate::domain::order::sort_dyn;
 use entry::sort_states;
 use index::JobIndex;
 
+pub(crate) use compact::{to_compact, to_compact_for_room, SavePlan, KEEP_RAW_NEWEST};
 pub use entry::{BatchLink, LedgerEntry, LinkKind, StateSeen, Verification};
 pub use merge::Tombstone;
 pub use stored::storage_key;

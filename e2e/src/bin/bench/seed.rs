@@ -157,7 +157,7 @@ impl Seeded {
     }
 }
 
-/// The page's localStorage key of the bench user's ledger on the manager at `base` (the page's
+/// The page's storage key (its IndexedDB database name) of the bench user's ledger on the manager at `base` (the page's
 /// origin: the simulator serves it).
 fn ledger_key(base: &str) -> String {
     storage_key(base.trim_end_matches('/'), "", USER)
@@ -173,14 +173,26 @@ pub fn message(ledger: &Ledger) -> Value {
     json!(ledger.to_json())
 }
 
-/// Writes `ledger` into the page origin's localStorage (before the page loads it at login).
+/// The records the page keeps for `ledger`: each entry's and each tombstone's serde form.
+pub fn records(ledger: &Ledger) -> (Vec<Value>, Vec<Value>) {
+    let entries = ledger
+        .entries
+        .iter()
+        .filter_map(|e| serde_json::to_value(&**e).ok())
+        .collect();
+    let cleared = ledger
+        .cleared
+        .iter()
+        .filter_map(|t| serde_json::to_value(t).ok())
+        .collect();
+    (entries, cleared)
+}
+
+/// Writes `ledger` into the page origin's IndexedDB, as the page stores it (before the page
+/// loads it at login).
 pub async fn store(b: &Browser, base: &str, ledger: &Ledger) -> Res {
-    b.client
-        .execute(
-            "localStorage.setItem(arguments[0], arguments[1]); return true;",
-            vec![json!(ledger_key(base)), json!(ledger.to_json())],
-        )
-        .await?;
+    let (entries, cleared) = records(ledger);
+    e2e::ledger::seed_ledger(b, &ledger_key(base), &entries, &cleared).await?;
     Ok(())
 }
 
@@ -254,6 +266,21 @@ mod tests {
             .count();
         assert_eq!(done, 2);
         assert_eq!(page, s.ledger, "the page ends where the other tab is");
+    }
+
+    #[test]
+    fn the_records_are_the_stored_form_the_page_reads() {
+        let mut s = seeded(3);
+        s.complete(0..1, 1_700_000_100_000.0);
+        let (entries, cleared) = records(&s.ledger);
+        assert_eq!((entries.len(), cleared.len()), (3, 0));
+        let text = json!({"entries": entries, "cleared": cleared}).to_string();
+        assert_eq!(
+            Ledger::from_json(&text).expect("the page reads it"),
+            s.ledger
+        );
+        assert_eq!(entries[0]["job_id"], json!(s.ledger.entries[0].job_id));
+        assert_eq!(ledger_key(BASE), e2e::ledger::ledger_key(BASE, USER));
     }
 
     #[test]
