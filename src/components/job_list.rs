@@ -6,7 +6,7 @@ use yew::prelude::*;
 
 use crate::components::batch_row::BatchRow;
 use crate::components::job_filters::JobFilters;
-use crate::domain::batch::{batches, filter_counts, Batch, Followup, JobFilter};
+use crate::domain::batch::{BatchCache, Followup, JobFilter};
 use crate::domain::export::ExportFormat;
 use crate::domain::ledger::LedgerEntry;
 use crate::hooks::use_ledger::EntryRef;
@@ -50,15 +50,14 @@ pub fn job_list(p: &JobListProps) -> Html {
         crate::perf::mark_after_paint("cckm:jobs-painted");
     });
     let shown = use_state(|| JOBS_SHOWN);
-    // Read again only when the ledger changes, not on every tick of the clock.
-    let all: Rc<Vec<Rc<Batch>>> = use_memo(p.entries.clone(), |e| {
-        batches(e).into_iter().map(Rc::new).collect::<Vec<_>>()
-    });
-    let counts = *use_memo((p.entries.clone(), p.filter.clone()), |(e, f)| {
-        filter_counts(e, f)
-    });
-    // The batches with a job the filters let through, each with those jobs.
+    // Kept from one version of the ledger to the next: a tick counts only what it changed.
+    let cache = use_mut_ref(BatchCache::<EntryRef>::default);
+    let (all, counts) = cache.borrow_mut().update(&p.entries, &p.filter);
+    // The batches with a job the filters let through, each with those jobs (`None`: all).
     let visible = use_memo((all.clone(), p.filter.clone()), |(all, f)| {
+        if !f.is_active() {
+            return all.iter().map(|b| (b.clone(), None)).collect::<Vec<_>>();
+        }
         let m = f.matcher();
         all.iter()
             .filter_map(|b| {
@@ -68,11 +67,14 @@ pub fn job_list(p: &JobListProps) -> Html {
                     .copied()
                     .filter(|&i| p.entries.get(i).is_some_and(|e| m.matches(&e.0)))
                     .collect();
-                (!jobs.is_empty()).then(|| (b.clone(), jobs))
+                (!jobs.is_empty()).then(|| (b.clone(), Some(jobs)))
             })
             .collect::<Vec<_>>()
     });
-    let finished = p.entries.iter().filter(|e| e.0.phase.is_terminal()).count();
+    let finished: usize = all
+        .iter()
+        .map(|b| b.counts.succeeded + b.counts.failed)
+        .sum();
     if p.entries.is_empty() {
         return html! { <p class="empty" id="jobs-empty">{"No jobs started from this browser yet."}</p> };
     }
@@ -93,7 +95,7 @@ pub fn job_list(p: &JobListProps) -> Html {
             }
             <ul class="job-list" id="job-list">
                 { for visible.iter().take(*shown).map(|(b, jobs)| {
-                    let jobs: Vec<EntryRef> = jobs.iter().filter_map(|&i| p.entries.get(i).cloned()).collect();
+                    let jobs: Vec<EntryRef> = jobs.as_ref().unwrap_or(&b.jobs).iter().filter_map(|&i| p.entries.get(i).cloned()).collect();
                     html! {
                         <BatchRow key={b.id.clone()} batch={b.clone()} {jobs} now_ms={p.now_ms}
                             retry={Followup::retry(b, &p.entries)} undo={Followup::undo(b, &p.entries)} {busy}

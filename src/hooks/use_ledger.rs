@@ -47,6 +47,9 @@ pub enum LedgerAction {
     ClearFinished,
     /// What another tab saved or sent; does not echo back to the other tabs.
     Merge(Ledger),
+    /// The stored ledger, read at start: taken as it is (already in order, its job index built)
+    /// while nothing else arrived, merged otherwise.
+    Loaded(Ledger),
 }
 
 /// One ledger entry as a list row: compared by pointer, so a row re-renders only when its own
@@ -127,6 +130,14 @@ impl Reducible for LedgerState {
                 (c, c)
             }
             LedgerAction::Merge(other) => (ledger.merge(&other), false),
+            LedgerAction::Loaded(stored)
+                if ledger.entries.is_empty() && ledger.cleared.is_empty() =>
+            {
+                let changed = !stored.entries.is_empty() || !stored.cleared.is_empty();
+                ledger = stored;
+                (changed, false)
+            }
+            LedgerAction::Loaded(stored) => (ledger.merge(&stored), false),
         };
         if !changed {
             return self;
@@ -191,7 +202,7 @@ pub fn use_ledger(key: String) -> LedgerHandle {
                 let loaded = ledger_store::open(&key).await;
                 Saver::ready(&saver, loaded.backend, &loaded.ledger);
                 load_warning.set(loaded.warning);
-                dispatcher.dispatch(LedgerAction::Merge(loaded.ledger));
+                dispatcher.dispatch(LedgerAction::Loaded(loaded.ledger));
             });
         });
     }

@@ -145,6 +145,27 @@ pub struct FilterCounts {
 }
 
 impl FilterCounts {
+    fn zip(&self, other: &FilterCounts, f: fn(usize, usize) -> usize) -> FilterCounts {
+        FilterCounts {
+            phase: std::array::from_fn(|i| f(self.phase[i], other.phase[i])),
+            operation: std::array::from_fn(|i| f(self.operation[i], other.operation[i])),
+            any: f(self.any, other.any),
+            any_phase: f(self.any_phase, other.any_phase),
+            any_operation: f(self.any_operation, other.any_operation),
+            shown: f(self.shown, other.shown),
+        }
+    }
+
+    /// These counts with `other`'s added (the counts of more jobs).
+    pub fn plus(&self, other: &FilterCounts) -> FilterCounts {
+        self.zip(other, usize::saturating_add)
+    }
+
+    /// These counts without `other`'s (jobs these counts included).
+    pub fn minus(&self, other: &FilterCounts) -> FilterCounts {
+        self.zip(other, usize::saturating_sub)
+    }
+
     pub fn of_phase(&self, p: PhaseFilter) -> usize {
         self.phase[p.index()]
     }

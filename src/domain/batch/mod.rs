@@ -1,6 +1,7 @@
 //! Batches: the jobs of one submission as the job list shows them, their counts, and the links
 //! between them (a retry of one, an undo of another), read from the ledger in one pass.
 
+mod cache;
 mod filter;
 mod followup;
 #[cfg(test)]
@@ -12,6 +13,7 @@ use crate::api::jobs::Operation;
 use crate::domain::job_state::JobPhase;
 use crate::domain::ledger::{BatchLink, LedgerEntry, LinkKind};
 
+pub use cache::{changed_in_place, BatchCache};
 pub use filter::{filter_counts, FilterCounts, JobFilter, PhaseFilter};
 pub use followup::{reread_plan, Followup};
 
@@ -73,14 +75,16 @@ impl Batch {
 pub fn batches<E: AsRef<LedgerEntry>>(entries: &[E]) -> Vec<Batch> {
     let mut out: Vec<Batch> = Vec::new();
     let mut at: HashMap<&str, usize> = HashMap::new();
+    // The jobs of a submission sit together: hash only where the batch changes.
+    let mut last: Option<(&str, usize)> = None;
     for (i, e) in entries.iter().enumerate() {
         let e = e.as_ref();
-        let b = match at.get(e.batch_id()) {
-            Some(&b) => &mut out[b],
-            None => {
-                at.insert(e.batch_id(), out.len());
+        let id = e.batch_id();
+        let n = match last {
+            Some((last_id, n)) if last_id == id => n,
+            _ => *at.entry(id).or_insert_with(|| {
                 out.push(Batch {
-                    id: e.batch_id().to_string(),
+                    id: id.to_string(),
                     operation: e.operation,
                     jobs: Vec::new(),
                     counts: Counts::default(),
@@ -89,9 +93,11 @@ pub fn batches<E: AsRef<LedgerEntry>>(entries: &[E]) -> Vec<Batch> {
                     link: None,
                     linked_by: Vec::new(),
                 });
-                out.last_mut().expect("just pushed")
-            }
+                out.len() - 1
+            }),
         };
+        last = Some((id, n));
+        let b = &mut out[n];
         b.jobs.push(i);
         b.counts.add(e);
         if e.created_ms < b.created_ms {

@@ -11,7 +11,7 @@ use crate::domain::job_state::JobPhase;
 /// custodian's year (50,000 jobs ≈ 1,000 a week): the jobs anyone still opens to read the
 /// manager's answer. A stored entry with its raw JSON weighs about three times one without, so
 /// 48,000 compacted entries plus 2,000 whole ones take about a third of the uncompacted year.
-pub(crate) const KEEP_RAW_NEWEST: usize = 2_000;
+pub const KEEP_RAW_NEWEST: usize = 2_000;
 
 impl LedgerEntry {
     /// Running, or ended but its key not re-read yet (or no longer watched): never given up.
@@ -45,6 +45,21 @@ pub(crate) fn stored_form(entry: &Rc<LedgerEntry>, rank: usize, keep: usize) -> 
         Rc::new(entry.compacted())
     } else {
         entry.clone()
+    }
+}
+
+impl Ledger {
+    /// Drops the raw job JSON of the entries past the newest `keep` that may lose it, in place
+    /// (no entry moves); returns those entries as they now are, to be stored.
+    pub fn compact_past(&mut self, keep: usize) -> Vec<Rc<LedgerEntry>> {
+        let mut out = Vec::new();
+        for e in self.entries.iter_mut().skip(keep) {
+            if e.is_compactable() {
+                *e = Rc::new(e.compacted());
+                out.push(e.clone());
+            }
+        }
+        out
     }
 }
 

@@ -174,6 +174,13 @@ pub struct LedgerEntry {
     pub link: Option<BatchLink>,
 }
 
+/// So that lists of entries, of `Rc`s of them and of references to them read alike.
+impl AsRef<LedgerEntry> for LedgerEntry {
+    fn as_ref(&self) -> &LedgerEntry {
+        self
+    }
+}
+
 impl LedgerEntry {
     /// The entry for a job the manager just created for `key`.
     pub fn started(

@@ -20,7 +20,8 @@ use crate::domain::order::sort_dyn;
 use entry::sort_states;
 use index::JobIndex;
 
-pub(crate) use compact::{to_compact, to_compact_for_room, SavePlan, KEEP_RAW_NEWEST};
+pub use compact::KEEP_RAW_NEWEST;
+pub(crate) use compact::{to_compact_for_room, SavePlan};
 pub use entry::{BatchLink, LedgerEntry, LinkKind, StateSeen, Verification};
 pub use merge::Tombstone;
 pub use stored::storage_key;

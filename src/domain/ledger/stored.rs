@@ -59,20 +59,28 @@ impl Ledger {
     /// The ledger a stored form holds, and how many of its entries could not be read. Copies of
     /// one job are merged; `inferred` only counts on a succeeded job.
     pub(crate) fn from_stored(stored: StoredLedger) -> (Ledger, usize) {
+        let skipped = stored.entries.skipped;
+        (
+            Ledger::from_records(stored.entries.items, stored.cleared.items),
+            skipped,
+        )
+    }
+
+    /// The ledger of entries and tombstones read one by one (storage with a record per job), as
+    /// [`Ledger::from_stored`] makes it.
+    pub(crate) fn from_records(entries: Vec<LedgerEntry>, cleared: Vec<Tombstone>) -> Ledger {
         let mut ledger = Ledger::from_parts(
-            stored
-                .entries
-                .items
+            entries
                 .into_iter()
                 .map(|mut e| {
                     e.inferred &= e.phase == JobPhase::Succeeded;
                     Rc::new(e)
                 })
                 .collect(),
-            stored.cleared.items,
+            cleared,
         );
         ledger.normalize();
-        (ledger, stored.entries.skipped)
+        ledger
     }
 
     /// The stored form as JSON text; `None` only if it cannot be written (then nothing should

@@ -12,7 +12,7 @@ use super::report::{median, Row};
 use super::scenarios::{fill_login, measure_tick, submit_login, TickRun};
 use super::seed::{self, Seeded};
 use super::sim::{http_token, now_epoch_ms, present_keys, start_jobs};
-use super::timeline::{eval_u64, mark_after, wait_count, JOBS};
+use super::timeline::{eval_u64, mark_after, marks, wait_count, JOBS};
 use super::Res;
 
 /// Jobs still running in every scale scenario; the rest ended.
@@ -100,7 +100,24 @@ pub async fn ledger_scale(total: usize) -> Res<ScaleRun> {
     for i in 0..NAVIGATIONS {
         b.client.refresh().await?;
         let shown = wait_shown(&b, 120).await?;
-        eprintln!("    navigation {}: job list shown at {shown:.1} ms", i + 1);
+        let mut at = Vec::new();
+        for m in [
+            "cckm:ledger-read",
+            "cckm:ledger-decoded",
+            "cckm:ledger-merged",
+        ] {
+            let t = marks(&b, m).await?.into_iter().reduce(f64::min);
+            at.push(format!(
+                "{} {:.0}",
+                m.trim_start_matches("cckm:"),
+                t.unwrap_or(f64::NAN)
+            ));
+        }
+        eprintln!(
+            "    navigation {}: job list shown at {shown:.1} ms ({})",
+            i + 1,
+            at.join(", ")
+        );
         nav_to_list.push(shown);
     }
     // Let the first polls of the running jobs pass.

@@ -3,7 +3,9 @@
 //! hand-written copy of the stored form. Every use of those types is in this file.
 use cckm_sap_admin::api::jobs::{Job, Operation};
 use cckm_sap_admin::domain::key_ref::KeyRef;
-use cckm_sap_admin::domain::ledger::{storage_key, Ledger, LedgerEntry, Verification};
+use cckm_sap_admin::domain::ledger::{
+    storage_key, Ledger, LedgerEntry, Verification, KEEP_RAW_NEWEST,
+};
 use e2e::Browser;
 use serde_json::{json, Value};
 
@@ -77,7 +79,7 @@ impl Seeded {
     }
 
     /// Adds `n` jobs that ended before the scenario began (a year of work): each a delete of a
-    /// key of its own, created a minute before the next, answered like the first real job
+    /// key of its own, in batches of 40, created a minute before the next, answered like the first real job
     /// (with its own ids), `COMPLETED` half a minute later and its key re-read as deleted.
     pub fn add_history(&mut self, base: &str, n: usize, before_ms: f64) {
         let Some(template) = self.jobs.first().cloned() else {
@@ -104,7 +106,8 @@ impl Seeded {
                 let e =
                     LedgerEntry::started(&job, &key, Operation::Delete, false, USER, base, created);
                 old.push((job, created));
-                std::rc::Rc::new(e)
+                // Submissions of 40 keys each.
+                std::rc::Rc::new(e.in_batch(&uuid(5, i / 40), None))
             })
             .collect();
         self.ledger.merge(&Ledger::from_parts(entries, vec![]));
@@ -191,7 +194,10 @@ pub fn records(ledger: &Ledger) -> (Vec<Value>, Vec<Value>) {
 /// Writes `ledger` into the page origin's IndexedDB, as the page stores it (before the page
 /// loads it at login).
 pub async fn store(b: &Browser, base: &str, ledger: &Ledger) -> Res {
-    let (entries, cleared) = records(ledger);
+    // As the page stores it: jobs past the newest KEEP_RAW_NEWEST without their raw JSON.
+    let mut ledger = ledger.clone();
+    ledger.compact_past(KEEP_RAW_NEWEST);
+    let (entries, cleared) = records(&ledger);
     e2e::ledger::seed_ledger(b, &ledger_key(base), &entries, &cleared).await?;
     Ok(())
 }
