@@ -87,9 +87,15 @@ impl PollScheduler {
         }
     }
 
-    /// Stops polling a job. A request already in flight still counts until it completes.
-    pub(crate) fn untrack(&mut self, job_id: &str) {
-        self.jobs.remove(job_id);
+    /// Polls exactly the `running` jobs: tracks the new ones, stops polling the others (a
+    /// request already in flight still counts until it completes). Costs what the running jobs
+    /// cost, not the whole ledger.
+    pub(crate) fn follow<'a>(&mut self, running: impl IntoIterator<Item = &'a str>, now_ms: u64) {
+        let running: std::collections::HashSet<&str> = running.into_iter().collect();
+        self.jobs.retain(|id, _| running.contains(id.as_str()));
+        for id in running {
+            self.track(id, now_ms);
+        }
     }
 
     #[cfg(test)]
@@ -217,6 +223,18 @@ impl PollScheduler {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn following_tracks_the_running_and_forgets_the_others() {
+        let mut s = PollScheduler::new();
+        s.follow(["a", "b"], 0);
+        s.follow(["b", "c"], 5_000);
+        let mut due = s.due(u64::MAX / 2, 0);
+        due.sort();
+        assert_eq!(due, ["b", "c"]);
+        s.follow([], 10_000);
+        assert!(s.due(u64::MAX / 2, 0).is_empty());
+    }
 
     fn ids(n: usize) -> Vec<String> {
         (0..n).map(|i| format!("job-{i:04}")).collect()
@@ -538,11 +556,11 @@ mod tests {
     }
 
     #[test]
-    fn untrack_while_in_flight() {
+    fn stopped_while_in_flight() {
         let mut s = PollScheduler::new();
         s.track("a", 0);
         s.due(1000, 0);
-        s.untrack("a");
+        s.follow([], 0);
         assert_eq!(s.in_flight_count(), 1);
         s.complete("a", 1100, PollOutcome::Unchanged);
         assert_eq!(s.in_flight_count(), 0);

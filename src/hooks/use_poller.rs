@@ -269,17 +269,19 @@ pub(crate) fn use_poller(
                 c.ledger = ledger.ledger.clone();
                 c.active = *active;
                 let now = now_ms() as u64;
-                let mut verify = Vec::new();
-                for e in &c.ledger.entries {
-                    if e.phase == JobPhase::Running {
-                        c.scheduler.track(&e.job_id, now);
-                    } else {
-                        c.scheduler.untrack(&e.job_id);
-                        if e.awaits_verification() {
-                            verify.push(e.job_id.clone());
-                        }
-                    }
-                }
+                let running = c
+                    .ledger
+                    .entries
+                    .iter()
+                    .filter(|e| e.phase == JobPhase::Running);
+                c.scheduler.follow(running.map(|e| e.job_id.as_str()), now);
+                let verify: Vec<String> = c
+                    .ledger
+                    .entries
+                    .iter()
+                    .filter(|e| e.awaits_verification())
+                    .map(|e| e.job_id.clone())
+                    .collect();
                 if *active {
                     verify
                 } else {

@@ -83,17 +83,13 @@ pub(crate) struct SavePlan {
 }
 
 impl SavePlan {
-    /// The plan for the entries of `ledger` for which `changed` says yes.
-    pub(crate) fn new(
-        ledger: &Ledger,
-        keep: usize,
-        changed: impl Fn(&Rc<LedgerEntry>) -> bool,
-    ) -> SavePlan {
+    /// The plan for the entries of `ledger` at these positions (ranks), in their order.
+    pub(crate) fn at(ledger: &Ledger, keep: usize, ranks: &[usize]) -> SavePlan {
         let mut plan = SavePlan::default();
-        for (rank, e) in ledger.entries.iter().enumerate() {
-            if !changed(e) {
+        for &rank in ranks {
+            let Some(e) = ledger.entries.get(rank) else {
                 continue;
-            }
+            };
             if e.is_unfinished() {
                 plan.unfinished.push(e.clone());
             } else {
@@ -201,7 +197,7 @@ mod tests {
         assert_eq!(compacted, vec!["failed-old", "ok-old"]);
         assert!(to_compact(&l, 7).is_empty());
         assert_eq!(to_compact_for_room(&l).len(), 3);
-        let plan = SavePlan::new(&l, 2, |_| true);
+        let plan = SavePlan::at(&l, 2, &(0..l.entries.len()).collect::<Vec<_>>());
         let ids = |v: &[Rc<LedgerEntry>]| v.iter().map(|e| e.job_id.clone()).collect::<Vec<_>>();
         assert_eq!(ids(&plan.unfinished), vec!["run", "unverified"]);
         assert_eq!(
@@ -211,9 +207,11 @@ mod tests {
         let raw: Vec<bool> = plan.ended.iter().map(|e| e.last_job.is_some()).collect();
         assert_eq!(raw, vec![true, true, true, false, false]);
         assert!(plan.unfinished.iter().all(|e| e.last_job.is_some()));
-        let only_run = SavePlan::new(&l, 2, |e| e.job_id == "run");
-        assert_eq!((only_run.unfinished.len(), only_run.ended.len()), (1, 0));
-        assert_eq!(SavePlan::new(&l, 2, |_| false), SavePlan::default());
+        let only_run = SavePlan::at(&l, 2, &[0]);
+        assert_eq!(ids(&only_run.unfinished), vec!["run"]);
+        assert!(only_run.ended.is_empty());
+        assert_eq!(SavePlan::at(&l, 2, &[]), SavePlan::default());
+        assert_eq!(SavePlan::at(&l, 2, &[99]), SavePlan::default());
     }
 
     #[test]
