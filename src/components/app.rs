@@ -123,8 +123,10 @@ fn console(p: &ConsoleProps) -> Html {
     let selection = use_selection();
     let on_submitted = {
         let (clear, reload) = (selection.clear.clone(), keys.reload.clone());
-        Callback::from(move |_| {
-            clear.emit(());
+        Callback::from(move |posted_selection: bool| {
+            if posted_selection {
+                clear.emit(());
+            }
             reload.emit(());
         })
     };

@@ -34,7 +34,8 @@ pub(crate) struct SubmitHandle {
     pub close: Callback<()>,
 }
 
-/// `selected`: the keys a review covers. `on_done`: called when a dialog that posted is closed.
+/// `selected`: the keys a review covers. `on_done`: called when a dialog that posted is closed,
+/// with whether it posted the selection (a retry or an undo leaves the selection alone).
 #[hook]
 pub(crate) fn use_submit(
     api: &Api,
@@ -42,7 +43,7 @@ pub(crate) fn use_submit(
     user: &str,
     origin: &str,
     selected: Rc<Vec<SapKey>>,
-    on_done: Callback<()>,
+    on_done: Callback<bool>,
 ) -> SubmitHandle {
     let dialog = use_reducer(ReviewDialog::default);
     let refusals = use_reducer(Refusals::default);
@@ -132,8 +133,8 @@ pub(crate) fn use_submit(
     let close = {
         let dialog = dialog.clone();
         Callback::from(move |_| {
-            if dialog.open.as_ref().is_some_and(Review::is_confirmed) {
-                on_done.emit(());
+            if let Some(r) = dialog.open.as_ref().filter(|r| r.is_confirmed()) {
+                on_done.emit(r.link.is_none());
             }
             dialog.dispatch(ReviewAction::Close);
         })
