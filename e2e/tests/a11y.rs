@@ -157,6 +157,28 @@ async fn no_serious_or_critical_axe_violations() -> e2e::Result {
     tokio::time::sleep(Duration::from_millis(500)).await;
     blocking.extend(check(&b, &source, "jobs-dark").await?);
 
+    // A batch of two, open, with its filters; then the undo's typed confirmation.
+    b.eval("document.documentElement.removeAttribute('data-theme'); return true;")
+        .await?;
+    b.search("payroll-", "payroll-archive").await?;
+    for name in ["payroll-archive", "payroll-reporting"] {
+        b.select_row(name).await?;
+    }
+    b.confirm_and_post(Some("DELETE 2 KEYS"), "a11y-batch")
+        .await?;
+    for name in ["payroll-archive", "payroll-reporting"] {
+        b.wait_job(name, "delete", "COMPLETED", 30).await?;
+    }
+    b.wait_for("#job-list li.batch .batch-undo", 10).await?;
+    blocking.extend(check(&b, &source, "jobs-batch").await?);
+    b.eval("document.documentElement.setAttribute('data-theme', 'dark'); return true;")
+        .await?;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    blocking.extend(check(&b, &source, "jobs-batch-dark").await?);
+    b.click("#job-list li.batch .batch-undo").await?;
+    b.wait_for("#confirm-input", 20).await?;
+    blocking.extend(check(&b, &source, "undo-confirm").await?);
+
     b.close().await?;
     assert!(
         blocking.is_empty(),

@@ -112,7 +112,9 @@ async fn retry_the_failed_and_undo_the_succeeded_of_a_batch() -> e2e::Result {
     );
     assert_eq!(b.text(&format!("{batch} .batch-undo")).await?, "Undo (4)");
 
-    // Retry the failed: exactly two POSTs, once the fault is cleared.
+    // Retry the failed: exactly two POSTs, once the fault is cleared. A key selected meanwhile
+    // stays selected: a retry does not post the selection.
+    b.select_row("empty-description").await?;
     sim.set_faults(json!({})).await?;
     let before = sim.count(POST_JOBS).await?;
     b.click(&format!("{batch} .batch-retry")).await?;
@@ -123,6 +125,8 @@ async fn retry_the_failed_and_undo_the_succeeded_of_a_batch() -> e2e::Result {
     );
     assert_eq!(text.matches("job created").count(), 2, "{text}");
     assert_eq!(sim.count(POST_JOBS).await? - before, 2);
+    let selected = b.text("#selected-count").await?;
+    assert!(selected.starts_with("1 key"), "{selected}");
     for name in FAIL {
         b.wait_job(name, "delete", "COMPLETED", 30).await?;
         assert_eq!(gone(&sim, &ids[name]).await?, true, "{name}");
@@ -191,7 +195,9 @@ async fn retry_the_failed_and_undo_the_succeeded_of_a_batch() -> e2e::Result {
     b.click("#jobs-filter-clear").await?;
     b.wait_for("#job-list li.batch", 10).await?;
 
-    // The first batch open, for the docs. Shown on top of the list.
+    // The first batch open, for the docs, without the selection made above.
+    b.eval("[...document.querySelectorAll('.job-form button.link')].find(x => x.textContent === 'Clear selection').click();")
+        .await?;
     b.eval(&format!(
         "document.querySelector(\"{batch}\").scrollIntoView();"
     ))

@@ -331,13 +331,22 @@ async fn keyboard_flow_detail_panel_exports_and_live_region() -> e2e::Result {
     assert!(csv.starts_with("job_id,cckm_key_id,key_name"));
     assert!(csv.contains("\"payroll-master\"") && csv.contains("COMPLETED"));
 
-    // "?" opens the help; shortcuts can be turned off, and then "/" does nothing.
-    b.client.find(Locator::Css("body")).await?.click().await?;
+    // "?" opens the help; shortcuts can be turned off, and then "/" does nothing. A click on a
+    // heading leaves the focus on nothing (the body's centre may be a control).
+    b.client
+        .find(Locator::Css("#keys-title"))
+        .await?
+        .click()
+        .await?;
     press(&b, "?").await?;
     b.wait_for("#help", 5).await?;
     b.click("#shortcuts-toggle").await?;
     b.click("#help-close").await?;
-    b.client.find(Locator::Css("body")).await?.click().await?;
+    b.client
+        .find(Locator::Css("#keys-title"))
+        .await?
+        .click()
+        .await?;
     press(&b, "/").await?;
     assert_ne!(active_id(&b).await?, "key-search");
     b.close().await

@@ -1,17 +1,30 @@
 //! One batch of the job list: a submission's operation, keys, counts, who, when and links, its
 //! retry and undo buttons, and its jobs once opened. A batch of one is shown as its job.
-use std::rc::Rc;
-
 use yew::prelude::*;
 
+use crate::api::jobs::Operation;
 use crate::components::job_row::JobRow;
-use crate::domain::batch::{link_sentences, short_id, Batch, Followup};
+use crate::domain::batch::{short_id, Counts, Followup};
 use crate::domain::time_fmt::ago;
 use crate::hooks::use_ledger::EntryRef;
 
+/// What a batch row shows of its batch.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct BatchView {
+    pub id: String,
+    pub operation: Operation,
+    pub user: String,
+    pub counts: Counts,
+    pub created_ms: f64,
+    /// How many jobs.
+    pub size: usize,
+    /// "retry of batch …", "undone by batch …".
+    pub links: Vec<String>,
+}
+
 #[derive(Properties, PartialEq)]
 pub(crate) struct BatchRowProps {
-    pub batch: Rc<Batch>,
+    pub batch: BatchView,
     /// Its jobs the filters let through, in order.
     pub jobs: Vec<EntryRef>,
     pub now_ms: f64,
@@ -36,7 +49,7 @@ pub(crate) fn batch_row(p: &BatchRowProps) -> Html {
         html! { <JobRow key={e.0.job_id.clone()} entry={e.clone()} {updated} on_open={p.on_open.clone()}
         on_open_key={p.on_open_key.clone()} {actions} /> }
     };
-    if b.is_single() {
+    if b.size == 1 {
         return match p.jobs.first() {
             Some(e) => row(e, actions),
             None => html! {},
@@ -53,7 +66,7 @@ pub(crate) fn batch_row(p: &BatchRowProps) -> Html {
         Callback::from(move |_| open.set(!*open))
     };
     let c = b.counts;
-    let n = b.jobs.len();
+    let n = b.size;
     html! {
         <li class="batch" data-batch-id={b.id.clone()}>
             <div class="batch-main">
@@ -74,7 +87,7 @@ pub(crate) fn batch_row(p: &BatchRowProps) -> Html {
                 <span>{"by "}<bdi>{ b.user.clone() }</bdi></span>
                 <span title="Created">{ format!("started {}", crate::browser::dom::local_time(b.created_ms)) }</span>
                 <span class="batch-id" title={format!("Batch {}", b.id)}>{ format!("batch {}", short_id(&b.id)) }</span>
-                { for link_sentences(b).into_iter().map(|s| html! { <span class="batch-link">{ s }</span> }) }
+                { for b.links.iter().map(|s| html! { <span class="batch-link">{ s.clone() }</span> }) }
             </div>
             { actions }
             if *open {

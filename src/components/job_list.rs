@@ -4,9 +4,9 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
-use crate::components::batch_row::BatchRow;
+use crate::components::batch_row::{BatchRow, BatchView};
 use crate::components::job_filters::JobFilters;
-use crate::domain::batch::{BatchCache, Followup, JobFilter};
+use crate::domain::batch::{BatchCache, Batches, Followup, JobFilter};
 use crate::domain::export::ExportFormat;
 use crate::domain::ledger::LedgerEntry;
 use crate::hooks::use_ledger::EntryRef;
@@ -52,26 +52,20 @@ pub fn job_list(p: &JobListProps) -> Html {
     let shown = use_state(|| JOBS_SHOWN);
     // Kept from one version of the ledger to the next: a tick counts only what it changed.
     let cache = use_mut_ref(BatchCache::<EntryRef>::default);
-    let (all, counts) = cache.borrow_mut().update(&p.entries, &p.filter);
-    // The batches with a job the filters let through, each with those jobs (`None`: all).
-    let visible = use_memo((all.clone(), p.filter.clone()), |(all, f)| {
+    let (all, counts): (Rc<Batches>, _) = cache.borrow_mut().update(&p.entries, &p.filter);
+    // The batches with a job the filters let through (all of them without a filter).
+    let visible: Rc<Vec<usize>> = use_memo((all.clone(), p.filter.clone()), |(all, f)| {
         if !f.is_active() {
-            return all.iter().map(|b| (b.clone(), None)).collect::<Vec<_>>();
+            return (0..all.list.len()).collect();
         }
         let m = f.matcher();
-        all.iter()
-            .filter_map(|b| {
-                let jobs: Vec<usize> = b
-                    .jobs
-                    .iter()
-                    .copied()
-                    .filter(|&i| p.entries.get(i).is_some_and(|e| m.matches(&e.0)))
-                    .collect();
-                (!jobs.is_empty()).then(|| (b.clone(), Some(jobs)))
-            })
-            .collect::<Vec<_>>()
+        let matches = |i: &usize| p.entries.get(*i).is_some_and(|e| m.matches(&e.0));
+        (0..all.list.len())
+            .filter(|&b| all.jobs(&all.list[b]).iter().any(matches))
+            .collect()
     });
     let finished: usize = all
+        .list
         .iter()
         .map(|b| b.counts.succeeded + b.counts.failed)
         .sum();
@@ -94,11 +88,23 @@ pub fn job_list(p: &JobListProps) -> Html {
                 <p class="busy-note" id="jobs-followup-note" role="status"><span class="spinner" aria-hidden="true"></span>{ note.clone() }</p>
             }
             <ul class="job-list" id="job-list">
-                { for visible.iter().take(*shown).map(|(b, jobs)| {
-                    let jobs: Vec<EntryRef> = jobs.as_ref().unwrap_or(&b.jobs).iter().filter_map(|&i| p.entries.get(i).cloned()).collect();
+                { for visible.iter().take(*shown).filter_map(|&i| all.list.get(i)).map(|b| {
+                    let m = p.filter.matcher();
+                    let jobs: Vec<EntryRef> = all.jobs(b).iter().filter_map(|&i| p.entries.get(i))
+                        .filter(|e| m.matches(&e.0)).cloned().collect();
+                    let view = BatchView {
+                        id: b.id(&p.entries).to_string(),
+                        operation: b.operation(&p.entries),
+                        user: b.user(&p.entries).to_string(),
+                        counts: b.counts,
+                        created_ms: b.created_ms,
+                        size: b.len(),
+                        links: all.link_sentences(b, &p.entries),
+                    };
+                    let key = view.id.clone();
                     html! {
-                        <BatchRow key={b.id.clone()} batch={b.clone()} {jobs} now_ms={p.now_ms}
-                            retry={Followup::retry(b, &p.entries)} undo={Followup::undo(b, &p.entries)} {busy}
+                        <BatchRow {key} batch={view} {jobs} now_ms={p.now_ms}
+                            retry={Followup::retry(&all, b, &p.entries)} undo={Followup::undo(&all, b, &p.entries)} {busy}
                             on_follow_up={p.on_follow_up.clone()} on_open={p.on_open.clone()} on_open_key={p.on_open_key.clone()} />
                     }
                 }) }

@@ -1,13 +1,13 @@
 //! The job list's batches and filter counts kept from one version of the ledger to the next:
 //! when a tick only changed jobs in place (the usual case: polls, other tabs' results), only the
-//! batches holding a changed job are counted again and the others keep their `Rc` (so their rows
-//! do not render again); the counts move by the changed jobs alone. Anything else (a job added,
-//! removed or moved, a batch or link that changed) reads everything again.
+//! batches holding a changed job are counted again, and the filter counts move by the changed
+//! jobs alone. Anything else (a job added, removed or moved, a batch or link that changed)
+//! reads everything again.
 
 use std::rc::Rc;
 
 use super::filter::{filter_counts, FilterCounts, JobFilter};
-use super::{batches, Batch, Counts};
+use super::{batches, Batches, Counts};
 use crate::domain::ledger::LedgerEntry;
 
 /// The batches and counts of the entries last read.
@@ -15,7 +15,7 @@ use crate::domain::ledger::LedgerEntry;
 pub struct BatchCache<E> {
     entries: Rc<Vec<E>>,
     filter: JobFilter,
-    batches: Rc<Vec<Rc<Batch>>>,
+    batches: Rc<Batches>,
     counts: FilterCounts,
 }
 
@@ -56,7 +56,7 @@ impl<E: AsRef<LedgerEntry>> BatchCache<E> {
         &mut self,
         entries: &Rc<Vec<E>>,
         filter: &JobFilter,
-    ) -> (Rc<Vec<Rc<Batch>>>, FilterCounts) {
+    ) -> (Rc<Batches>, FilterCounts) {
         if Rc::ptr_eq(&self.entries, entries) && self.filter == *filter {
             return (self.batches.clone(), self.counts);
         }
@@ -65,7 +65,7 @@ impl<E: AsRef<LedgerEntry>> BatchCache<E> {
         self.batches = match &changed {
             Some(c) if c.is_empty() => self.batches.clone(),
             Some(c) => Rc::new(recount(&self.batches, entries, c)),
-            None => Rc::new(batches(entries).into_iter().map(Rc::new).collect()),
+            None => Rc::new(batches(entries)),
         };
         self.counts = match &changed {
             Some(c) if same_filter => {
@@ -85,40 +85,39 @@ impl<E: AsRef<LedgerEntry>> BatchCache<E> {
 }
 
 /// `old` with the batches holding a job at a `changed` position counted again from `entries`.
-fn recount<E: AsRef<LedgerEntry>>(
-    old: &[Rc<Batch>],
-    entries: &[E],
-    changed: &[usize],
-) -> Vec<Rc<Batch>> {
+fn recount<E: AsRef<LedgerEntry>>(old: &Batches, entries: &[E], changed: &[usize]) -> Batches {
     let mut owner = vec![0u32; entries.len()];
-    for (b, batch) in old.iter().enumerate() {
-        for &j in &batch.jobs {
+    for (b, batch) in old.list.iter().enumerate() {
+        for &j in old.jobs(batch) {
             if let Some(o) = owner.get_mut(j) {
                 *o = b as u32;
             }
         }
     }
-    let mut out = old.to_vec();
     let mut dirty: Vec<usize> = changed
         .iter()
         .filter_map(|&i| owner.get(i).map(|&b| b as usize))
         .collect();
     dirty.sort_unstable();
     dirty.dedup();
+    let mut out = old.clone();
     for b in dirty {
-        let Some(batch) = out.get_mut(b) else {
-            continue;
-        };
-        let mut fresh = Batch::clone(batch);
-        fresh.counts = Counts::default();
-        fresh.created_ms = f64::INFINITY;
-        for &j in &fresh.jobs {
-            if let Some(e) = entries.get(j).map(AsRef::as_ref) {
-                fresh.counts.add(e);
-                fresh.created_ms = fresh.created_ms.min(e.created_ms);
-            }
+        let (mut counts, mut created_ms) = (Counts::default(), f64::INFINITY);
+        for e in old
+            .list
+            .get(b)
+            .map_or(&[][..], |x| old.jobs(x))
+            .iter()
+            .filter_map(|&j| entries.get(j))
+        {
+            let e = e.as_ref();
+            counts.add(e);
+            created_ms = created_ms.min(e.created_ms);
         }
-        *batch = Rc::new(fresh);
+        if let Some(batch) = out.list.get_mut(b) {
+            batch.counts = counts;
+            batch.created_ms = created_ms;
+        }
     }
     out
 }
@@ -173,14 +172,12 @@ mod tests {
         Rc::new(l.entries.clone())
     }
 
-    fn full(l: &Ledger, f: &JobFilter) -> (Vec<Batch>, FilterCounts) {
+    fn full(l: &Ledger, f: &JobFilter) -> (Batches, FilterCounts) {
         (batches(&l.entries), filter_counts(&l.entries, f))
     }
 
-    fn same(got: &(Rc<Vec<Rc<Batch>>>, FilterCounts), want: &(Vec<Batch>, FilterCounts)) -> bool {
-        got.1 == want.1
-            && got.0.len() == want.0.len()
-            && got.0.iter().zip(&want.0).all(|(a, b)| **a == *b)
+    fn same(got: &(Rc<Batches>, FilterCounts), want: &(Batches, FilterCounts)) -> bool {
+        *got.0 == want.0 && got.1 == want.1
     }
 
     #[test]
@@ -196,12 +193,18 @@ mod tests {
         assert!(same(&after, &full(&l, &f)));
         let touched: Vec<bool> = before
             .0
+            .list
             .iter()
-            .zip(after.0.iter())
-            .map(|(a, b)| !Rc::ptr_eq(a, b))
+            .zip(after.0.list.iter())
+            .map(|(a, b)| a != b)
             .collect();
         assert_eq!(touched.iter().filter(|t| **t).count(), 1, "{touched:?}");
-        let b1 = after.0.iter().find(|b| b.id == "B1").expect("B1");
+        let b1 = after
+            .0
+            .list
+            .iter()
+            .find(|b| b.id(&l.entries) == "B1")
+            .expect("B1");
         assert_eq!((b1.counts.succeeded, b1.counts.failed), (1, 1));
         assert_eq!(after.1.of_phase(PhaseFilter::Running), 58);
     }

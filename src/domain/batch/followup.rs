@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use super::Batch;
+use super::{Batch, Batches};
 use crate::api::jobs::Operation;
 use crate::api::keys::SapKey;
 use crate::domain::job_state::JobPhase;
@@ -24,25 +24,40 @@ pub struct Followup {
 
 impl Followup {
     /// The failed keys of `batch`, with its operation and flag; `None` when none failed.
-    pub fn retry<E: AsRef<LedgerEntry>>(batch: &Batch, entries: &[E]) -> Option<Followup> {
-        let keys = keys_where(batch, entries, JobPhase::Failed);
-        let flag = jobs(batch, entries).any(|e| e.delete_if_backup_fails);
-        Followup::of(batch, LinkKind::Retry, batch.operation, flag, keys)
+    pub fn retry<E: AsRef<LedgerEntry>>(
+        all: &Batches,
+        batch: &Batch,
+        entries: &[E],
+    ) -> Option<Followup> {
+        if batch.counts.failed == 0 {
+            return None;
+        }
+        let keys = keys_where(all, batch, entries, JobPhase::Failed);
+        let flag = jobs(all, batch, entries).any(|e| e.delete_if_backup_fails);
+        let op = batch.operation(entries);
+        Followup::of(batch.id(entries), LinkKind::Retry, op, flag, keys)
     }
 
     /// The succeeded keys of `batch` with the inverse operation; `None` when none succeeded.
     /// An undo never deletes with `delete_if_backup_fails`.
-    pub fn undo<E: AsRef<LedgerEntry>>(batch: &Batch, entries: &[E]) -> Option<Followup> {
-        let keys = keys_where(batch, entries, JobPhase::Succeeded);
-        let inverse = match batch.operation {
+    pub fn undo<E: AsRef<LedgerEntry>>(
+        all: &Batches,
+        batch: &Batch,
+        entries: &[E],
+    ) -> Option<Followup> {
+        if batch.counts.succeeded == 0 {
+            return None;
+        }
+        let keys = keys_where(all, batch, entries, JobPhase::Succeeded);
+        let inverse = match batch.operation(entries) {
             Operation::Delete => Operation::Restore,
             Operation::Restore => Operation::Delete,
         };
-        Followup::of(batch, LinkKind::Undo, inverse, false, keys)
+        Followup::of(batch.id(entries), LinkKind::Undo, inverse, false, keys)
     }
 
     fn of(
-        batch: &Batch,
+        id: &str,
         kind: LinkKind,
         operation: Operation,
         delete_if_backup_fails: bool,
@@ -51,7 +66,7 @@ impl Followup {
         (!keys.is_empty()).then(|| Followup {
             link: BatchLink {
                 kind,
-                of: batch.id.clone(),
+                of: id.to_string(),
             },
             operation,
             delete_if_backup_fails,
@@ -90,19 +105,24 @@ impl Followup {
 }
 
 fn jobs<'a, E: AsRef<LedgerEntry>>(
+    all: &'a Batches,
     batch: &'a Batch,
     entries: &'a [E],
 ) -> impl Iterator<Item = &'a LedgerEntry> + 'a {
-    batch
-        .jobs
+    all.jobs(batch)
         .iter()
         .filter_map(|&i| entries.get(i))
         .map(AsRef::as_ref)
 }
 
-fn keys_where<E: AsRef<LedgerEntry>>(batch: &Batch, entries: &[E], phase: JobPhase) -> Vec<KeyRef> {
+fn keys_where<E: AsRef<LedgerEntry>>(
+    all: &Batches,
+    batch: &Batch,
+    entries: &[E],
+    phase: JobPhase,
+) -> Vec<KeyRef> {
     let mut seen = HashSet::new();
-    jobs(batch, entries)
+    jobs(all, batch, entries)
         .filter(|e| e.phase == phase && seen.insert(e.id.as_str()))
         .map(|e| KeyRef {
             id: e.id.clone(),

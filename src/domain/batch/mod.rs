@@ -7,7 +7,7 @@ mod followup;
 #[cfg(test)]
 mod tests;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::api::jobs::Operation;
 use crate::domain::job_state::JobPhase;
@@ -43,83 +43,174 @@ impl Counts {
     }
 }
 
-/// The jobs of one submission.
+/// The jobs of one submission: where they are in the entries it was read from, and what they
+/// add up to. Its id, operation and user are those of its newest job ([`Batch::first`]).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Batch {
-    /// The submission's UUID, or for a job stored before batches existed its job id.
-    pub id: String,
-    pub operation: Operation,
-    /// Where its jobs are in the entries it was read from, in their order (newest first).
-    pub jobs: Vec<usize>,
+    /// Where its newest job is.
+    pub first: usize,
+    /// Its jobs in [`Batches::jobs`]'s order.
+    start: usize,
+    len: usize,
     pub counts: Counts,
-    /// Who started it (its first job's user).
-    pub user: String,
     /// When its earliest job was created.
     pub created_ms: f64,
     /// The batch it retries or undoes.
     pub link: Option<BatchLink>,
-    /// The batches that retry or undo it, newest first.
-    pub linked_by: Vec<(LinkKind, String)>,
+    /// The batches that retry or undo it (their place in [`Batches::list`]), newest first.
+    pub linked_by: Vec<(LinkKind, usize)>,
 }
 
 impl Batch {
     /// One job alone: the list shows it as a job, not as a folder.
     pub fn is_single(&self) -> bool {
-        self.jobs.len() == 1
+        self.len == 1
+    }
+
+    /// How many jobs (one per key).
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    fn newest<'a, E: AsRef<LedgerEntry>>(&self, entries: &'a [E]) -> Option<&'a LedgerEntry> {
+        entries.get(self.first).map(AsRef::as_ref)
+    }
+
+    /// The submission's UUID, or for a job stored before batches existed its job id.
+    pub fn id<'a, E: AsRef<LedgerEntry>>(&self, entries: &'a [E]) -> &'a str {
+        self.newest(entries).map_or("", LedgerEntry::batch_id)
+    }
+
+    pub fn operation<E: AsRef<LedgerEntry>>(&self, entries: &[E]) -> Operation {
+        self.newest(entries)
+            .map_or(Operation::Delete, |e| e.operation)
+    }
+
+    /// Who started it.
+    pub fn user<'a, E: AsRef<LedgerEntry>>(&self, entries: &'a [E]) -> &'a str {
+        self.newest(entries).map_or("", |e| e.user.as_str())
+    }
+}
+
+/// The batches of a ledger, newest first, and their jobs.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Batches {
+    pub list: Vec<Batch>,
+    /// The jobs of every batch, batch after batch.
+    order: Vec<usize>,
+}
+
+impl Batches {
+    /// Where `b`'s jobs are in the entries, newest first.
+    pub fn jobs(&self, b: &Batch) -> &[usize] {
+        self.order.get(b.start..b.start + b.len).unwrap_or(&[])
+    }
+
+    /// The links of `b` in words: "retry of batch 1a2b3c4d", "undone by batch 5e6f7a8b".
+    pub fn link_sentences<E: AsRef<LedgerEntry>>(&self, b: &Batch, entries: &[E]) -> Vec<String> {
+        let mut out = Vec::new();
+        if let Some(l) = &b.link {
+            let what = match l.kind {
+                LinkKind::Retry => "retry of",
+                LinkKind::Undo => "undo of",
+            };
+            out.push(format!("{what} batch {}", short_id(&l.of)));
+        }
+        for &(kind, by) in &b.linked_by {
+            let what = match kind {
+                LinkKind::Retry => "retried by",
+                LinkKind::Undo => "undone by",
+            };
+            let id = self.list.get(by).map_or("", |x| x.id(entries));
+            out.push(format!("{what} batch {}", short_id(id)));
+        }
+        out
     }
 }
 
 /// The batches of `entries` (newest first, as the ledger keeps them), newest first: a batch
-/// sits where its newest job is. One pass over the entries, then one over the batches for the
-/// reverse links, so that they hold whichever tab wrote the linking batch.
-pub fn batches<E: AsRef<LedgerEntry>>(entries: &[E]) -> Vec<Batch> {
-    let mut out: Vec<Batch> = Vec::new();
+/// sits where its newest job is. One pass over the entries and a handful of allocations
+/// whatever their number: a job stored before batches existed is a batch of one without a
+/// look-up, and the jobs of a submission, stored side by side, are looked up once. Reverse
+/// links are read from the other batches, so they hold whichever tab wrote the linking one.
+pub fn batches<E: AsRef<LedgerEntry>>(entries: &[E]) -> Batches {
+    let mut list: Vec<Batch> = Vec::new();
+    let mut of: Vec<usize> = Vec::with_capacity(entries.len());
+    // Batch ids that several entries share, and those a link names.
     let mut at: HashMap<&str, usize> = HashMap::new();
-    // The jobs of a submission sit together: hash only where the batch changes.
-    let mut last: Option<(&str, usize)> = None;
+    let targets: HashSet<&str> = entries
+        .iter()
+        .filter_map(|e| e.as_ref().link.as_ref().map(|l| l.of.as_str()))
+        .collect();
+    let mut prev: Option<(&str, usize)> = None;
     for (i, e) in entries.iter().enumerate() {
         let e = e.as_ref();
         let id = e.batch_id();
-        let n = match last {
-            Some((last_id, n)) if last_id == id => n,
-            _ => *at.entry(id).or_insert_with(|| {
-                out.push(Batch {
-                    id: id.to_string(),
-                    operation: e.operation,
-                    jobs: Vec::new(),
+        let found = match prev {
+            Some((p, b)) if p == id => Some(b),
+            _ if e.batch.is_some() => at.get(id).copied(),
+            _ => None,
+        };
+        let b = match found {
+            Some(b) => b,
+            None => {
+                let b = list.len();
+                if e.batch.is_some() || (!targets.is_empty() && targets.contains(id)) {
+                    at.insert(id, b);
+                }
+                list.push(Batch {
+                    first: i,
+                    start: 0,
+                    len: 0,
                     counts: Counts::default(),
-                    user: e.user.clone(),
                     created_ms: e.created_ms,
                     link: None,
                     linked_by: Vec::new(),
                 });
-                out.len() - 1
-            }),
+                b
+            }
         };
-        last = Some((id, n));
-        let b = &mut out[n];
-        b.jobs.push(i);
-        b.counts.add(e);
-        if e.created_ms < b.created_ms {
-            b.created_ms = e.created_ms;
+        prev = Some((id, b));
+        of.push(b);
+        let batch = &mut list[b];
+        batch.len += 1;
+        batch.counts.add(e);
+        if e.created_ms < batch.created_ms {
+            batch.created_ms = e.created_ms;
         }
         // Every job of a batch carries the same link; of two that differ, the same in every tab.
-        if e.link > b.link {
-            b.link = e.link.clone();
+        if e.link > batch.link {
+            batch.link = e.link.clone();
         }
     }
-    for i in 0..out.len() {
-        let Some(link) = out[i].link.clone() else {
-            continue;
-        };
-        if let Some(&target) = at.get(link.of.as_str()) {
-            if target != i {
-                let by = (link.kind, out[i].id.clone());
-                out[target].linked_by.push(by);
+    let mut start = 0;
+    for b in &mut list {
+        b.start = start;
+        start += b.len;
+        b.len = 0;
+    }
+    let mut order = vec![0; entries.len()];
+    for (i, &b) in of.iter().enumerate() {
+        let batch = &mut list[b];
+        order[batch.start + batch.len] = i;
+        batch.len += 1;
+    }
+    if !targets.is_empty() {
+        for i in 0..list.len() {
+            let Some(link) = &list[i].link else { continue };
+            let kind = link.kind;
+            if let Some(&target) = at.get(link.of.as_str()) {
+                if target != i {
+                    list[target].linked_by.push((kind, i));
+                }
             }
         }
     }
-    out
+    Batches { list, order }
 }
 
 /// A batch id as short as it can be read: the first 8 characters of a UUID.
@@ -128,24 +219,4 @@ pub fn short_id(id: &str) -> &str {
         Some((at, _)) => &id[..at],
         None => id,
     }
-}
-
-/// The links of a batch in words: "retry of 1a2b3c4d", "undone by 5e6f7a8b".
-pub fn link_sentences(b: &Batch) -> Vec<String> {
-    let mut out = Vec::new();
-    if let Some(l) = &b.link {
-        let what = match l.kind {
-            LinkKind::Retry => "retry of",
-            LinkKind::Undo => "undo of",
-        };
-        out.push(format!("{what} batch {}", short_id(&l.of)));
-    }
-    for (kind, by) in &b.linked_by {
-        let what = match kind {
-            LinkKind::Retry => "retried by",
-            LinkKind::Undo => "undone by",
-        };
-        out.push(format!("{what} batch {}", short_id(by)));
-    }
-    out
 }

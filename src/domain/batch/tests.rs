@@ -43,8 +43,8 @@ fn ledger(entries: Vec<LedgerEntry>) -> Ledger {
     l
 }
 
-fn ids(bs: &[Batch]) -> Vec<&str> {
-    bs.iter().map(|b| b.id.as_str()).collect()
+fn ids<'a>(bs: &Batches, l: &'a Ledger) -> Vec<&'a str> {
+    bs.list.iter().map(|b| b.id(&l.entries)).collect()
 }
 
 #[test]
@@ -62,10 +62,11 @@ fn entries_without_a_batch_are_batches_of_one_and_the_others_group() {
         ),
         job("n-3", 5, Operation::Delete, 32.0).in_batch("B", None),
     ]);
-    let bs = batches(&l.entries);
-    assert_eq!(ids(&bs), ["B", "old-2", "old-1"], "newest first");
+    let all = batches(&l.entries);
+    assert_eq!(ids(&all, &l), ["B", "old-2", "old-1"], "newest first");
+    let bs = &all.list;
     let b = &bs[0];
-    assert_eq!(b.jobs.len(), 3);
+    assert_eq!(all.jobs(b).len(), 3);
     assert!(!b.is_single() && bs[1].is_single() && bs[2].is_single());
     assert_eq!(
         b.counts,
@@ -77,11 +78,41 @@ fn entries_without_a_batch_are_batches_of_one_and_the_others_group() {
             drift: 0
         }
     );
-    assert_eq!((b.created_ms, b.user.as_str()), (30.0, "alice"));
-    assert_eq!(bs[1].operation, Operation::Restore);
+    assert_eq!((b.created_ms, b.user(&l.entries)), (30.0, "alice"));
+    assert_eq!(bs[1].operation(&l.entries), Operation::Restore);
     // The positions are those of the entries given.
-    assert!(b.jobs.iter().all(|&i| l.entries[i].batch_id() == "B"));
-    assert!(batches::<Rc<LedgerEntry>>(&[]).is_empty());
+    assert!(all.jobs(b).iter().all(|&i| l.entries[i].batch_id() == "B"));
+    let jobs: Vec<&str> = all
+        .jobs(b)
+        .iter()
+        .map(|&i| l.entries[i].job_id.as_str())
+        .collect();
+    assert_eq!(jobs, ["n-3", "n-2", "n-1"], "newest first");
+    assert!(batches::<Rc<LedgerEntry>>(&[]).list.is_empty());
+}
+
+#[test]
+fn interleaved_submissions_still_group() {
+    // Two tabs submitted at the same time: their jobs interleave in the ledger's order.
+    let l = ledger(
+        (0..6)
+            .map(|i| {
+                let b = if i % 2 == 0 { "A" } else { "B" };
+                job(&format!("j{i}"), i, Operation::Delete, i as f64).in_batch(b, None)
+            })
+            .collect(),
+    );
+    let all = batches(&l.entries);
+    assert_eq!(ids(&all, &l), ["B", "A"]);
+    let jobs = |b: &Batch| -> Vec<&str> {
+        all.jobs(b)
+            .iter()
+            .map(|&i| l.entries[i].job_id.as_str())
+            .collect()
+    };
+    assert_eq!(jobs(&all.list[0]), ["j5", "j3", "j1"]);
+    assert_eq!(jobs(&all.list[1]), ["j4", "j2", "j0"]);
+    assert_eq!(all.list[1].created_ms, 0.0);
 }
 
 #[test]
@@ -109,7 +140,7 @@ fn every_phase_and_drift_is_counted() {
         .map(|e| e.in_batch("X", None))
         .collect(),
     );
-    let c = batches(&l.entries)[0].counts;
+    let c = batches(&l.entries).list[0].counts;
     assert_eq!(
         c,
         Counts {
@@ -147,25 +178,40 @@ fn links_read_both_ways_and_survive_a_merge_from_another_tab() {
     };
     there.add(job("c", 1, Operation::Delete, 2.0).in_batch("B2", Some(retry.clone())));
     there.add(job("d", 2, Operation::Restore, 3.0).in_batch("B3", Some(undo.clone())));
-    assert_eq!(batches(&here.entries)[0].linked_by, []);
+    assert_eq!(batches(&here.entries).list[0].linked_by, []);
     let stored = Ledger::from_json(&there.to_json()).expect("a ledger");
     here.merge(&stored);
-    let bs = batches(&here.entries);
-    assert_eq!(ids(&bs), ["B3", "B2", "B1"]);
+    let all = batches(&here.entries);
+    assert_eq!(ids(&all, &here), ["B3", "B2", "B1"]);
+    let bs = &all.list;
     assert_eq!(bs[0].link, Some(undo));
     assert_eq!(bs[1].link, Some(retry));
+    assert_eq!(bs[2].linked_by, [(LinkKind::Undo, 0), (LinkKind::Retry, 1)]);
     assert_eq!(
-        bs[2].linked_by,
-        [
-            (LinkKind::Undo, "B3".to_string()),
-            (LinkKind::Retry, "B2".to_string())
-        ]
-    );
-    assert_eq!(
-        link_sentences(&bs[2]),
+        all.link_sentences(&bs[2], &here.entries),
         ["undone by batch B3", "retried by batch B2"]
     );
-    assert_eq!(link_sentences(&bs[0]), ["undo of batch B1"]);
+    assert_eq!(
+        all.link_sentences(&bs[0], &here.entries),
+        ["undo of batch B1"]
+    );
+    // An old job (a batch of one) retried: linked both ways by its job id.
+    let mut old = ledger(vec![ended(
+        job("old", 9, Operation::Delete, 1.0),
+        JobPhase::Failed,
+    )]);
+    old.add(job("new", 9, Operation::Delete, 2.0).in_batch(
+        "B9",
+        Some(BatchLink {
+            kind: LinkKind::Retry,
+            of: "old".into(),
+        }),
+    ));
+    let all = batches(&old.entries);
+    assert_eq!(
+        all.link_sentences(&all.list[1], &old.entries),
+        ["retried by batch B9"]
+    );
     // A link to a batch no longer in the ledger still reads; a link to itself is no reverse link.
     let l = ledger(vec![
         job("x", 1, Operation::Delete, 1.0).in_batch(
@@ -183,9 +229,12 @@ fn links_read_both_ways_and_survive_a_merge_from_another_tab() {
             }),
         ),
     ]);
-    let bs = batches(&l.entries);
-    assert_eq!(link_sentences(&bs[0]), ["retry of batch 1a2b3c4d"]);
-    assert_eq!(bs[1].linked_by, []);
+    let all = batches(&l.entries);
+    assert_eq!(
+        all.link_sentences(&all.list[0], &l.entries),
+        ["retry of batch 1a2b3c4d"]
+    );
+    assert_eq!(all.list[1].linked_by, []);
 }
 
 /// Every mix of outcomes over a batch of three keys: a retry posts exactly the failed keys, an
@@ -219,7 +268,8 @@ fn retry_and_undo_take_exactly_the_failed_and_the_succeeded_keys() {
                     })
                     .collect(),
             );
-            let b = &batches(&l.entries)[0];
+            let all = batches(&l.entries);
+            let b = &all.list[0];
             let want = |phase: JobPhase| -> Vec<String> {
                 let mut v: Vec<String> = (0..3).filter(|&i| ps[i] == phase).map(kid).collect();
                 v.sort();
@@ -232,8 +282,8 @@ fn retry_and_undo_take_exactly_the_failed_and_the_succeeded_keys() {
                 v.sort();
                 v
             };
-            let retry = Followup::retry(b, &l.entries);
-            let undo = Followup::undo(b, &l.entries);
+            let retry = Followup::retry(&all, b, &l.entries);
+            let undo = Followup::undo(&all, b, &l.entries);
             assert_eq!(retry.is_some(), ps.contains(&JobPhase::Failed), "{ps:?}");
             assert_eq!(undo.is_some(), ps.contains(&JobPhase::Succeeded), "{ps:?}");
             if let Some(r) = &retry {
@@ -287,11 +337,9 @@ fn keys_re_read_before_an_undo_are_split_with_the_reasons() {
         .collect();
     entries.push(job("r3", 3, Operation::Restore, 2.0));
     let l = ledger(entries);
-    let b = batches(&l.entries)
-        .into_iter()
-        .find(|b| b.id == "B")
-        .unwrap();
-    let undo = Followup::undo(&b, &l.entries).unwrap();
+    let all = batches(&l.entries);
+    let b = all.list.iter().find(|b| b.id(&l.entries) == "B").unwrap();
+    let undo = Followup::undo(&all, b, &l.entries).unwrap();
     let mut keys: Vec<&str> = undo.keys.iter().map(|k| k.id.as_str()).collect();
     keys.sort();
     assert_eq!(keys, [kid(0), kid(1), kid(2), kid(3)]);
@@ -353,8 +401,8 @@ fn keys_re_read_before_a_retry_are_split_with_the_reasons() {
             })
             .collect(),
     );
-    let b = &batches(&l.entries)[0];
-    let retry = Followup::retry(b, &l.entries).unwrap();
+    let all = batches(&l.entries);
+    let retry = Followup::retry(&all, &all.list[0], &l.entries).unwrap();
     let mut refused_key = sap(2, Some(false));
     refused_key.sap_group_name = Some("hr".into());
     let mut refusals = Refusals::default();
