@@ -524,3 +524,69 @@ pub(crate) async fn reread(db: &LedgerDb) -> Option<Ledger> {
     let (entries, cleared) = db.read_all().await.ok()?;
     Some(read_records(&entries, &cleared).0)
 }
+
+/// The records as the browser holds them: plain objects, read back through the domain's
+/// lenient reader.
+#[cfg(all(test, target_arch = "wasm32"))]
+mod tests {
+    use super::*;
+    use crate::domain::ledger::Verification;
+    use wasm_bindgen_test::*;
+
+    wasm_bindgen_test_configure!(run_in_browser);
+
+    fn parse(text: &str) -> JsValue {
+        js_sys::JSON::parse(text).expect("JSON")
+    }
+
+    fn array(items: &[JsValue]) -> Array {
+        items.iter().collect()
+    }
+
+    const ENDED: &str = r#"{"job_id":"a","id":"k","operation":"delete","phase":"succeeded",
+        "verification":"confirmed","created_ms":5,"states":[{"state":"COMPLETED","at_ms":6}],
+        "last_job":{"id":"a","state":"COMPLETED"}}"#;
+
+    #[wasm_bindgen_test]
+    fn a_record_that_does_not_read_costs_only_itself() {
+        let records = array(&[
+            parse(ENDED),
+            parse(r#"{"id":"no job id","operation":"delete"}"#),
+            parse(r#"{"job_id":"b","id":"k","operation":"restore","future_field":[1]}"#),
+            JsValue::from_f64(7.0),
+        ]);
+        let cleared = array(&[parse(r#"{"job_id":"x","created_ms":1}"#)]);
+        let (l, skipped) = read_records(&records, &cleared);
+        assert_eq!((l.entries.len(), skipped, l.cleared.len()), (2, 2, 1));
+        assert_eq!(
+            l.get("a").map(|e| e.verification.clone()),
+            Some(Verification::Confirmed)
+        );
+        let e = l.get("a").expect("a");
+        let back = to_record(e).expect("a record");
+        let (again, _) = read_records(&array(&[back]), &Array::new());
+        assert_eq!(again.get("a"), Some(e));
+    }
+
+    #[wasm_bindgen_test]
+    fn a_stored_copy_joins_ours_and_a_compacted_one_stays_compacted() {
+        let stored = parse(ENDED);
+        let mut older: serde_json::Value = serde_json::from_str(ENDED).expect("json");
+        older["states"] = serde_json::json!([]);
+        older["phase"] = serde_json::json!("running");
+        older["verification"] = serde_json::json!("not_yet");
+        let ours = parse(&older.to_string());
+        let joined = join_records(&stored, &ours).expect("joined");
+        let (l, _) = read_records(&array(&[joined]), &Array::new());
+        let e = l.get("a").expect("a");
+        assert_eq!(e.states.len(), 1, "the stored state is kept");
+        assert!(e.last_job.is_some());
+        let mut compacted: serde_json::Value = serde_json::from_str(ENDED).expect("json");
+        compacted.as_object_mut().map(|o| o.remove("last_job"));
+        let joined = join_records(&stored, &parse(&compacted.to_string())).expect("joined");
+        let (l, _) = read_records(&array(&[joined]), &Array::new());
+        let e = l.get("a").expect("a");
+        assert!(e.last_job.is_none(), "ours was compacted: it stays so");
+        assert_eq!((e.created_ms, e.states.len()), (5.0, 1));
+    }
+}
