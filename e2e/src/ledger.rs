@@ -1,5 +1,6 @@
 //! The page's stored job ledger as a test sees it: IndexedDB (one database per ledger storage
-//! key, stores `entries` and `cleared` keyed by `job_id`, each record an entry's serde form), or
+//! key, stores `entries` and `cleared` keyed by job id, each record an entry's serde form as
+//! JSON text), or
 //! localStorage where the page had no IndexedDB. Seeding writes records the page's way, so a
 //! test or the bench can start the page with 50,000 stored jobs.
 use serde_json::{json, Value};
@@ -18,13 +19,13 @@ pub fn ledger_key(base: &str, user: &str) -> String {
 const SEED_JS: &str = "const [name, entries, cleared, done] = arguments;
   const req = indexedDB.open(name, 1);
   req.onupgradeneeded = () => { const db = req.result;
-    for (const s of ['entries', 'cleared']) if (!db.objectStoreNames.contains(s)) db.createObjectStore(s, {keyPath: 'job_id'}); };
+    for (const s of ['entries', 'cleared']) if (!db.objectStoreNames.contains(s)) db.createObjectStore(s); };
   req.onerror = () => done('open: ' + req.error);
   req.onblocked = () => done('open: blocked');
   req.onsuccess = () => { const db = req.result;
     const tx = db.transaction(['entries', 'cleared'], 'readwrite');
-    for (const e of entries) tx.objectStore('entries').put(e);
-    for (const c of cleared) tx.objectStore('cleared').put(c);
+    for (const e of entries) tx.objectStore('entries').put(JSON.stringify(e), e.job_id);
+    for (const c of cleared) tx.objectStore('cleared').put(JSON.stringify(c), c.job_id);
     tx.oncomplete = () => { db.close(); done(true); };
     tx.onabort = () => { db.close(); done('write: ' + tx.error); }; };";
 
@@ -58,7 +59,8 @@ fn collect_js(filter: &str) -> String {
       if (!name.startsWith('cckm-sap-ledger:')) continue;
       const db = await req(indexedDB.open(name));
       if (db.objectStoreNames.contains('entries')) {{
-        for (const e of await req(db.transaction('entries').objectStore('entries').getAll())) out.push(pick(e));
+        for (const r of await req(db.transaction('entries').objectStore('entries').getAll())) {{
+          try {{ const e = typeof r === 'string' ? JSON.parse(r) : r; out.push(pick(e)); }} catch (x) {{}} }}
       }}
       db.close();
     }}

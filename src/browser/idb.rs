@@ -1,10 +1,7 @@
 //! The ledger's IndexedDB database, through the `idb` crate: one database per ledger storage key
 //! (so users, managers and domains stay apart), a record per job in `entries` and a record per
-//! cleared job in `cleared`, both keyed by `job_id`. Records are plain objects; what they mean is
-//! the caller's business.
-use idb::{
-    Database, DatabaseEvent, Error, Factory, KeyPath, ObjectStoreParams, Query, TransactionMode,
-};
+//! cleared job in `cleared`, both keyed by job id. What a record holds is the caller's business.
+use idb::{Database, DatabaseEvent, Error, Factory, ObjectStoreParams, Query, TransactionMode};
 use js_sys::Array;
 use wasm_bindgen::JsValue;
 
@@ -91,9 +88,7 @@ pub(crate) async fn open(name: &str) -> Result<LedgerDb, StoreError> {
         let names = db.store_names();
         for store in [ENTRIES, CLEARED] {
             if !names.iter().any(|n| n == store) {
-                let mut params = ObjectStoreParams::new();
-                params.key_path(Some(KeyPath::new_single("job_id")));
-                let _ = db.create_object_store(store, params);
+                let _ = db.create_object_store(store, ObjectStoreParams::new());
             }
         }
     });
@@ -144,11 +139,11 @@ impl LedgerDb {
                     (Some(s), Some(j)) => j(&s, &put.value).unwrap_or_else(|| put.value.clone()),
                     _ => put.value.clone(),
                 };
-                let _ = store.put(&value, None)?;
+                let _ = store.put(&value, Some(&JsValue::from_str(&put.key)))?;
             }
             for t in &tombstones {
                 let _ = store.delete(Query::from(JsValue::from_str(&t.key)))?;
-                let _ = cleared.put(&t.value, None)?;
+                let _ = cleared.put(&t.value, Some(&JsValue::from_str(&t.key)))?;
             }
             Ok::<(), Error>(())
         }

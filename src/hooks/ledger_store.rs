@@ -41,24 +41,27 @@ fn plural(n: usize, one: &str) -> String {
     }
 }
 
-/// A serializable value as a plain JS object (its serde form through JSON).
+/// A serializable value as a record: its serde form as JSON text. Text, not an object: reading
+/// 50,000 records back as strings took half the time of reading them as objects (measured in
+/// this Chromium: `getAll` 0.85–1.09 s against 1.57–2.78 s, plus a `JSON.stringify` saved).
 fn to_record<T: serde::Serialize>(value: &T) -> Option<JsValue> {
-    let text = serde_json::to_string(value).ok()?;
-    js_sys::JSON::parse(&text).ok()
+    serde_json::to_string(value).ok().map(JsValue::from)
 }
 
-/// Records as JSON text of an array; a record that does not stringify is left out and counted.
-fn records_json(records: &Array) -> (String, usize) {
-    if let Some(text) = js_sys::JSON::stringify(records)
-        .ok()
-        .and_then(|s| s.as_string())
-    {
-        return (text, 0);
-    }
+/// One record as JSON text: a string as it is, anything else (an object some other writer put)
+/// through `JSON.stringify`.
+fn record_text(r: &JsValue) -> Option<String> {
+    r.as_string()
+        .or_else(|| js_sys::JSON::stringify(r).ok().and_then(|s| s.as_string()))
+}
+
+/// The records as the JSON text of an array, each checked alone, and how many were left out: a
+/// record that is no JSON text costs only itself.
+fn records_json_each(records: &Array) -> (String, usize) {
     let mut parts = Vec::new();
     let mut skipped = 0;
     for r in records.iter() {
-        match js_sys::JSON::stringify(&r).ok().and_then(|s| s.as_string()) {
+        match record_text(&r).filter(|t| serde_json::from_str::<serde::de::IgnoredAny>(t).is_ok()) {
             Some(t) => parts.push(t),
             None => skipped += 1,
         }
@@ -66,27 +69,38 @@ fn records_json(records: &Array) -> (String, usize) {
     (format!("[{}]", parts.join(",")), skipped)
 }
 
+fn read_texts(entries: &str, cleared: &str) -> Option<(Ledger, usize)> {
+    Ledger::from_json_lossy(&format!(r#"{{"entries":{entries},"cleared":{cleared}}}"#)).ok()
+}
+
 /// The ledger the stored records make, read by the domain's lenient reader (a record that does
-/// not read is skipped and counted), and how many were skipped.
+/// not read is skipped and counted), and how many were skipped. Text records are joined and
+/// parsed as one array; only if that fails is each record checked alone.
 pub(crate) fn read_records(entries: &Array, cleared: &Array) -> (Ledger, usize) {
-    let (e, skipped_e) = records_json(entries);
-    let (c, _) = records_json(cleared);
-    match Ledger::from_json_lossy(&format!(r#"{{"entries":{e},"cleared":{c}}}"#)) {
-        Ok((l, skipped)) => (l, skipped + skipped_e),
-        Err(_) => (Ledger::default(), entries.length() as usize),
+    let (c, _) = records_json_each(cleared);
+    if entries.every(&mut |r, _, _| r.is_string()) {
+        let e = format!("[{}]", String::from(entries.join(",")));
+        if let Some(read) = read_texts(&e, &c) {
+            return read;
+        }
+    }
+    let (e, skipped_e) = records_json_each(entries);
+    match read_texts(&e, &c) {
+        Some((l, skipped)) => (l, skipped + skipped_e),
+        None => (Ledger::default(), entries.length() as usize),
     }
 }
 
 /// Joins a stored entry record with ours (the same job); keeps ours compacted if it was.
 fn join_records(stored: &JsValue, ours: &JsValue) -> Option<JsValue> {
-    let both = Array::new();
-    both.push(stored);
-    both.push(ours);
+    let both: Array = [stored, ours].into_iter().collect();
     let (joined, _) = read_records(&both, &Array::new());
     let e = joined.entries.first()?;
-    let ours_compacted = js_sys::Reflect::get(ours, &JsValue::from_str("last_job"))
-        .map(|v| v.is_undefined() || v.is_null())
-        .unwrap_or(false);
+    let (ours_read, _) = read_records(&[ours].into_iter().collect(), &Array::new());
+    let ours_compacted = ours_read
+        .entries
+        .first()
+        .is_some_and(|o| o.last_job.is_none());
     if ours_compacted && e.is_compactable() {
         to_record(&e.compacted())
     } else {
@@ -525,7 +539,7 @@ pub(crate) async fn reread(db: &LedgerDb) -> Option<Ledger> {
     Some(read_records(&entries, &cleared).0)
 }
 
-/// The records as the browser holds them: plain objects, read back through the domain's
+/// The records as the browser holds them: JSON text (or objects another writer put), read back through the domain's
 /// lenient reader.
 #[cfg(all(test, target_arch = "wasm32"))]
 mod tests {
@@ -536,7 +550,7 @@ mod tests {
     wasm_bindgen_test_configure!(run_in_browser);
 
     fn parse(text: &str) -> JsValue {
-        js_sys::JSON::parse(text).expect("JSON")
+        JsValue::from_str(text)
     }
 
     fn array(items: &[JsValue]) -> Array {
@@ -554,10 +568,14 @@ mod tests {
             parse(r#"{"id":"no job id","operation":"delete"}"#),
             parse(r#"{"job_id":"b","id":"k","operation":"restore","future_field":[1]}"#),
             JsValue::from_f64(7.0),
+            parse(r#"{"job_id":"c","#),
+            js_sys::JSON::parse(r#"{"job_id":"d","id":"k","operation":"delete"}"#)
+                .expect("an object"),
         ]);
         let cleared = array(&[parse(r#"{"job_id":"x","created_ms":1}"#)]);
         let (l, skipped) = read_records(&records, &cleared);
-        assert_eq!((l.entries.len(), skipped, l.cleared.len()), (2, 2, 1));
+        assert_eq!((l.entries.len(), skipped, l.cleared.len()), (3, 3, 1));
+        assert!(l.get("d").is_some(), "an object record reads too");
         assert_eq!(
             l.get("a").map(|e| e.verification.clone()),
             Some(Verification::Confirmed)
