@@ -59,7 +59,7 @@ fn collect_js(filter: &str) -> String {
       const db = await req(indexedDB.open(name));
       if (db.objectStoreNames.contains('entries')) {{
         for (const r of await req(db.transaction('entries').objectStore('entries').getAll())) {{
-          const e = typeof r === 'string' ? JSON.parse(r) : r; out.push(pick(e)); }}
+          try {{ const e = typeof r === 'string' ? JSON.parse(r) : r; out.push(pick(e)); }} catch (x) {{}} }}
       }}
       db.close();
     }}

@@ -1,4 +1,5 @@
 //! The hooks that wire the domain to the page: each owns one concern and returns a small handle.
+mod ledger_saver;
 mod ledger_store;
 pub mod use_dialog;
 pub mod use_groups;

@@ -17,7 +17,8 @@ use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{BroadcastChannel, MessageEvent, StorageEvent};
 use yew::prelude::*;
 
-use super::ledger_store::{self, Backend, Saver};
+use super::ledger_saver::Saver;
+use super::ledger_store::{self, Backend};
 use crate::api::jobs::Job;
 use crate::browser::storage;
 use crate::domain::ledger::{Ledger, LedgerEntry, Verification};
