@@ -230,7 +230,7 @@ async fn a_keys_history_lists_its_jobs_and_starts_a_restore() -> e2e::Result {
         .client
         .execute(
             "const li = [...document.querySelectorAll('#job-list .job')].find(li => li.querySelector('.job-key').textContent === arguments[0]);
-             if (!li) return false; li.querySelector('.job-key').click(); return true;",
+             if (!li) return false; li.querySelector('.job-open').click(); return true;",
             vec![json!(KEY)],
         )
         .await?;

@@ -351,7 +351,7 @@ async fn at_390_the_whole_flow_works_and_the_screenshots_are_taken() -> e2e::Res
     b.client.find(Locator::Css("#job-list")).await?;
     b.screenshot("reflow-390-jobs").await?;
     // A job's detail panel fits too (its raw JSON may scroll inside its own box).
-    b.click("#job-list .job .job-key").await?;
+    b.click("#job-list .job .job-open").await?;
     b.wait_for("#job-detail", 10).await?;
     b.wait_text("#job-key", "Deleted from SAP", 10).await?;
     assert_eq!(
