@@ -282,30 +282,76 @@ async fn without_indexeddb_the_ledger_stays_in_local_storage() -> e2e::Result {
     Ok(())
 }
 
-/// Makes this tab's IndexedDB refuse every write the way a full origin does (`put` throws
-/// `QuotaExceededError`) while localStorage holds `test:storage-full`. CDP's
-/// `Storage.overrideQuotaForOrigin` is accepted by this Chromium (156) but not applied: after it
-/// `navigator.storage.estimate()` still reports the default quota and a 100 kB write still lands
-/// (measured), so the refusal is made in the page instead.
-const FULL_STORAGE: &str = "(() => { const put = IDBObjectStore.prototype.put;
-  IDBObjectStore.prototype.put = function (...args) {
-    if (localStorage.getItem('test:storage-full') === '1') {
-      throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+/// A 48 MiB volume (tmpfs) for the browser's profile, unmounted when dropped: IndexedDB on it
+/// really fills up and the browser itself refuses the write (`QuotaExceededError`). CDP's
+/// `Storage.overrideQuotaForOrigin` cannot stand in: this Chromium (156) accepts it but does not
+/// apply it (`navigator.storage.estimate()` still reports the default quota, and 20 MB more
+/// still land: measured).
+struct SmallVolume(tempfile::TempDir);
+
+impl SmallVolume {
+    fn mount() -> Result<SmallVolume, String> {
+        let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+        let status = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", "size=48m", "tmpfs"])
+            .arg(dir.path())
+            .status()
+            .map_err(|e| format!("mount: {e}"))?;
+        if !status.success() {
+            return Err(format!("mount -t tmpfs: {status}"));
+        }
+        Ok(SmallVolume(dir))
     }
-    return put.apply(this, args);
-  }; })();";
+
+    fn profile(&self) -> String {
+        format!("--user-data-dir={}", self.0.path().join("profile").display())
+    }
+}
+
+impl Drop for SmallVolume {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg(self.0.path()).status();
+    }
+}
+
+/// Fills this origin's storage with incompressible data in a database of its own until the
+/// browser refuses a write; resolves to the bytes written and the refusal's name.
+const FILL: &str = "const done = arguments[arguments.length - 1];
+  const req = indexedDB.open('test-filler', 1);
+  req.onupgradeneeded = () => req.result.createObjectStore('s');
+  req.onerror = () => done('open: ' + req.error);
+  req.onsuccess = async () => {
+    const db = req.result; const size = 256 * 1024; let n = 0;
+    const put = i => new Promise((ok, no) => {
+      const chunk = new Uint8Array(size);
+      for (let o = 0; o < size; o += 65536) crypto.getRandomValues(chunk.subarray(o, o + 65536));
+      const tx = db.transaction('s', 'readwrite'); tx.objectStore('s').put(chunk, i);
+      tx.oncomplete = ok; tx.onabort = () => no(tx.error); tx.onerror = () => no(tx.error); });
+    try { for (; n < 4096; n++) await put(n); db.close(); done('never refused'); }
+    catch (e) { db.close(); done([n * size, e ? e.name : 'no error']); }
+  };";
+
+/// Gives the filler's room back.
+const FREE: &str = "const done = arguments[arguments.length - 1];
+  const r = indexedDB.deleteDatabase('test-filler');
+  r.onsuccess = () => done(true); r.onerror = () => done('delete: ' + r.error); r.onblocked = () => done('blocked');";
 
 #[tokio::test]
 async fn a_full_storage_says_so_and_keeps_every_unfinished_job() -> e2e::Result {
+    let volume = SmallVolume::mount().map_err(|e| {
+        format!("a 48 MiB tmpfs for the browser profile is needed to fill the storage for real (run as root): {e}")
+    })?;
     // Jobs that stay running: every one of them must survive.
     let sim = LoggedSim::start(&["--keys", "40", "--job-ms", "600000"])?;
-    let b = Browser::start().await?;
-    b.allow_long_scripts().await?;
-    b.cdp(
-        "Page.addScriptToEvaluateOnNewDocument",
-        json!({ "source": FULL_STORAGE }),
-    )
+    let profile = volume.profile();
+    let b = Browser::start_with(move |caps| {
+        if let Some(args) = caps["goog:chromeOptions"]["args"].as_array_mut() {
+            args.retain(|a| !a.as_str().is_some_and(|a| a.starts_with("--user-data-dir=")));
+            args.push(json!(profile));
+        }
+    })
     .await?;
+    b.allow_long_scripts().await?;
     b.goto(&format!("{}/", sim.base)).await?;
     b.wait_for("#login-username", 20).await?;
     seed_ledger(
@@ -315,15 +361,16 @@ async fn a_full_storage_says_so_and_keeps_every_unfinished_job() -> e2e::Result 
         &[],
     )
     .await?;
-    b.eval("localStorage.setItem('test:storage-full', '1');")
-        .await?;
     e2e::login(&b, "admin", "admin").await?;
     b.wait_for(".keys-table tbody tr", 20).await?;
+    let filled = b.client.execute_async(FILL, vec![]).await?;
+    println!("storage filled: {filled}");
+    assert_eq!(filled[1], "QuotaExceededError", "{filled}");
     let names = ["payroll-master", "payroll-archive", "payroll-reporting"];
     for name in names {
         start_job(&b, name, "delete").await?;
     }
-    let w = wait_until("the message", 20, || async {
+    let w = wait_until("the message", 30, || async {
         let w = warning(&b).await?;
         Ok(w.contains("could not be saved").then_some(w))
     })
@@ -352,9 +399,8 @@ async fn a_full_storage_says_so_and_keeps_every_unfinished_job() -> e2e::Result 
     let w = warning(&b).await?;
     assert!(w.contains("stays where it was"), "said on load too: {w}");
 
-    // Room again: another tab (its IndexedDB writes as usual) moves them into the database.
-    b.eval("localStorage.removeItem('test:storage-full');")
-        .await?;
+    // Room again: another tab moves them into the database.
+    assert_eq!(b.client.execute_async(FREE, vec![]).await?, json!(true));
     let first = b.client.window().await?;
     let second = b.client.new_window(true).await?;
     b.client.switch_to_window(second.handle).await?;

@@ -131,6 +131,9 @@ impl LedgerDb {
             .transaction(&[ENTRIES, CLEARED], TransactionMode::ReadWrite)?;
         let store = tx.object_store(ENTRIES)?;
         let cleared = tx.object_store(CLEARED)?;
+        // The browser's handle of the transaction: an abort's reason (a full disk aborts the
+        // commit with `QuotaExceededError`, after every `put` was accepted) is read from it.
+        let raw = web_sys::IdbObjectStore::from(store.clone()).transaction();
         let result = async {
             for put in &entries {
                 let stored = match join {
@@ -156,7 +159,10 @@ impl LedgerDb {
         }
         match tx.await {
             Ok(r) if r.is_committed() => Ok(()),
-            Ok(_) => Err(aborted()),
+            Ok(_) => Err(raw.error().map_or_else(aborted, |d| StoreError {
+                name: d.name(),
+                message: d.message(),
+            })),
             Err(e) => Err(e.into()),
         }
     }
