@@ -6,7 +6,7 @@ use yew::prelude::*;
 
 use crate::components::batch_row::{BatchRow, BatchView};
 use crate::components::job_filters::JobFilters;
-use crate::domain::batch::{batches, filter_counts, Batches, Followup, JobFilter};
+use crate::domain::batch::{batches, filter_counts, Batches, FilterCounts, Followup, JobFilter};
 use crate::domain::export::ExportFormat;
 use crate::domain::ledger::LedgerEntry;
 use crate::hooks::use_ledger::EntryRef;
@@ -17,6 +17,56 @@ pub const JOBS_SHOWN: usize = 50;
 impl AsRef<LedgerEntry> for EntryRef {
     fn as_ref(&self) -> &LedgerEntry {
         &self.0
+    }
+}
+
+/// The batches and filter counts read from the entries last rendered.
+struct Read {
+    entries: Rc<Vec<EntryRef>>,
+    filter: JobFilter,
+    all: Rc<Batches>,
+    counts: FilterCounts,
+}
+
+/// The batches and the filter counts of `entries`: kept while neither the entries nor the
+/// filter changed, followed in place when jobs only changed state (a poller's tick: no full
+/// read of 50,000 jobs), read again otherwise.
+fn read(
+    cache: &mut Option<Read>,
+    entries: &Rc<Vec<EntryRef>>,
+    filter: &JobFilter,
+) -> (Rc<Batches>, FilterCounts) {
+    let next = match cache.as_ref() {
+        Some(c) if Rc::ptr_eq(&c.entries, entries) && c.filter == *filter => None,
+        Some(c) if Rc::ptr_eq(&c.entries, entries) => {
+            Some((c.all.clone(), filter_counts(entries, filter)))
+        }
+        Some(c) if c.filter == *filter => {
+            let mut all = (*c.all).clone();
+            let mut counts = c.counts;
+            match all.refresh(&c.entries, entries, |a, b| Rc::ptr_eq(&a.0, &b.0)) {
+                Some(changed) => {
+                    for (a, b) in changed {
+                        counts.changed(filter, a, b);
+                    }
+                    Some((Rc::new(all), counts))
+                }
+                None => Some((Rc::new(batches(entries)), filter_counts(entries, filter))),
+            }
+        }
+        _ => Some((Rc::new(batches(entries)), filter_counts(entries, filter))),
+    };
+    if let Some((all, counts)) = next {
+        *cache = Some(Read {
+            entries: entries.clone(),
+            filter: filter.clone(),
+            all,
+            counts,
+        });
+    }
+    match cache.as_ref() {
+        Some(c) => (c.all.clone(), c.counts),
+        None => (Rc::new(Batches::default()), FilterCounts::default()),
     }
 }
 
@@ -50,11 +100,8 @@ pub fn job_list(p: &JobListProps) -> Html {
         crate::perf::mark_after_paint("cckm:jobs-painted");
     });
     let shown = use_state(|| JOBS_SHOWN);
-    // Read again only when the ledger changes, not on every tick of the clock.
-    let all: Rc<Batches> = use_memo(p.entries.clone(), |e| batches(e));
-    let counts = *use_memo((p.entries.clone(), p.filter.clone()), |(e, f)| {
-        filter_counts(e, f)
-    });
+    let cache = use_mut_ref(|| None::<Read>);
+    let (all, counts) = read(&mut cache.borrow_mut(), &p.entries, &p.filter);
     // The batches with a job the filters let through (all of them without a filter).
     let visible: Rc<Vec<usize>> = use_memo((all.clone(), p.filter.clone()), |(all, f)| {
         if !f.is_active() {

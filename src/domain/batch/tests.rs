@@ -528,3 +528,59 @@ fn short_ids() {
     assert_eq!(short_id("job-1"), "job-1");
     assert_eq!(short_id("ééééééééé"), "éééééééé");
 }
+
+#[test]
+fn a_tick_refreshes_the_counts_in_place_as_a_full_read_would() {
+    let mut l = ledger(
+        (0..8)
+            .map(|i| {
+                let b = if i < 5 { "A" } else { "B" };
+                job(&format!("j{i}"), i, Operation::Delete, i as f64).in_batch(b, None)
+            })
+            .collect(),
+    );
+    let before = l.clone();
+    let mut all = batches(&before.entries);
+    let filter = JobFilter {
+        phase: Some(PhaseFilter::Failed),
+        ..Default::default()
+    };
+    let mut counts = filter_counts(&before.entries, &filter);
+    let answer = |id: &str, state: &str| Job {
+        id: id.into(),
+        state: state.into(),
+        ..Default::default()
+    };
+    l.record_job(&answer("j1", "FAILED"), 10.0);
+    l.record_job(&answer("j6", "COMPLETED"), 10.0);
+    l.mark_unknown_to_manager("j3", 10.0);
+    let changed = all
+        .refresh(&before.entries, &l.entries, Rc::ptr_eq)
+        .expect("in place");
+    assert_eq!(changed.len(), 3);
+    for (a, b) in &changed {
+        counts.changed(&filter, a, b);
+    }
+    assert_eq!(all, batches(&l.entries));
+    assert_eq!(counts, filter_counts(&l.entries, &filter));
+    assert_eq!(counts.shown, 1);
+    // A new job, or a job that moved to another batch, needs a full read.
+    let mut grown = l.clone();
+    grown.add(job("j9", 9, Operation::Delete, 9.0).in_batch("B", None));
+    assert!(all
+        .clone()
+        .refresh(&l.entries, &grown.entries, Rc::ptr_eq)
+        .is_none());
+    let mut moved = l.clone();
+    moved.add(job("j0", 0, Operation::Delete, 0.0).in_batch("Z", None));
+    assert!(all
+        .clone()
+        .refresh(&l.entries, &moved.entries, Rc::ptr_eq)
+        .is_none());
+    // Nothing changed: nothing to do.
+    assert_eq!(
+        all.refresh(&l.entries, &l.entries, Rc::ptr_eq)
+            .map(|c| c.len()),
+        Some(0)
+    );
+}
