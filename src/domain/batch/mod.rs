@@ -4,6 +4,8 @@
 mod filter;
 mod followup;
 #[cfg(test)]
+mod followup_tests;
+#[cfg(test)]
 mod tests;
 
 use std::collections::{HashMap, HashSet};
