@@ -304,13 +304,18 @@ impl SmallVolume {
     }
 
     fn profile(&self) -> String {
-        format!("--user-data-dir={}", self.0.path().join("profile").display())
+        format!(
+            "--user-data-dir={}",
+            self.0.path().join("profile").display()
+        )
     }
 }
 
 impl Drop for SmallVolume {
     fn drop(&mut self) {
-        let _ = std::process::Command::new("umount").arg(self.0.path()).status();
+        let _ = std::process::Command::new("umount")
+            .arg(self.0.path())
+            .status();
     }
 }
 
@@ -346,7 +351,10 @@ async fn a_full_storage_says_so_and_keeps_every_unfinished_job() -> e2e::Result 
     let profile = volume.profile();
     let b = Browser::start_with(move |caps| {
         if let Some(args) = caps["goog:chromeOptions"]["args"].as_array_mut() {
-            args.retain(|a| !a.as_str().is_some_and(|a| a.starts_with("--user-data-dir=")));
+            args.retain(|a| {
+                !a.as_str()
+                    .is_some_and(|a| a.starts_with("--user-data-dir="))
+            });
             args.push(json!(profile));
         }
     })

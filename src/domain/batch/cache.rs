@@ -7,7 +7,7 @@
 use std::rc::Rc;
 
 use super::filter::{filter_counts, FilterCounts, JobFilter};
-use super::{batches, Batches, Counts};
+use super::{batches, Batches};
 use crate::domain::ledger::LedgerEntry;
 
 /// The batches and counts of the entries last read.
@@ -30,26 +30,6 @@ impl<E> Default for BatchCache<E> {
     }
 }
 
-/// Where `next` differs from `prev` by jobs changed in place: their positions. `None` when jobs
-/// were added, removed or reordered, or a changed job's batch or link is not what it was.
-pub fn changed_in_place<E: AsRef<LedgerEntry>>(prev: &[E], next: &[E]) -> Option<Vec<usize>> {
-    if prev.len() != next.len() {
-        return None;
-    }
-    let mut changed = Vec::new();
-    for (i, (p, n)) in prev.iter().zip(next).enumerate() {
-        let (p, n) = (p.as_ref(), n.as_ref());
-        if std::ptr::eq(p, n) {
-            continue;
-        }
-        if p.job_id != n.job_id || p.batch_id() != n.batch_id() || p.link != n.link {
-            return None;
-        }
-        changed.push(i);
-    }
-    Some(changed)
-}
-
 impl<E: AsRef<LedgerEntry>> BatchCache<E> {
     /// The batches (newest first) and the filter counts of `entries`.
     pub fn update(
@@ -60,66 +40,28 @@ impl<E: AsRef<LedgerEntry>> BatchCache<E> {
         if Rc::ptr_eq(&self.entries, entries) && self.filter == *filter {
             return (self.batches.clone(), self.counts);
         }
-        let changed = changed_in_place(&self.entries, entries);
-        let same_filter = self.filter == *filter;
-        self.batches = match &changed {
-            Some(c) if c.is_empty() => self.batches.clone(),
-            Some(c) => Rc::new(recount(&self.batches, entries, c)),
-            None => Rc::new(batches(entries)),
-        };
-        self.counts = match &changed {
-            Some(c) if same_filter => {
-                let before: Vec<&LedgerEntry> =
-                    c.iter().map(|&i| self.entries[i].as_ref()).collect();
-                let after: Vec<&LedgerEntry> = c.iter().map(|&i| entries[i].as_ref()).collect();
-                self.counts
-                    .minus(&filter_counts(&before, filter))
-                    .plus(&filter_counts(&after, filter))
+        let mut batches_now = (*self.batches).clone();
+        let same = |a: &E, b: &E| std::ptr::eq(a.as_ref(), b.as_ref());
+        match batches_now.refresh(&self.entries, entries, same) {
+            Some(changed) => {
+                if self.filter == *filter {
+                    for (before, after) in changed {
+                        self.counts.changed(filter, before, after);
+                    }
+                } else {
+                    self.counts = filter_counts(entries, filter);
+                }
+                self.batches = Rc::new(batches_now);
             }
-            _ => filter_counts(entries, filter),
-        };
+            None => {
+                self.batches = Rc::new(batches(entries));
+                self.counts = filter_counts(entries, filter);
+            }
+        }
         self.entries = entries.clone();
         self.filter = filter.clone();
         (self.batches.clone(), self.counts)
     }
-}
-
-/// `old` with the batches holding a job at a `changed` position counted again from `entries`.
-fn recount<E: AsRef<LedgerEntry>>(old: &Batches, entries: &[E], changed: &[usize]) -> Batches {
-    let mut owner = vec![0u32; entries.len()];
-    for (b, batch) in old.list.iter().enumerate() {
-        for &j in old.jobs(batch) {
-            if let Some(o) = owner.get_mut(j) {
-                *o = b as u32;
-            }
-        }
-    }
-    let mut dirty: Vec<usize> = changed
-        .iter()
-        .filter_map(|&i| owner.get(i).map(|&b| b as usize))
-        .collect();
-    dirty.sort_unstable();
-    dirty.dedup();
-    let mut out = old.clone();
-    for b in dirty {
-        let (mut counts, mut created_ms) = (Counts::default(), f64::INFINITY);
-        for e in old
-            .list
-            .get(b)
-            .map_or(&[][..], |x| old.jobs(x))
-            .iter()
-            .filter_map(|&j| entries.get(j))
-        {
-            let e = e.as_ref();
-            counts.add(e);
-            created_ms = created_ms.min(e.created_ms);
-        }
-        if let Some(batch) = out.list.get_mut(b) {
-            batch.counts = counts;
-            batch.created_ms = created_ms;
-        }
-    }
-    out
 }
 
 #[cfg(test)]
@@ -280,20 +222,5 @@ mod tests {
             let got = cache.update(&rows(&l), f);
             assert!(same(&got, &full(&l, f)), "step {step}");
         }
-    }
-
-    #[test]
-    fn a_job_moved_or_given_another_batch_reads_everything_again() {
-        let l = ledger();
-        let mut moved = l.entries.clone();
-        moved.swap(0, 1);
-        assert_eq!(changed_in_place(&l.entries, &moved), None);
-        let mut rebatched = l.entries.clone();
-        rebatched[3] = Rc::new(LedgerEntry::clone(&rebatched[3]).in_batch("other", None));
-        assert_eq!(changed_in_place(&l.entries, &rebatched), None);
-        let mut same_place = l.entries.clone();
-        same_place[3] = Rc::new(LedgerEntry::clone(&same_place[3]));
-        assert_eq!(changed_in_place(&l.entries, &same_place), Some(vec![3]));
-        assert_eq!(changed_in_place(&l.entries, &l.entries[1..]), None);
     }
 }

@@ -145,27 +145,6 @@ pub struct FilterCounts {
 }
 
 impl FilterCounts {
-    fn zip(&self, other: &FilterCounts, f: fn(usize, usize) -> usize) -> FilterCounts {
-        FilterCounts {
-            phase: std::array::from_fn(|i| f(self.phase[i], other.phase[i])),
-            operation: std::array::from_fn(|i| f(self.operation[i], other.operation[i])),
-            any: f(self.any, other.any),
-            any_phase: f(self.any_phase, other.any_phase),
-            any_operation: f(self.any_operation, other.any_operation),
-            shown: f(self.shown, other.shown),
-        }
-    }
-
-    /// These counts with `other`'s added (the counts of more jobs).
-    pub fn plus(&self, other: &FilterCounts) -> FilterCounts {
-        self.zip(other, usize::saturating_add)
-    }
-
-    /// These counts without `other`'s (jobs these counts included).
-    pub fn minus(&self, other: &FilterCounts) -> FilterCounts {
-        self.zip(other, usize::saturating_sub)
-    }
-
     pub fn of_phase(&self, p: PhaseFilter) -> usize {
         self.phase[p.index()]
     }
@@ -187,27 +166,37 @@ pub fn filter_counts<E: AsRef<LedgerEntry>>(entries: &[E], filter: &JobFilter) -
     let m = filter.matcher();
     let mut c = FilterCounts::default();
     for e in entries {
-        let e = e.as_ref();
-        if !m.search_ok(e) {
-            continue;
-        }
-        let (phase_ok, op_ok) = (m.phase_ok(e), m.operation_ok(e));
-        c.any += 1;
-        c.any_phase += usize::from(op_ok);
-        c.any_operation += usize::from(phase_ok);
-        if op_ok {
-            for p in PhaseFilter::ALL {
-                if p.matches(e) {
-                    c.phase[p.index()] += 1;
-                }
-            }
-        }
-        if phase_ok {
-            c.operation[op_index(e.operation)] += 1;
-        }
-        if phase_ok && op_ok {
-            c.shown += 1;
-        }
+        c.tally(&m, e.as_ref(), true);
     }
     c
+}
+
+impl FilterCounts {
+    /// Counts `e` in (`add`) or out; counting a job out that was counted in leaves no trace.
+    fn tally(&mut self, m: &Matcher, e: &LedgerEntry, add: bool) {
+        if !m.search_ok(e) {
+            return;
+        }
+        let bump = |n: &mut usize, yes: bool| {
+            if yes {
+                *n = if add { *n + 1 } else { n.saturating_sub(1) };
+            }
+        };
+        let (phase_ok, op_ok) = (m.phase_ok(e), m.operation_ok(e));
+        bump(&mut self.any, true);
+        bump(&mut self.any_phase, op_ok);
+        bump(&mut self.any_operation, phase_ok);
+        for p in PhaseFilter::ALL {
+            bump(&mut self.phase[p.index()], op_ok && p.matches(e));
+        }
+        bump(&mut self.operation[op_index(e.operation)], phase_ok);
+        bump(&mut self.shown, phase_ok && op_ok);
+    }
+
+    /// The counts once the job `before` became `after` (the same job, changed in place).
+    pub fn changed(&mut self, filter: &JobFilter, before: &LedgerEntry, after: &LedgerEntry) {
+        let m = filter.matcher();
+        self.tally(&m, before, false);
+        self.tally(&m, after, true);
+    }
 }

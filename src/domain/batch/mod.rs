@@ -5,6 +5,8 @@ mod cache;
 mod filter;
 mod followup;
 #[cfg(test)]
+mod followup_tests;
+#[cfg(test)]
 mod tests;
 
 use std::collections::{HashMap, HashSet};
@@ -13,7 +15,7 @@ use crate::api::jobs::Operation;
 use crate::domain::job_state::JobPhase;
 use crate::domain::ledger::{BatchLink, LedgerEntry, LinkKind};
 
-pub use cache::{changed_in_place, BatchCache};
+pub use cache::BatchCache;
 pub use filter::{filter_counts, FilterCounts, JobFilter, PhaseFilter};
 pub use followup::{reread_plan, Followup};
 
@@ -31,14 +33,28 @@ pub struct Counts {
 
 impl Counts {
     fn add(&mut self, e: &LedgerEntry) {
-        match e.phase {
-            JobPhase::Running => self.running += 1,
-            JobPhase::Succeeded => self.succeeded += 1,
-            JobPhase::Failed => self.failed += 1,
-            JobPhase::UnknownToManager | JobPhase::NoLongerWatched => self.unknown += 1,
-        }
+        self.tally(e, true);
+    }
+
+    /// Counts `e` in (`add`) or out.
+    fn tally(&mut self, e: &LedgerEntry, add: bool) {
+        let slot = match e.phase {
+            JobPhase::Running => &mut self.running,
+            JobPhase::Succeeded => &mut self.succeeded,
+            JobPhase::Failed => &mut self.failed,
+            JobPhase::UnknownToManager | JobPhase::NoLongerWatched => &mut self.unknown,
+        };
+        *slot = if add {
+            *slot + 1
+        } else {
+            slot.saturating_sub(1)
+        };
         if e.is_drift() {
-            self.drift += 1;
+            self.drift = if add {
+                self.drift + 1
+            } else {
+                self.drift.saturating_sub(1)
+            };
         }
     }
 }
@@ -102,12 +118,52 @@ pub struct Batches {
     pub list: Vec<Batch>,
     /// The jobs of every batch, batch after batch.
     order: Vec<usize>,
+    /// The batch of every entry.
+    of: Vec<usize>,
 }
 
 impl Batches {
     /// Where `b`'s jobs are in the entries, newest first.
     pub fn jobs(&self, b: &Batch) -> &[usize] {
         self.order.get(b.start..b.start + b.len).unwrap_or(&[])
+    }
+
+    /// Follows a change of the ledger in which jobs changed in place (the same jobs, in the same
+    /// order, with the same batch, link, creation time, user and operation; a tick of the
+    /// poller): `same` tells which did not change at all. Returns the jobs that changed, or
+    /// `None` when the batches must be read again with [`batches`].
+    pub fn refresh<'a, E: AsRef<LedgerEntry>>(
+        &mut self,
+        before: &'a [E],
+        after: &'a [E],
+        same: impl Fn(&E, &E) -> bool,
+    ) -> Option<Vec<(&'a LedgerEntry, &'a LedgerEntry)>> {
+        if before.len() != after.len() || self.of.len() != after.len() {
+            return None;
+        }
+        let mut changed = Vec::new();
+        for (i, (a, b)) in before.iter().zip(after).enumerate() {
+            if same(a, b) {
+                continue;
+            }
+            let (a, b) = (a.as_ref(), b.as_ref());
+            let in_place = a.job_id == b.job_id
+                && a.batch_id() == b.batch_id()
+                && a.link == b.link
+                && a.created_ms.total_cmp(&b.created_ms).is_eq()
+                && a.user == b.user
+                && a.operation == b.operation;
+            if !in_place {
+                return None;
+            }
+            changed.push((i, a, b));
+        }
+        for &(i, a, b) in &changed {
+            let batch = self.list.get_mut(self.of[i])?;
+            batch.counts.tally(a, false);
+            batch.counts.tally(b, true);
+        }
+        Some(changed.into_iter().map(|(_, a, b)| (a, b)).collect())
     }
 
     /// The links of `b` in words: "retry of batch 1a2b3c4d", "undone by batch 5e6f7a8b".
@@ -210,7 +266,7 @@ pub fn batches<E: AsRef<LedgerEntry>>(entries: &[E]) -> Batches {
             }
         }
     }
-    Batches { list, order }
+    Batches { list, order, of }
 }
 
 /// A batch id as short as it can be read: the first 8 characters of a UUID.
