@@ -19,12 +19,12 @@ use crate::browser::{dom, storage};
 use crate::domain::export::ExportFormat;
 use crate::domain::job_state::JobPhase;
 use crate::domain::key_fetch::KeyPage;
-use crate::domain::ledger::{storage_key, Ledger};
+use crate::domain::ledger::storage_key;
 use crate::hooks::use_groups::use_groups;
 use crate::hooks::use_job_news::use_job_news;
 use crate::hooks::use_key_view::use_key_view;
 use crate::hooks::use_keys::use_keys;
-use crate::hooks::use_ledger::{use_ledger, LedgerAction};
+use crate::hooks::use_ledger::{use_ledger, LedgerAction, LedgerState};
 use crate::hooks::use_now::use_now;
 use crate::hooks::use_poller::use_poller;
 use crate::hooks::use_selection::use_selection;
@@ -143,7 +143,7 @@ fn console(p: &ConsoleProps) -> Html {
     let news = use_job_news(&ledger.state);
     let now = use_now(1000);
 
-    let running = running_on_page(&ledger.state.ledger, keys.fetch.data());
+    let running = running_on_page(&ledger.state, keys.fetch.data());
     let on_clear_finished = {
         let d = ledger.state.dispatcher();
         Callback::from(move |_| d.dispatch(LedgerAction::ClearFinished))
@@ -163,7 +163,7 @@ fn console(p: &ConsoleProps) -> Html {
         let rows = &ledger.state.rows;
         rows.iter().find(|r| &r.0.job_id == id).cloned()
     });
-    let (run, ok, bad, unk) = ledger.state.ledger.summary();
+    let (run, ok, bad, unk) = ledger.state.tally.summary;
     html! {
         <>
             if let Some(retry_at) = connection {
@@ -224,13 +224,15 @@ fn console(p: &ConsoleProps) -> Html {
 
 /// The keys on this page with a job running: only those, so the table's props stay equal while
 /// other jobs change.
-fn running_on_page(ledger: &Ledger, page: Option<&KeyPage>) -> Rc<HashSet<String>> {
+fn running_on_page(state: &LedgerState, page: Option<&KeyPage>) -> Rc<HashSet<String>> {
     let on_page: HashSet<&str> = page
         .map(|p| p.keys.iter().map(|k| k.id.as_str()).collect())
         .unwrap_or_default();
-    let running = ledger
-        .entries
+    let running = state
+        .tally
+        .running
         .iter()
+        .filter_map(|&i| state.ledger.entries.get(i))
         .filter(|e| e.phase == JobPhase::Running && on_page.contains(e.id.as_str()));
     Rc::new(running.map(|e| e.id.clone()).collect())
 }

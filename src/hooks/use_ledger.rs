@@ -21,7 +21,7 @@ use super::ledger_saver::Saver;
 use super::ledger_store::{self, Backend};
 use crate::api::jobs::Job;
 use crate::browser::storage;
-use crate::domain::ledger::{Ledger, LedgerEntry, Verification};
+use crate::domain::ledger::{Ledger, LedgerEntry, Tally, Verification};
 use crate::domain::manager_error::ManagerError;
 
 #[derive(Clone, Debug)]
@@ -70,6 +70,8 @@ pub(crate) struct LedgerState {
     pub ledger: Ledger,
     /// The entries as rows, sharing the unchanged ones with the previous state.
     pub rows: Rc<Vec<EntryRef>>,
+    /// Counts and the jobs that need work, read once per change for every reader.
+    pub tally: Rc<Tally>,
     /// Bumped on every local change; a change only from other tabs leaves it alone.
     pub revision: u64,
     pub version: u64,
@@ -80,9 +82,11 @@ pub(crate) struct LedgerState {
 impl LedgerState {
     pub fn new(ledger: Ledger) -> LedgerState {
         let rows = rows_for(&ledger);
+        let tally = Rc::new(ledger.tally());
         LedgerState {
             ledger,
             rows,
+            tally,
             revision: 0,
             version: 0,
             flush: false,
@@ -144,10 +148,12 @@ impl Reducible for LedgerState {
             return self;
         }
         let rows = rows_for(&ledger);
+        let tally = Rc::new(ledger.tally());
         crate::perf::mark("cckm:ledger-merged");
         Rc::new(LedgerState {
             ledger,
             rows,
+            tally,
             revision: self.revision + u64::from(local),
             version: self.version + 1,
             flush: flush && local,

@@ -244,17 +244,40 @@ impl Ledger {
 
     /// (running, succeeded, failed, unknown to manager or no longer watched).
     pub fn summary(&self) -> (usize, usize, usize, usize) {
-        let mut s = (0, 0, 0, 0);
-        for e in &self.entries {
+        self.tally().summary
+    }
+
+    /// What the page reads of the whole ledger on every change, in one pass over it.
+    pub fn tally(&self) -> Tally {
+        let mut t = Tally::default();
+        for (i, e) in self.entries.iter().enumerate() {
             match e.phase {
-                JobPhase::Running => s.0 += 1,
-                JobPhase::Succeeded => s.1 += 1,
-                JobPhase::Failed => s.2 += 1,
-                JobPhase::UnknownToManager | JobPhase::NoLongerWatched => s.3 += 1,
+                JobPhase::Running => {
+                    t.summary.0 += 1;
+                    t.running.push(i);
+                }
+                JobPhase::Succeeded => t.summary.1 += 1,
+                JobPhase::Failed => t.summary.2 += 1,
+                JobPhase::UnknownToManager | JobPhase::NoLongerWatched => t.summary.3 += 1,
+            }
+            if e.awaits_verification() {
+                t.awaiting.push(e.job_id.clone());
             }
         }
-        s
+        t
     }
+}
+
+/// The ledger's counts and the jobs that need work, read in one pass (at 50,000 jobs each pass
+/// over the entries costs about half a millisecond natively: one, not one per reader).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Tally {
+    /// (running, succeeded, failed, unknown to manager or no longer watched).
+    pub summary: (usize, usize, usize, usize),
+    /// Where the running jobs are in `entries`.
+    pub running: Vec<usize>,
+    /// Ended jobs whose key has not been re-read yet.
+    pub awaiting: Vec<String>,
 }
 
 #[cfg(test)]
@@ -378,6 +401,27 @@ mod tests {
         assert_eq!(l.get("j1").unwrap().phase, JobPhase::Succeeded);
         // A finished job is not marked unknown.
         assert!(!l.mark_unknown_to_manager("j1", 500.0));
+    }
+
+    #[test]
+    fn the_tally_reads_counts_running_and_awaiting_in_one_pass() {
+        let mut l = Ledger::new();
+        for (i, id) in ["a", "b", "c", "d"].iter().enumerate() {
+            l.add(entry(id, "k", i as f64));
+        }
+        l.record_job(&job("b", "COMPLETED"), 10.0);
+        l.record_job(&job("c", "FAILED"), 10.0);
+        l.set_verification_at("c", Verification::Confirmed, 11.0);
+        let t = l.tally();
+        assert_eq!(t.summary, (2, 1, 1, 0));
+        assert_eq!(t.summary, l.summary());
+        let running: Vec<&str> = t
+            .running
+            .iter()
+            .map(|&i| l.entries[i].job_id.as_str())
+            .collect();
+        assert_eq!(running, ["d", "a"]);
+        assert_eq!(t.awaiting, ["b"]);
     }
 
     #[test]
