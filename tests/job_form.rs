@@ -16,7 +16,7 @@ wasm_bindgen_test_configure!(run_in_browser);
 fn props(selected: Vec<SapKey>) -> JobFormProps {
     JobFormProps {
         selected: Rc::new(selected),
-        ledger: Ledger::new(),
+        ledger: Ledger::new().into(),
         refusals: Refusals::default(),
         on_review: Callback::noop(),
         on_clear: Callback::noop(),
@@ -145,7 +145,7 @@ async fn running_jobs_invalid_ids_and_duplicates_leave_nothing_to_post() {
         key("not-a-uuid", HOSTILE, false, true),
         key(&uuid(1), "payroll-busy", false, true),
     ]);
-    p.ledger = ledger(vec![job]);
+    p.ledger = ledger(vec![job]).into();
     p.on_review = reviewed.callback();
     let root = render::<JobForm>(p).await;
     assert_eq!(

@@ -19,7 +19,7 @@ fn props(key_id: &str, entries: Vec<LedgerEntry>, api: Api) -> KeyHistoryProps {
     KeyHistoryProps {
         key_id: key_id.into(),
         api,
-        ledger: ledger(entries),
+        ledger: ledger(entries).into(),
         refusals: Refusals::default(),
         on_start: Callback::noop(),
         on_close: Callback::noop(),

@@ -15,7 +15,7 @@ use crate::domain::submit::Submission;
 #[derive(Properties, PartialEq)]
 pub struct JobFormProps {
     pub selected: Rc<Vec<SapKey>>,
-    pub ledger: Ledger,
+    pub ledger: Rc<Ledger>,
     /// What the manager refused this session; those keys are marked before anyone clicks.
     pub refusals: Refusals,
     /// The user asks to review posting the eligible keys.

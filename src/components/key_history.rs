@@ -28,7 +28,7 @@ pub struct KeyHistoryProps {
     /// The key's CCKM id.
     pub key_id: String,
     pub api: Api,
-    pub ledger: Ledger,
+    pub ledger: Rc<Ledger>,
     pub refusals: Refusals,
     /// Opens the usual confirmation of `Submission` for these keys (the key as just read).
     pub on_start: Callback<(Submission, Rc<Vec<SapKey>>)>,

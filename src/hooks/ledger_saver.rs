@@ -55,7 +55,7 @@ pub(crate) struct Saver {
     key: String,
     backend: Option<Backend>,
     channel: Option<BroadcastChannel>,
-    pending: Option<(Ledger, Callback<Option<String>>)>,
+    pending: Option<(Rc<Ledger>, Callback<Option<String>>)>,
     timer: Option<gloo_timers::callback::Timeout>,
     /// The entries last saved and sent to the other tabs, by job id: only changed ones go again.
     sent: HashMap<String, Rc<LedgerEntry>>,
@@ -104,7 +104,7 @@ impl Saver {
 
     pub(crate) fn schedule(
         this: &Rc<RefCell<Saver>>,
-        ledger: Ledger,
+        ledger: Rc<Ledger>,
         now: bool,
         done: Callback<Option<String>>,
     ) {

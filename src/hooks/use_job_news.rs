@@ -1,6 +1,8 @@
 //! What the page says when jobs change phase: a sentence in the live region, and while the tab
 //! is hidden a browser notification and a count in the tab's title until it is shown again.
 
+use std::rc::Rc;
+
 use gloo_events::EventListener;
 use web_sys::NotificationPermission;
 use yew::prelude::*;
@@ -25,7 +27,7 @@ pub(crate) struct JobNewsHandle {
 pub(crate) fn use_job_news(ledger: &UseReducerHandle<LedgerState>) -> JobNewsHandle {
     let live = use_state(String::new);
     let unseen = use_reducer_eq(Unseen::default);
-    let previous = use_mut_ref(|| None::<Ledger>);
+    let previous = use_mut_ref(|| None::<Rc<Ledger>>);
     let permission = use_state(dom::notification_permission);
 
     {

@@ -67,7 +67,9 @@ impl PartialEq for EntryRef {
 /// The ledger plus what the page needs to know about saving it.
 #[derive(Clone, PartialEq, Debug, Default)]
 pub(crate) struct LedgerState {
-    pub ledger: Ledger,
+    /// Shared: the readers of each version (rows, news, poller, saver, forms) copy a pointer,
+    /// not 50,000 of them.
+    pub ledger: Rc<Ledger>,
     /// The entries as rows, sharing the unchanged ones with the previous state.
     pub rows: Rc<Vec<EntryRef>>,
     /// Counts and the jobs that need work, read once per change for every reader.
@@ -84,7 +86,7 @@ impl LedgerState {
         let rows = rows_for(&ledger);
         let tally = Rc::new(ledger.tally());
         LedgerState {
-            ledger,
+            ledger: Rc::new(ledger),
             rows,
             tally,
             revision: 0,
@@ -105,7 +107,7 @@ impl Reducible for LedgerState {
     fn reduce(self: Rc<Self>, action: LedgerAction) -> Rc<Self> {
         crate::perf::mark("cckm:ledger-update");
         let flush = matches!(action, LedgerAction::Add(_) | LedgerAction::ClearFinished);
-        let mut ledger = self.ledger.clone();
+        let mut ledger = Ledger::clone(&self.ledger);
         let (changed, local) = match action {
             LedgerAction::Add(entry) => {
                 ledger.add(entry);
@@ -151,7 +153,7 @@ impl Reducible for LedgerState {
         let tally = Rc::new(ledger.tally());
         crate::perf::mark("cckm:ledger-merged");
         Rc::new(LedgerState {
-            ledger,
+            ledger: Rc::new(ledger),
             rows,
             tally,
             revision: self.revision + u64::from(local),
