@@ -9,11 +9,13 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use js_sys::Array;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 
 use crate::browser::idb::{self, LedgerDb, Put, StoreError};
 use crate::browser::storage;
-use crate::domain::ledger::{to_compact, Ledger, LedgerEntry, Tombstone, KEEP_RAW_NEWEST};
+use crate::domain::ledger::{
+    to_compact, Ledger, LedgerEntry, StoredLedger, Tombstone, KEEP_RAW_NEWEST,
+};
 
 /// Where this tab keeps the ledger.
 #[derive(Clone)]
@@ -44,46 +46,58 @@ pub(super) fn to_record<T: serde::Serialize>(value: &T) -> Option<JsValue> {
     serde_json::to_string(value).ok().map(JsValue::from)
 }
 
-/// One record as JSON text: a string as it is, anything else (an object some other writer put)
-/// through `JSON.stringify`.
-fn record_text(r: &JsValue) -> Option<String> {
-    r.as_string()
-        .or_else(|| js_sys::JSON::stringify(r).ok().and_then(|s| s.as_string()))
+/// `JSON.parse` called on a JS string, so the text never crosses into wasm and back.
+fn js_parse(text: &JsValue) -> Option<JsValue> {
+    let json = js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str("JSON")).ok()?;
+    let parse: js_sys::Function = js_sys::Reflect::get(&json, &JsValue::from_str("parse"))
+        .ok()?
+        .dyn_into()
+        .ok()?;
+    parse.call1(&json, text).ok()
 }
 
-/// The records as the JSON text of an array, each checked alone, and how many were left out: a
-/// record that is no JSON text costs only itself.
-fn records_json_each(records: &Array) -> (String, usize) {
-    let mut parts = Vec::new();
+/// The records as parsed values, and how many were left out: text records are joined and parsed
+/// as one array (in JS); only if that fails is each parsed alone, so a record that is no JSON
+/// text costs only itself. A record that is not text (an object another writer put) is taken as
+/// it is.
+fn parse_records(records: &Array) -> (Array, usize) {
+    if records.every(&mut |r, _, _| r.is_string()) {
+        let text = js_sys::JsString::from("[")
+            .concat(&records.join(","))
+            .concat(&JsValue::from_str("]"));
+        if let Some(all) = js_parse(&text).filter(Array::is_array) {
+            return (all.unchecked_into(), 0);
+        }
+    }
+    let out = Array::new();
     let mut skipped = 0;
     for r in records.iter() {
-        match record_text(&r).filter(|t| serde_json::from_str::<serde::de::IgnoredAny>(t).is_ok()) {
-            Some(t) => parts.push(t),
+        let value = if r.is_string() { js_parse(&r) } else { Some(r) };
+        match value {
+            Some(v) => {
+                out.push(&v);
+            }
             None => skipped += 1,
         }
     }
-    (format!("[{}]", parts.join(",")), skipped)
+    (out, skipped)
 }
 
-fn read_texts(entries: &str, cleared: &str) -> Option<(Ledger, usize)> {
-    Ledger::from_json_lossy(&format!(r#"{{"entries":{entries},"cleared":{cleared}}}"#)).ok()
-}
-
-/// The ledger the stored records make, read by the domain's lenient reader (a record that does
-/// not read is skipped and counted), and how many were skipped. Text records are joined and
-/// parsed as one array; only if that fails is each record checked alone.
+/// The ledger the stored records make, read by the domain's lenient reader as the page reads
+/// any stored form (a record that does not read is skipped and counted), and how many were
+/// skipped.
 pub(crate) fn read_records(entries: &Array, cleared: &Array) -> (Ledger, usize) {
-    let (c, _) = records_json_each(cleared);
-    if entries.every(&mut |r, _, _| r.is_string()) {
-        let e = format!("[{}]", String::from(entries.join(",")));
-        if let Some(read) = read_texts(&e, &c) {
-            return read;
+    let (e, skipped_e) = parse_records(entries);
+    let (c, _) = parse_records(cleared);
+    let stored = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&stored, &JsValue::from_str("entries"), &e);
+    let _ = js_sys::Reflect::set(&stored, &JsValue::from_str("cleared"), &c);
+    match serde_wasm_bindgen::from_value::<StoredLedger>(stored.into()) {
+        Ok(stored) => {
+            let (l, skipped) = Ledger::from_stored(stored);
+            (l, skipped + skipped_e)
         }
-    }
-    let (e, skipped_e) = records_json_each(entries);
-    match read_texts(&e, &c) {
-        Some((l, skipped)) => (l, skipped + skipped_e),
-        None => (Ledger::default(), entries.length() as usize),
+        Err(_) => (Ledger::default(), entries.length() as usize),
     }
 }
 

@@ -22,6 +22,7 @@ pub(crate) use compact::{to_compact, to_compact_for_room, SavePlan, KEEP_RAW_NEW
 pub use entry::{LedgerEntry, StateSeen, Verification};
 pub use merge::Tombstone;
 pub use stored::storage_key;
+pub(crate) use stored::StoredLedger;
 
 /// The jobs this browser started, newest first.
 #[derive(Clone, Debug, Default)]
