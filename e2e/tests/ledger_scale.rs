@@ -433,3 +433,69 @@ async fn a_full_storage_says_so_and_keeps_every_unfinished_job() -> e2e::Result 
     b.client.switch_to_window(first).await?;
     Ok(())
 }
+
+/// Makes this tab's IndexedDB refuse only the records of verified jobs (`put` throws
+/// `QuotaExceededError` while localStorage holds `test:storage-full` = `2`): a refusal that
+/// picks which writes fail, which a really full storage (the test above) cannot. Only this test
+/// refuses in the page.
+const FULL_STORAGE: &str = "(() => { const put = IDBObjectStore.prototype.put;
+  IDBObjectStore.prototype.put = function (...args) {
+    const full = localStorage.getItem('test:storage-full');
+    if (full === '2' && !String(args[0]).includes('not_yet')) {
+      throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+    }
+    return put.apply(this, args);
+  }; })();";
+
+#[tokio::test]
+async fn a_refused_write_of_ended_jobs_still_saves_the_unfinished_first() -> e2e::Result {
+    let sim = LoggedSim::start(&["--keys", "40", "--job-ms", "1500"])?;
+    let b = Browser::start().await?;
+    b.cdp(
+        "Page.addScriptToEvaluateOnNewDocument",
+        json!({ "source": FULL_STORAGE }),
+    )
+    .await?;
+    b.goto(&format!("{}/", sim.base)).await?;
+    b.wait_for("#login-username", 20).await?;
+    b.eval("localStorage.setItem('test:storage-full', '2');")
+        .await?;
+    e2e::login(&b, "admin", "admin").await?;
+    b.wait_for(".keys-table tbody tr", 20).await?;
+    start_job(&b, "payroll-master", "delete").await?;
+    // The running job is written (its own transaction); once it ended and its key was re-read,
+    // the write of the ended job is refused.
+    b.wait_job("payroll-master", "delete", "succeeded", 20)
+        .await?;
+    let w = wait_until("the message", 20, || async {
+        let w = warning(&b).await?;
+        Ok(w.contains("could not be saved").then_some(w))
+    })
+    .await?;
+    for needle in [
+        "Every running or unverified job is saved (in this browser)",
+        "the latest changes to 1 finished job are kept only in this tab",
+        "Export the job list",
+    ] {
+        assert!(w.contains(needle), "{needle:?} in {w}");
+    }
+    let stored = stored_entries(&b).await?;
+    assert_eq!(
+        stored.len(),
+        1,
+        "the job was stored while it ran: {stored:?}"
+    );
+    assert_eq!(stored[0]["phase"], json!("running"));
+    let local = b
+        .eval(
+            "return Object.keys(localStorage).filter(k => k.startsWith('cckm-sap-ledger')).length;",
+        )
+        .await?;
+    assert_eq!(local, json!(0), "nothing needed rescuing");
+    // After a reload the job is there (as stored, then polled to its end again).
+    b.goto(&format!("{}/", sim.base)).await?;
+    b.wait_for(".keys-table tbody tr", 20).await?;
+    b.wait_job("payroll-master", "delete", "succeeded", 20)
+        .await?;
+    Ok(())
+}
