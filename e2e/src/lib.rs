@@ -237,6 +237,32 @@ pub struct Browser {
 impl Browser {
     /// Lets a script run for up to 300 s (axe-core over a whole page at CPU 1× takes tens of
     /// seconds on this machine), page loads 60 s.
+    /// axe-core's serious and critical violations on the page as it is, each as
+    /// "id [impact] help: targets" (`rules`: axe's rule options as a JS object literal, e.g.
+    /// `{ 'target-size': { enabled: true } }`, or `{}`). axe is injected on first use.
+    pub async fn axe_blocking(&self, rules: &str) -> Result<Vec<String>> {
+        if self.eval("return typeof window.axe === 'object';").await? != json!(true) {
+            self.client.execute(&axe_source()?, vec![]).await?;
+        }
+        let script = format!(
+            "const done = arguments[arguments.length - 1];
+             window.axe.run(document, {{ resultTypes: ['violations'], rules: {rules} }})
+               .then(r => done(r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
+                   .map(v => `${{v.id}} [${{v.impact}}] ${{v.help}}: ${{v.nodes.slice(0, 4).map(n => n.target.join(' ')).join(', ')}}`)))
+               .catch(e => done(['axe failed: ' + e]));"
+        );
+        let out = self.client.execute_async(&script, vec![]).await?;
+        Ok(out
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .map(String::from)
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
     pub async fn allow_long_scripts(&self) -> Result {
         self.client
             .update_timeouts(fantoccini::wd::TimeoutConfiguration::new(

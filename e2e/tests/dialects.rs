@@ -147,7 +147,7 @@ async fn delete_then_restore(d: &Dialect) -> e2e::Result {
 
     if d.inferred {
         // The detail says it too, with the raw word in the timeline.
-        let open = format!("#job-list .job[data-job-id='{restored}'] .job-key");
+        let open = format!("#job-list .job[data-job-id='{restored}'] .job-open");
         b.click(&open).await?;
         b.wait_text("#job-detail", "succeeded (inferred from the key)", 10)
             .await?;

@@ -252,7 +252,7 @@ async fn keyboard_flow_detail_panel_exports_and_live_region() -> e2e::Result {
     // Detail panel from the keyboard: its URL, timeline, key, raw JSON and curl.
     tab_until(
         &b,
-        "return document.activeElement.classList.contains('job-key');",
+        "return document.activeElement.classList.contains('job-open');",
         80,
     )
     .await?;

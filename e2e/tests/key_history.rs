@@ -4,8 +4,8 @@
 //! too; a restore started from it asks the usual confirmation for that one key and lands in it.
 use std::time::{Duration, Instant};
 
-use e2e::{axe_source, login, Browser, Sim};
-use serde_json::{json, Value};
+use e2e::{login, Browser, Sim};
+use serde_json::json;
 
 const KEY: &str = "payroll-master";
 const POST_JOBS: &str = "POST /api/v1/cckm/sap/keys/jobs";
@@ -107,33 +107,6 @@ async fn run_job(b: &Browser, sim: &Sim, delete: bool, shot: &str) -> e2e::Resul
     Ok(())
 }
 
-/// axe-core's serious and critical violations on the page as it is.
-async fn axe_blocking(b: &Browser) -> e2e::Result<Vec<String>> {
-    if b.eval("return typeof window.axe === 'object';").await? != json!(true) {
-        b.client.execute(&axe_source()?, vec![]).await?;
-    }
-    let out = b
-        .client
-        .execute_async(
-            "const done = arguments[arguments.length - 1];
-             window.axe.run(document, { resultTypes: ['violations'] })
-               .then(r => done(r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
-                   .map(v => v.id + ': ' + v.help + ' ' + v.nodes.map(n => n.target.join(' ')).join(', '))))
-               .catch(e => done(['axe failed: ' + e]));",
-            vec![],
-        )
-        .await?;
-    Ok(out
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(Value::as_str)
-                .map(String::from)
-                .collect()
-        })
-        .unwrap_or_default())
-}
-
 #[tokio::test]
 async fn a_keys_history_lists_its_jobs_and_starts_a_restore() -> e2e::Result {
     let sim = Sim::start(&["--keys", "80", "--job-ms", "1200"])?;
@@ -190,7 +163,7 @@ async fn a_keys_history_lists_its_jobs_and_starts_a_restore() -> e2e::Result {
     assert!(b.text("#key-jobs").await?.contains("by admin"));
     assert!(b.eval("return !!document.querySelector('#key-restore') && !document.querySelector('#key-delete');").await? == json!(true),
         "a deleted key offers a restore only");
-    let violations = axe_blocking(&b).await?;
+    let violations = b.axe_blocking("{}").await?;
     assert!(violations.is_empty(), "axe: {violations:#?}");
     b.screenshots_in_both_themes("key-history").await?;
 

@@ -9,7 +9,7 @@
 //! `e2e/artifacts/` and, with `CCKM_UPDATE_SCREENSHOTS=1`, to `docs/screenshots/` for the README.
 use std::time::{Duration, Instant};
 
-use e2e::{axe_source, login, Browser, Locator, Sim};
+use e2e::{login, Browser, Locator, Sim};
 use serde_json::{json, Value};
 
 /// Width, height and what the size stands for.
@@ -117,33 +117,6 @@ for (const tr of document.querySelectorAll('.keys-table tbody tr')) {
 return { rows: document.querySelectorAll('.keys-table tbody tr').length, clamped, unreadable: out };
 "#;
 
-/// axe-core on the whole page, `target-size` switched on; the serious and critical violations.
-async fn axe_blocking(b: &Browser, source: &str) -> e2e::Result<Vec<String>> {
-    if b.eval("return typeof window.axe === 'object';").await? != json!(true) {
-        b.client.execute(source, vec![]).await?;
-    }
-    let out = b
-        .client
-        .execute_async(
-            "const done = arguments[arguments.length - 1];
-             window.axe.run(document, { resultTypes: ['violations'], rules: { 'target-size': { enabled: true } } })
-               .then(r => done(r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
-                   .map(v => `${v.id} [${v.impact}] ${v.help}: ${v.nodes.slice(0, 4).map(n => n.target.join(' ')).join(', ')}`)))
-               .catch(e => done(['axe failed: ' + e]));",
-            vec![],
-        )
-        .await?;
-    Ok(out
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(Value::as_str)
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default())
-}
-
 fn strings(v: &Value) -> Vec<String> {
     v.as_array()
         .map(|a| {
@@ -166,8 +139,9 @@ async fn wait_until(b: &Browser, js: &str, what: &str, secs: u64) -> e2e::Result
     Ok(())
 }
 
-/// Layout, names and (with `axe`) axe-core at the current size; problems as report lines.
-async fn check_here(b: &Browser, what: &str, axe: Option<&str>) -> e2e::Result<Vec<String>> {
+/// Layout, names and (with `axe`) axe-core, `target-size` switched on, at the current size;
+/// problems as report lines.
+async fn check_here(b: &Browser, what: &str, axe: bool) -> e2e::Result<Vec<String>> {
     let mut problems: Vec<String> = strings(&b.eval(LAYOUT_JS).await?)
         .into_iter()
         .map(|p| format!("{what}: {p}"))
@@ -188,9 +162,9 @@ async fn check_here(b: &Browser, what: &str, axe: Option<&str>) -> e2e::Result<V
                 .map(|n| format!("{what}: the name {n:?} cannot be read in full")),
         );
     }
-    if let Some(source) = axe {
+    if axe {
         problems.extend(
-            axe_blocking(b, source)
+            b.axe_blocking("{ 'target-size': { enabled: true } }")
                 .await?
                 .into_iter()
                 .map(|v| format!("{what}: axe: {v}")),
@@ -201,7 +175,6 @@ async fn check_here(b: &Browser, what: &str, axe: Option<&str>) -> e2e::Result<V
 
 #[tokio::test]
 async fn every_width_reflows_with_readable_names_and_no_serious_axe_violation() -> e2e::Result {
-    let source = axe_source()?;
     let sim = Sim::start(&["--keys", "80", "--job-ms", "1500"])?;
     let b = Browser::start().await?;
     b.allow_long_scripts().await?;
@@ -210,14 +183,7 @@ async fn every_width_reflows_with_readable_names_and_no_serious_axe_violation() 
     b.wait_for("#login-username", 20).await?;
     for (w, h, _) in SIZES {
         set_viewport(&b, w, h).await?;
-        problems.extend(
-            check_here(
-                &b,
-                &format!("login at {w}×{h}"),
-                (w == 320).then_some(source.as_str()),
-            )
-            .await?,
-        );
+        problems.extend(check_here(&b, &format!("login at {w}×{h}"), w == 320).await?);
         if w == 320 {
             b.screenshot("reflow-login-320x640").await?;
         }
@@ -232,7 +198,7 @@ async fn every_width_reflows_with_readable_names_and_no_serious_axe_violation() 
     b.wait_text("#range-label", "1–80 of 80", 10).await?;
     for (w, h, what) in SIZES {
         set_viewport(&b, w, h).await?;
-        let found = check_here(&b, &format!("keys at {w}×{h} ({what})"), Some(&source)).await?;
+        let found = check_here(&b, &format!("keys at {w}×{h} ({what})"), true).await?;
         println!("keys at {w}×{h}: {} problem(s)", found.len());
         b.screenshot(&format!("reflow-keys-{w}x{h}")).await?;
         problems.extend(found);
@@ -480,7 +446,7 @@ async fn a_raised_minimum_font_size_keeps_every_control_usable() -> e2e::Result 
     let mut problems = Vec::new();
     for (w, h) in [(390, 844), (1280, 800)] {
         set_viewport(&b, w, h).await?;
-        problems.extend(check_here(&b, &format!("24 px minimum font at {w}×{h}"), None).await?);
+        problems.extend(check_here(&b, &format!("24 px minimum font at {w}×{h}"), false).await?);
         b.screenshot(&format!("reflow-minfont-{w}x{h}")).await?;
     }
     b.close().await?;

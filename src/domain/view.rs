@@ -159,6 +159,16 @@ pub(crate) fn replaces_entry(current: &KeyQuery, next: &KeyQuery) -> bool {
 mod tests {
     use super::*;
 
+    /// The view that URL parameters `pairs` name.
+    fn read_back(pairs: &[(&str, &str)]) -> ViewParams {
+        ViewParams::from_pairs(|k| {
+            pairs
+                .iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| v.to_string())
+        })
+    }
+
     #[test]
     fn round_trips_every_field() {
         let q = KeyQuery {
@@ -189,13 +199,7 @@ mod tests {
         let v = ViewParams::from_query(&q, Some("j"));
         let pairs = v.pairs();
         assert_eq!(pairs, [("q", "a&b=c"), ("page", "3"), ("job", "j")]);
-        let back = ViewParams::from_pairs(|k| {
-            pairs
-                .iter()
-                .find(|(n, _)| *n == k)
-                .map(|(_, v)| v.to_string())
-        });
-        assert_eq!(back, v);
+        assert_eq!(read_back(&pairs), v);
         assert!(ViewParams::default().pairs().is_empty());
     }
 
@@ -213,12 +217,7 @@ mod tests {
                 ("key", "d109deae-5ca7-421d-bf49-637e65c3bbcb")
             ]
         );
-        let back = ViewParams::from_pairs(|k| {
-            pairs
-                .iter()
-                .find(|(n, _)| *n == k)
-                .map(|(_, v)| v.to_string())
-        });
+        let back = read_back(&pairs);
         assert_eq!(back, v);
         assert_eq!(back.key_query(None), KeyQuery::default());
     }
