@@ -226,7 +226,12 @@ async fn a_keys_history_lists_its_jobs_and_starts_a_restore() -> e2e::Result {
     .await?;
     b.click("#detail-close").await?;
 
-    // A restore from the panel: the usual confirmation, for this one key.
+    // A restore from the panel: the usual confirmation, for this one key; another key selected
+    // in the table stays selected.
+    b.search("payroll-", KEY).await?;
+    b.wait_row("payroll-archive", 10).await?;
+    b.select_row("payroll-archive").await?;
+    b.wait_text("#selected-count", "1 key", 5).await?;
     open_from_key_list(&b, KEY).await?;
     b.wait_for("#key-restore", 10).await?;
     b.click("#key-restore").await?;
@@ -249,6 +254,10 @@ async fn a_keys_history_lists_its_jobs_and_starts_a_restore() -> e2e::Result {
     assert!(out.contains("job created"), "{out}");
     b.click("#confirm-close").await?;
     assert_eq!(sim.count(POST_JOBS).await?, 4, "exactly one more job");
+    assert!(
+        b.text("#selected-count").await?.starts_with("1 key"),
+        "the table's selection is left alone"
+    );
     // The panel is still open and the new job lands in it, then the key shows it.
     let jobs = panel_jobs_ended(&b, 4).await?;
     assert_eq!(jobs[3].0, "restore", "{jobs:?}");

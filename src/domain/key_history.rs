@@ -6,11 +6,13 @@ use std::rc::Rc;
 
 use serde_json::Value;
 
+use crate::api::decode::to_json;
 use crate::api::error::ApiError;
 use crate::api::jobs::Operation;
 use crate::api::keys::SapKey;
 use crate::domain::job_state::JobPhase;
 use crate::domain::ledger::{Ledger, LedgerEntry, StateSeen, Verification};
+use crate::domain::order::sort_dyn;
 use crate::domain::permissions::Refusals;
 use crate::domain::plan::{plan, SkipReason};
 
@@ -38,7 +40,7 @@ pub fn key_history(ledger: &Ledger, key_id: &str) -> Vec<HistoryRow> {
         .iter()
         .filter(|e| e.id.eq_ignore_ascii_case(key_id))
         .collect();
-    mine.sort_by(|a, b| {
+    sort_dyn(&mut mine, &|a, b| {
         a.created_ms
             .total_cmp(&b.created_ms)
             .then_with(|| a.job_id.cmp(&b.job_id))
@@ -164,7 +166,9 @@ pub fn key_fields(raw: &Value) -> Vec<KeyField> {
     let mut leaves = Vec::new();
     flatten("", raw, &mut leaves);
     let rank = |p: &str| KNOWN.iter().position(|k| k.0 == p).unwrap_or(KNOWN.len());
-    leaves.sort_by(|a, b| rank(&a.0).cmp(&rank(&b.0)).then_with(|| a.0.cmp(&b.0)));
+    sort_dyn(&mut leaves, &|a, b| {
+        rank(&a.0).cmp(&rank(&b.0)).then_with(|| a.0.cmp(&b.0))
+    });
     leaves
         .into_iter()
         .map(|(path, v)| {
@@ -202,8 +206,9 @@ fn value_of(v: &Value, is_time: bool) -> FieldValue {
         Value::String(s) => FieldValue::Text(s.clone()),
         Value::Bool(b) => FieldValue::Flag(*b),
         Value::Null => FieldValue::Null,
-        Value::Number(n) => FieldValue::Number(n.to_string()),
-        other => FieldValue::Json(other.to_string()),
+        // Written by the browser's JSON.stringify (see `decode`), not by serde_json's printer.
+        Value::Number(_) => FieldValue::Number(to_json(v).unwrap_or_default()),
+        other => FieldValue::Json(to_json(other).unwrap_or_default()),
     }
 }
 
