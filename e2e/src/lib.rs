@@ -653,6 +653,12 @@ impl Browser {
     pub async fn confirm_and_post(&self, phrase: Option<&str>, shot: &str) -> Result<String> {
         self.click("#review").await?;
         self.wait_for("#confirm-dialog", 10).await?;
+        self.post_confirmation(phrase, shot).await
+    }
+
+    /// In the open confirmation: types what it asks, confirms, waits for every outcome and
+    /// closes it. Returns the dialog's text after the outcomes.
+    pub async fn post_confirmation(&self, phrase: Option<&str>, shot: &str) -> Result<String> {
         if let Some(p) = phrase {
             self.type_into("#confirm-input", p).await?;
         }

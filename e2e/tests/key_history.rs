@@ -241,18 +241,8 @@ async fn a_keys_history_lists_its_jobs_and_starts_a_restore() -> e2e::Result {
         .eval("return [...document.querySelectorAll('#confirm-dialog .confirm-name')].map(e => e.textContent);")
         .await?;
     assert_eq!(names, json!([KEY]));
-    b.screenshot("key-history-restore-confirm").await?;
-    b.click("#confirm-submit").await?;
-    until(
-        &b,
-        "const c = document.querySelector('#confirm-close'); return !!c && !c.disabled;",
-        "the restore to be posted",
-        20,
-    )
-    .await?;
-    let out = b.text("#confirm-dialog").await?;
+    let out = b.post_confirmation(None, "key-history-restore").await?;
     assert!(out.contains("job created"), "{out}");
-    b.click("#confirm-close").await?;
     assert_eq!(sim.count(POST_JOBS).await?, 4, "exactly one more job");
     assert!(
         b.text("#selected-count").await?.starts_with("1 key"),

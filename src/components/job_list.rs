@@ -8,17 +8,10 @@ use crate::components::batch_row::{BatchRow, BatchView};
 use crate::components::job_filters::JobFilters;
 use crate::domain::batch::{BatchCache, Batches, Followup, JobFilter};
 use crate::domain::export::ExportFormat;
-use crate::domain::ledger::LedgerEntry;
 use crate::hooks::use_ledger::EntryRef;
 
 /// Batches rendered at first and added per "Show more": the newest; every job is polled.
 pub const JOBS_SHOWN: usize = 50;
-
-impl AsRef<LedgerEntry> for EntryRef {
-    fn as_ref(&self) -> &LedgerEntry {
-        &self.0
-    }
-}
 
 #[derive(Properties, PartialEq)]
 pub struct JobListProps {

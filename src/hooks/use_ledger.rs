@@ -58,6 +58,13 @@ pub enum LedgerAction {
 #[derive(Clone, Debug)]
 pub struct EntryRef(pub Rc<LedgerEntry>);
 
+/// So the domain's batch readers take the rows as they are.
+impl AsRef<LedgerEntry> for EntryRef {
+    fn as_ref(&self) -> &LedgerEntry {
+        &self.0
+    }
+}
+
 impl PartialEq for EntryRef {
     fn eq(&self, other: &Self) -> bool {
         Rc::ptr_eq(&self.0, &other.0)
